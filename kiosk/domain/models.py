@@ -1,0 +1,105 @@
+"""The nouns of the gate, as frozen dataclasses and enums shared by every part."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+
+class CodeFormat(enum.StrEnum):
+    EU_DCC = "eu-dcc"
+    CN_TOKEN = "cn-token"
+    CN_SIGNED = "cn-signed"
+    UNKNOWN = "unknown"
+
+
+class CodeStatus(enum.StrEnum):
+    VALID = "valid"
+    EXPIRED = "expired"
+    NOT_YET_VALID = "not-yet-valid"
+    SIGNATURE_INVALID = "signature-invalid"
+    UNTRUSTED = "untrusted"
+    MALFORMED = "malformed"
+    SCHEMA_INVALID = "schema-invalid"
+    KEY_USAGE_INVALID = "key-usage-invalid"
+    REVOKED = "revoked"
+    UNSUPPORTED = "unsupported"
+    UNVERIFIED = "unverified"
+
+
+class Colour(enum.StrEnum):
+    GREEN = "green"
+    YELLOW = "yellow"
+    RED = "red"
+    NONE = "none"
+
+
+class ColourSource(enum.StrEnum):
+    """Where a code colour came from: the record must say which."""
+
+    SIGNED = "signed"  # read from a verified offline code
+    ONLINE = "online"  # answered by the platform
+    ATTESTED = "attested"  # the guard looked at the phone
+    NONE = "none"
+
+
+class Outcome(enum.StrEnum):
+    PASS = "pass"
+    DENY = "deny"
+    REVIEW = "review"
+
+
+class Direction(enum.StrEnum):
+    IN = "in"
+    OUT = "out"
+
+
+class PersonKind(enum.StrEnum):
+    RESIDENT = "resident"
+    VISITOR = "visitor"
+    STAFF = "staff"
+
+
+class Mode(enum.StrEnum):
+    NORMAL = "normal"
+    LOCKDOWN = "lockdown"
+
+
+class Reason(enum.StrEnum):
+    """Why a pass was denied or sent to review; every DENY/REVIEW carries one."""
+
+    CODE_RED = "code-red"
+    CODE_YELLOW = "code-yellow"
+    CODE_INVALID = "code-invalid"
+    CODE_UNVERIFIED = "code-unverified"
+    CODE_MISSING = "code-missing"
+    FEVER_CONFIRMED = "fever-confirmed"
+    FEVER_REMEASURE = "fever-remeasure"
+    TEMPERATURE_LOW = "temperature-low"
+    TEMPERATURE_BAD = "temperature-bad"
+    TEMPERATURE_MISSING = "temperature-missing"
+    LOCKDOWN_NON_RESIDENT = "lockdown-non-resident"
+    KEY_GROUP = "key-group"
+    RISK_AREA = "risk-area"
+    AT_CAPACITY = "at-capacity"
+    GUARD_OVERRIDE = "guard-override"
+
+
+@dataclass(frozen=True)
+class VerificationResult:
+    """The one answer the verifier gives for any payload."""
+
+    format: CodeFormat
+    status: CodeStatus
+    colour: Colour = Colour.NONE
+    colour_source: ColourSource = ColourSource.NONE
+    reason: str = ""
+    holder_name_masked: str = ""
+    id_masked: str = ""
+    kid: str = ""
+    cert_id_hash: str = ""
+    details: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def is_valid(self) -> bool:
+        return self.status is CodeStatus.VALID
