@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
+from typing import Protocol
 
 
 class CodeFormat(enum.StrEnum):
@@ -103,3 +104,19 @@ class VerificationResult:
     @property
     def is_valid(self) -> bool:
         return self.status is CodeStatus.VALID
+
+
+@dataclass(frozen=True)
+class PlatformAnswer:
+    """What the platform (via the central server's code check) says about a code or ID."""
+
+    colour: Colour
+    name_masked: str = ""
+    id_masked: str = ""
+    updated_at: str = ""  # ISO 8601, UTC
+
+
+class CodeChecker(Protocol):
+    """Asks the platform for a code's colour; None when it cannot be reached in time."""
+
+    def check(self, *, qr_text: str | None = None, id_number: str | None = None) -> PlatformAnswer | None: ...
