@@ -132,3 +132,49 @@ create table bundles (
 @migration("0001_initial")
 def initial(db: Database) -> None:
     execute_script(db, INITIAL)
+
+
+SHARED_TABLES = """
+-- Unverified cn-token codes waiting for the online re-check. The token is kept only
+-- until it has been re-checked (then the row is deleted).
+create table pending_rechecks (
+    entry_uuid text primary key references journal (uuid),
+    created_at text not null,
+    qr_text text,
+    id_cipher blob,
+    attested_colour text,
+    attempts integer not null default 0,
+    last_error text
+);
+
+-- Alerts for the admin (projection of 'alert' journal records): re-check mismatch,
+-- confirmed fever, unsynced records past retention.
+create table alerts (
+    record_uuid text primary key references journal (uuid),
+    created_at text not null,
+    kind text not null,
+    entry_uuid text,
+    message text not null,
+    acknowledged_at text
+);
+create index alerts_created on alerts (created_at);
+
+-- Risk areas from the central bundle (region code per GB/T 2260).
+create table risk_areas (
+    region_code text primary key,
+    level text not null check (level in ('low', 'medium', 'high')),
+    since text not null
+);
+
+-- Small named values the kiosk keeps between runs (mode set by the admin, lock-outs).
+create table kiosk_state (
+    key text primary key,
+    value text not null,
+    updated_at text not null
+);
+"""
+
+
+@migration("0002_shared_tables")
+def shared_tables(db: Database) -> None:
+    execute_script(db, SHARED_TABLES)
