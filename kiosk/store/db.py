@@ -36,6 +36,8 @@ def _inspect_file(path: Path) -> None:
     """Refuse, without writing, a file that is not a healthy SQLite database."""
     if not path.exists():
         return
+    if not path.is_file():
+        raise StoreError(f"cannot open the database {path}: it is not a file (left untouched)")
     if not os.access(path, os.R_OK | os.W_OK):
         raise StoreError(f"cannot open the database {path}: permission denied (the file was left untouched)")
     size = path.stat().st_size
