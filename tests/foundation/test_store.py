@@ -182,7 +182,10 @@ def test_a_full_disk_raises_a_clear_error_and_leaves_nothing_half_written(store)
     with pytest.raises(StoreFull, match="disk is full: the record was NOT saved"):
         for i in range(1000):
             store.append("test", {"n": i, "pad": "y" * 4000})
-    counts = [store.db.execute(f"select count(*) from {t}").fetchone()[0] for t in ("journal", "outbox")]
+    counts = [
+        store.db.execute("select count(*) from journal").fetchone()[0],
+        store.db.execute("select count(*) from outbox").fetchone()[0],
+    ]
     assert counts[0] == counts[1]
     last = store.db.execute("select last_seq from device_state").fetchone()[0]
     assert last == counts[0]
