@@ -1,0 +1,90 @@
+"""The wire protocol shared by the kiosk (sync client) and the central server (sync/server).
+
+Everything either end needs to speak to the other lives here; see docs/sync-protocol.md.
+Import from this package: `from sync.protocol import sign_request, encode_batch, BatchAck, ...`.
+"""
+
+from kiosk.store.journal import GENESIS_HASH, canonical_json, record_hash, verify_chain
+
+from sync.protocol.auth import (
+    AUTH_HEADERS,
+    DEFAULT_CLOCK_WINDOW_S,
+    H_DEVICE,
+    H_DIGEST,
+    H_NONCE,
+    H_SERVER_TIME,
+    H_SIGNATURE,
+    H_TIMESTAMP,
+    SignedHeaders,
+    body_digest,
+    check_timestamp,
+    new_device_secret,
+    new_nonce,
+    read_auth_headers,
+    sign_request,
+    verify_signature,
+)
+from sync.protocol.batch import (
+    GZIP,
+    H_IDEMPOTENCY,
+    JSON_TYPE,
+    check_record_hash,
+    encode_batch,
+    gunzip_limited,
+    parse_batch,
+    parse_model,
+    read_body,
+    utc_now_iso,
+    wire_record,
+)
+from sync.protocol.bundle import (
+    BUNDLE_FORMAT,
+    Bundle,
+    etag_for,
+    etag_matches,
+    key_id,
+    load_public_key,
+    public_key_pem,
+    sign_bundle,
+    verify_bundle,
+)
+from sync.protocol.errors import BundleError, ErrorCode, ProtocolError
+from sync.protocol.messages import (
+    DEFAULT_MAX_BATCH_BYTES,
+    DEFAULT_MAX_BATCH_RECORDS,
+    MAX_DECOMPRESSED_BYTES,
+    PROTOCOL_VERSION,
+    BatchAck,
+    BatchEnvelope,
+    ChainReport,
+    CodeCheckRequest,
+    CodeCheckResponse,
+    EnrollRequest,
+    EnrollResponse,
+    ErrorResponse,
+    ReportAck,
+    ReportUpload,
+    SeqRange,
+    TimeResponse,
+    WireRecord,
+)
+
+PATH_TIME = "/v1/time"
+PATH_ENROLL = "/v1/enroll"
+PATH_BATCHES = "/v1/batches"
+PATH_BUNDLE = "/v1/bundle"
+PATH_CODE_CHECK = "/v1/code-check"
+PATH_REPORTS = "/v1/reports"
+
+__all__ = [
+    "AUTH_HEADERS", "BUNDLE_FORMAT", "DEFAULT_CLOCK_WINDOW_S", "DEFAULT_MAX_BATCH_BYTES", "DEFAULT_MAX_BATCH_RECORDS",
+    "GENESIS_HASH", "GZIP", "H_DEVICE", "H_DIGEST", "H_IDEMPOTENCY", "H_NONCE", "H_SERVER_TIME", "H_SIGNATURE",
+    "H_TIMESTAMP", "JSON_TYPE", "MAX_DECOMPRESSED_BYTES", "PATH_BATCHES", "PATH_BUNDLE", "PATH_CODE_CHECK",
+    "PATH_ENROLL", "PATH_REPORTS", "PATH_TIME", "PROTOCOL_VERSION", "BatchAck", "BatchEnvelope", "Bundle",
+    "BundleError", "ChainReport", "CodeCheckRequest", "CodeCheckResponse", "EnrollRequest", "EnrollResponse",
+    "ErrorCode", "ErrorResponse", "ProtocolError", "ReportAck", "ReportUpload", "SeqRange", "SignedHeaders",
+    "TimeResponse", "WireRecord", "body_digest", "canonical_json", "check_record_hash", "check_timestamp",
+    "encode_batch", "etag_for", "etag_matches", "gunzip_limited", "key_id", "load_public_key", "new_device_secret",
+    "new_nonce", "parse_batch", "parse_model", "public_key_pem", "read_auth_headers", "read_body", "record_hash",
+    "sign_bundle", "sign_request", "utc_now_iso", "verify_bundle", "verify_chain", "verify_signature", "wire_record",
+]

@@ -1,0 +1,204 @@
+"""The JSON messages of the protocol, as pydantic models (one definition for both ends and OpenAPI).
+
+Requests are strict (no type coercion, unknown fields rejected) so a wrong type is a clear 422;
+responses ignore unknown fields so an older kiosk can read a newer server.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+from kiosk.store.journal import GENESIS_HASH
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+PROTOCOL_VERSION = 1
+DEFAULT_MAX_BATCH_RECORDS = 2000
+DEFAULT_MAX_BATCH_BYTES = 4 * 1024 * 1024  # the request body as sent (gzip)
+MAX_DECOMPRESSED_BYTES = 64 * 1024 * 1024  # gzip-bomb guard, whatever the limits above
+MAX_RECORD_BODY_CHARS = 64 * 1024
+
+UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+HEX64_PATTERN = r"^[0-9a-f]{64}$"
+
+
+def _utc_iso(value: str) -> str:
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError("must be an ISO 8601 date-time such as 2026-11-28T07:00:00+00:00") from None
+    if parsed.tzinfo is None:
+        raise ValueError("must carry a UTC offset (times are stored as UTC)")
+    return value
+
+
+def _json_object_text(value: str) -> str:
+    try:
+        loaded = json.loads(value)
+    except ValueError:
+        raise ValueError("must be the record's canonical JSON text") from None
+    if not isinstance(loaded, dict):
+        raise ValueError("must be the JSON text of an object")
+    return value
+
+
+Uuid = Annotated[str, Field(pattern=UUID_PATTERN)]
+Hex64 = Annotated[str, Field(pattern=HEX64_PATTERN)]
+IsoTime = Annotated[str, Field(max_length=40), AfterValidator(_utc_iso)]
+DeviceId = Annotated[str, Field(pattern=r"^[A-Za-z0-9_.:-]{1,64}$")]
+Colour = Literal["green", "yellow", "red", "none"]
+
+
+class _Request(BaseModel):
+    model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
+
+
+class _Response(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+# ---- batches ---------------------------------------------------------------------------------
+
+
+class WireRecord(_Request):
+    """One journal record exactly as the kiosk chained it (see kiosk/store/journal.py)."""
+
+    uuid: Uuid
+    seq: int = Field(ge=1)
+    kind: str = Field(pattern=r"^[a-z0-9_.-]{1,64}$")
+    created_at: IsoTime
+    body: Annotated[str, Field(max_length=MAX_RECORD_BODY_CHARS), AfterValidator(_json_object_text)]
+    prev_hash: Hex64
+    hash: Hex64
+
+
+class BatchEnvelope(_Request):
+    """POST /v1/batches (gzip JSON). `batch_id` is the idempotency key (also header Idempotency-Key)."""
+
+    protocol: Literal[1] = 1
+    device_id: DeviceId
+    batch_id: Uuid
+    sent_at: IsoTime
+    records: list[WireRecord] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _ascending(self) -> BatchEnvelope:
+        seqs = [r.seq for r in self.records]
+        if any(b <= a for a, b in zip(seqs, seqs[1:], strict=False)):
+            raise ValueError("records must be in strictly ascending seq order")
+        return self
+
+
+class SeqRange(_Response):
+    first: int
+    last: int
+
+
+class ChainReport(_Response):
+    """The server's view of the device's whole chain after this batch."""
+
+    status: Literal["ok", "gap", "broken", "conflict"]
+    verified_through_seq: int  # the chain is proven from the anchor up to here
+    last_hash: str
+    gaps: list[SeqRange] = []  # seq ranges missing between stored records
+    problem: str | None = None  # first broken link or conflict, in words
+
+
+class BatchAck(_Response):
+    """200 answer to a batch. Mark sent ONLY records with seq <= acked_through_seq."""
+
+    batch_id: str
+    device_id: str
+    received: int
+    stored: int  # newly inserted
+    duplicates: int  # already held (a retry)
+    acked_through_seq: int  # every record from the anchor up to here is stored on the server
+    chain: ChainReport
+    server_time: str
+
+
+# ---- enrolment -------------------------------------------------------------------------------
+
+
+class EnrollRequest(_Request):
+    """POST /v1/enroll (unsigned: the one-time code is the credential)."""
+
+    protocol: Literal[1] = 1
+    enroll_code: str = Field(min_length=6, max_length=64)
+    device_id: DeviceId  # the kiosk's journal device id (device_state.device_id): it is in every hash
+    label: str = Field(default="", max_length=100)
+    anchor_seq: int = Field(default=0, ge=0)  # records up to here were purged before enrolment
+    anchor_hash: Hex64 = GENESIS_HASH
+
+
+class EnrollResponse(_Response):
+    device_id: str
+    device_secret: str  # base64url, >= 32 bytes; store 0600 outside the repo
+    bundle_key_id: str
+    bundle_public_key: str  # Ed25519, PEM SubjectPublicKeyInfo: pin it, verify every bundle with it
+    server_time: str
+    clock_window_s: int
+    max_batch_records: int
+    max_batch_bytes: int
+
+
+# ---- code check (GB/T 38963 验码-like) --------------------------------------------------------
+
+
+class CodeCheckRequest(_Request):
+    """POST /v1/code-check, signed. Exactly one of qr_text / id_number."""
+
+    request_id: Uuid
+    qr_text: str | None = Field(default=None, min_length=1, max_length=4096)
+    id_number: str | None = Field(default=None, pattern=r"^[0-9]{17}[0-9Xx]$")
+
+    @model_validator(mode="after")
+    def _one_of(self) -> CodeCheckRequest:
+        if (self.qr_text is None) == (self.id_number is None):
+            raise ValueError("give exactly one of qr_text or id_number")
+        return self
+
+
+class CodeCheckResponse(_Response):
+    request_id: str
+    found: bool  # false: the platform does not know this code/ID (colour "none")
+    colour: Colour
+    name_masked: str = ""
+    id_masked: str = ""
+    updated_at: str = ""  # when the platform last set the colour (UTC ISO 8601)
+
+
+# ---- reports, time, errors -------------------------------------------------------------------
+
+
+class ReportUpload(_Request):
+    """POST /v1/reports, signed: the community's daily report (or zero report) for one date."""
+
+    report_id: Uuid
+    date: date
+    kind: Literal["daily", "zero"]
+    body: dict[str, Any]
+
+    model_config = ConfigDict(strict=False, extra="forbid", frozen=True)  # date arrives as a string
+
+
+class ReportAck(_Response):
+    report_id: str
+    stored: bool  # false: the same report_id was already held (a retry)
+    received_at: str
+
+
+class TimeResponse(_Response):
+    server_time: str
+    server_time_unix: float
+
+
+class ErrorDetail(_Response):
+    code: str
+    message: str
+    details: dict[str, Any] = {}
+
+
+class ErrorResponse(_Response):
+    error: ErrorDetail
