@@ -1,0 +1,201 @@
+"""The admission policy: facts about one gate pass in, PASS / DENY / REVIEW with reasons out.
+
+Pure and total: `decide` never raises. Which outcome each case gets comes from a policy
+table (settings `policy.*`); two rules are not configurable because the notice makes
+them absolute: a red code and a confirmed fever are DENY. Only a guard override, with a
+reason and the guard's name, turns such a decision into PASS, and the override stays in
+the decision (and so in the record).
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from kiosk.domain.models import (
+    CodeStatus,
+    Colour,
+    ColourSource,
+    Direction,
+    Mode,
+    Outcome,
+    PersonKind,
+    Reason,
+    VerificationResult,
+)
+from kiosk.domain.temperature import Verdict
+
+_RANK = {Outcome.PASS: 0, Outcome.REVIEW: 1, Outcome.DENY: 2}
+
+
+class KeyGroup(enum.StrEnum):
+    """Key-group flags asked on the visitor form (the notice's four questions)."""
+
+    RISK_AREA_14D = "risk-area-14d"
+    INBOUND = "inbound"
+    COLD_CHAIN = "cold-chain"
+    RELEASED = "released-or-recovered"
+
+
+KEY_GROUPS = (KeyGroup.RISK_AREA_14D, KeyGroup.INBOUND, KeyGroup.COLD_CHAIN, KeyGroup.RELEASED)
+
+
+@dataclass(frozen=True)
+class PolicyTable:
+    """Outcome per configurable case. Defaults are the safe ones."""
+
+    code_yellow: Outcome = Outcome.REVIEW
+    code_invalid: Outcome = Outcome.DENY
+    code_missing: Outcome = Outcome.REVIEW
+    unverified_attested_green: Outcome = Outcome.PASS
+    unverified_attested_yellow: Outcome = Outcome.REVIEW
+    unverified_unattested: Outcome = Outcome.REVIEW
+    temperature_missing: Outcome = Outcome.REVIEW
+    lockdown_visitor: Outcome = Outcome.REVIEW
+    lockdown_staff: Outcome = Outcome.PASS
+    key_group: Outcome = Outcome.REVIEW
+    risk_area_low: Outcome = Outcome.PASS
+    risk_area_medium: Outcome = Outcome.REVIEW
+    risk_area_high: Outcome = Outcome.DENY
+    at_capacity: Outcome = Outcome.REVIEW
+    check_exits: bool = False
+
+    @classmethod
+    def from_settings(cls, cfg: Mapping[str, Any]) -> PolicyTable:
+        """Read `policy.<field>` for every field present in the mapping."""
+        values: dict[str, Any] = {}
+        for name in cls.__dataclass_fields__:
+            key = f"policy.{name}"
+            if key in cfg:
+                values[name] = cfg[key] if name == "check_exits" else Outcome(cfg[key])
+        return cls(**values)
+
+
+@dataclass(frozen=True)
+class GateFacts:
+    """Everything the policy needs to know about one pass."""
+
+    code: VerificationResult | None
+    temperature: Verdict
+    person_kind: PersonKind = PersonKind.RESIDENT
+    direction: Direction = Direction.IN
+    mode: Mode = Mode.NORMAL
+    on_roster: bool = False
+    attested_colour: Colour | None = None
+    key_groups: frozenset[str] = frozenset()
+    risk_level: str | None = None  # level of a risk area the person's origin falls in
+    occupancy: int = 0
+    capacity: int = 0  # 0 = no limit
+
+
+@dataclass(frozen=True)
+class Decision:
+    outcome: Outcome
+    reasons: tuple[Reason, ...] = ()  # why it is not PASS (or was overridden)
+    notes: tuple[Reason, ...] = ()  # noted but did not change the outcome
+    overridden: bool = False
+    override_by: str = ""
+    override_reason: str = ""
+    original_outcome: Outcome | None = None
+
+
+class OverrideRefused(ValueError):
+    def __init__(self, zh: str, en: str) -> None:
+        super().__init__(f"{en} / {zh}")
+        self.zh, self.en = zh, en
+
+
+@dataclass
+class _Tally:
+    steps: list[tuple[Outcome, Reason]] = field(default_factory=list)
+
+    def add(self, outcome: Outcome, reason: Reason) -> None:
+        self.steps.append((outcome, reason))
+
+
+def _code(facts: GateFacts, table: PolicyTable, t: _Tally) -> None:
+    code = facts.code
+    attested = facts.attested_colour
+    if code is not None and code.colour_source is ColourSource.ATTESTED and attested is None:
+        attested = code.colour
+    if code is None:
+        if attested is Colour.RED:
+            t.add(Outcome.DENY, Reason.CODE_RED)
+        else:
+            t.add(table.code_missing, Reason.CODE_MISSING)
+        return
+    if code.colour is Colour.RED or attested is Colour.RED:
+        t.add(Outcome.DENY, Reason.CODE_RED)
+        return
+    if code.status is CodeStatus.VALID:
+        if code.colour is Colour.YELLOW:
+            t.add(table.code_yellow, Reason.CODE_YELLOW)
+        return
+    if code.status is CodeStatus.UNVERIFIED:
+        if attested is Colour.GREEN:
+            t.add(table.unverified_attested_green, Reason.CODE_UNVERIFIED)
+        elif attested is Colour.YELLOW:
+            t.add(table.unverified_attested_yellow, Reason.CODE_UNVERIFIED)
+            t.add(table.unverified_attested_yellow, Reason.CODE_YELLOW)
+        else:
+            t.add(table.unverified_unattested, Reason.CODE_UNVERIFIED)
+        return
+    t.add(table.code_invalid, Reason.CODE_INVALID)
+
+
+_TEMPERATURE = {
+    Verdict.FEVER_CONFIRMED: (Outcome.DENY, Reason.FEVER_CONFIRMED),
+    Verdict.REMEASURE_FEVER: (Outcome.REVIEW, Reason.FEVER_REMEASURE),
+    Verdict.REMEASURE_LOW: (Outcome.REVIEW, Reason.TEMPERATURE_LOW),
+    Verdict.REMEASURE_BAD: (Outcome.REVIEW, Reason.TEMPERATURE_BAD),
+}
+
+
+def decide(facts: GateFacts, table: PolicyTable | None = None) -> Decision:
+    """The outcome for one pass: the strictest of every rule that applies."""
+    table = table or PolicyTable()
+    if facts.direction is Direction.OUT and not table.check_exits:
+        return Decision(Outcome.PASS)
+    t = _Tally()
+    _code(facts, table, t)
+    if facts.temperature in _TEMPERATURE:
+        t.add(*_TEMPERATURE[facts.temperature])
+    elif facts.temperature is Verdict.MISSING:
+        t.add(table.temperature_missing, Reason.TEMPERATURE_MISSING)
+    if facts.mode is Mode.LOCKDOWN and facts.direction is Direction.IN:
+        if facts.person_kind is PersonKind.STAFF:
+            if table.lockdown_staff is not Outcome.PASS:
+                t.add(table.lockdown_staff, Reason.LOCKDOWN_NON_RESIDENT)
+        elif not (facts.person_kind is PersonKind.RESIDENT and facts.on_roster):
+            t.add(table.lockdown_visitor, Reason.LOCKDOWN_NON_RESIDENT)
+    if facts.key_groups:
+        t.add(table.key_group, Reason.KEY_GROUP)
+    if facts.risk_level in ("low", "medium", "high"):
+        t.add(getattr(table, f"risk_area_{facts.risk_level}"), Reason.RISK_AREA)
+    if facts.capacity > 0 and facts.direction is Direction.IN and facts.occupancy >= facts.capacity:
+        t.add(table.at_capacity, Reason.AT_CAPACITY)
+    outcome = max((o for o, _ in t.steps), key=_RANK.__getitem__, default=Outcome.PASS)
+    reasons = tuple(dict.fromkeys(r for o, r in t.steps if o is not Outcome.PASS))
+    notes = tuple(dict.fromkeys(r for o, r in t.steps if o is Outcome.PASS))
+    return Decision(outcome, reasons, notes)
+
+
+def override(decision: Decision, guard: str, reason: str) -> Decision:
+    """A guard lets a DENY/REVIEW pass: allowed only with the guard's name and a reason."""
+    if decision.outcome is Outcome.PASS:
+        raise OverrideRefused("已经放行，无需人工放行", "the pass was already allowed; nothing to override")
+    if not guard.strip():
+        raise OverrideRefused("人工放行须记录值守人员", "an override must name the guard on duty")
+    if len(reason.strip()) < 2:
+        raise OverrideRefused("人工放行须填写理由", "an override needs a reason")
+    return replace(
+        decision,
+        outcome=Outcome.PASS,
+        reasons=(*decision.reasons, Reason.GUARD_OVERRIDE),
+        overridden=True,
+        override_by=guard.strip(),
+        override_reason=reason.strip(),
+        original_outcome=decision.outcome,
+    )
