@@ -36,6 +36,7 @@ class Setting:
 
 
 S = Setting
+_OUT = ("pass", "review", "deny")  # outcomes a policy.* case may map to
 
 SETTINGS: tuple[Setting, ...] = (
     # --- the gate ---
@@ -71,6 +72,32 @@ SETTINGS: tuple[Setting, ...] = (
     # --- temperature ---
     S("temperature.fever_threshold", float, 37.3, "At or above this a reading is fever: re-measure with a contact thermometer", unit="°C", min=37.0, max=38.5),
     S("temperature.low_threshold", float, 35.0, "Below this a reading is too low (cold forehead): re-measure", unit="°C", min=34.0, max=36.0),
+    # --- workflow (issue 5): admission policy table, occupancy, reports, thermometer ---
+    S("policy.mode", str, "normal", "Mode from the settings; lockdown (封闭管理) lets only roster residents pass. The admin screen or the central bundle may also set lockdown", choices=("normal", "lockdown")),
+    S("policy.code_yellow", str, "review", "Outcome for a verified yellow code", choices=_OUT),
+    S("policy.code_invalid", str, "deny", "Outcome for an invalid, expired, revoked or untrusted code", choices=_OUT),
+    S("policy.code_missing", str, "review", "Outcome when no code is shown", choices=_OUT),
+    S("policy.unverified_attested_green", str, "pass", "Outcome for an unverifiable code (offline) the guard attests green; it is re-checked online later", choices=_OUT),
+    S("policy.unverified_attested_yellow", str, "review", "Outcome for an unverifiable code the guard attests yellow", choices=_OUT),
+    S("policy.unverified_unattested", str, "review", "Outcome for an unverifiable code without the guard's attestation", choices=_OUT),
+    S("policy.temperature_missing", str, "review", "Outcome when no temperature was measured", choices=_OUT),
+    S("policy.lockdown_visitor", str, "review", "In lockdown: outcome for anyone not on the residents roster (review = host or admin confirms)", choices=("review", "deny")),
+    S("policy.lockdown_staff", str, "pass", "In lockdown: outcome for staff (community workers, couriers registered as staff)", choices=_OUT),
+    S("policy.key_group", str, "review", "Outcome for a person in a key group (risk area, inbound, cold chain, released from observation)", choices=_OUT),
+    S("policy.risk_area_low", str, "pass", "Outcome for a visitor from a low-risk area on the bundle's list", choices=_OUT),
+    S("policy.risk_area_medium", str, "review", "Outcome for a visitor from a medium-risk area", choices=_OUT),
+    S("policy.risk_area_high", str, "deny", "Outcome for a visitor from a high-risk area", choices=_OUT),
+    S("policy.at_capacity", str, "review", "Outcome when the facility is at capacity (please wait)", choices=("review", "deny")),
+    S("policy.check_exits", bool, False, "Check code and temperature on the way out too (otherwise exits always pass and are only counted)"),
+    S("occupancy.capacity", int, 0, "Most people inside at once (service hall, market); 0 = no limit, no counting shown", unit="people", min=0, max=100000),
+    S("occupancy.reset_hour", int, 4, "Local hour at which the occupancy count starts again from zero (the facility is empty at night)", unit="h", min=0, max=23),
+    S("report.hour", int, 20, "Local hour at which the daily report (日报告 or 零报告) is filed for the day", unit="h", min=0, max=23),
+    S("report.include_visitors_list", bool, False, "Add the masked list of the day's visitors to the daily report record"),
+    S("thermometer.kind", str, "keypad", "Thermometer: keypad (the guard types), serial (infrared module on a serial port) or fake (demo only)", choices=("keypad", "serial", "fake")),
+    S("thermometer.serial_port", str, "/dev/ttyUSB0", "Serial port of the infrared module (or a pyserial URL)"),
+    S("thermometer.serial_baud", int, 9600, "Speed of the infrared module", unit="baud", min=1200, max=921600),
+    S("thermometer.read_timeout_s", float, 3.0, "Longest wait for one reading from the module", unit="s", min=0.1, max=30.0),
+    S("thermometer.remeasure_pause_s", int, 60, "Pause before re-measuring a fever with a contact thermometer", unit="s", min=0, max=900),
     # --- sync (issue 6, kiosk side): uploads, bundle pulls, retries ---
     S("sync.server_url", str, "", "Central server base URL; empty = the one saved by `kiosk provision`"),
     S("sync.ca_bundle", str, "", "PEM file of the CA certificates trusted for the server; empty = the system's CAs"),
