@@ -1,0 +1,106 @@
+"""Retention: purge records older than store.retention_days, but only once the server holds them.
+
+Only a prefix of the chain is ever purged (seq 1..S, every one of them old AND acknowledged
+AND not waiting for a re-check), and device_state.anchor_seq/anchor_hash move to record S,
+so the remaining chain still verifies from the anchor. Old records that are not on the
+server are kept and flagged with an alert, once a day, for the admin.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from kiosk.store.db import Store
+
+from sync.log import set_state
+
+K_UNSENT_ALERT_DAY = "retention.unsent_alert_day"
+ALERT_KIND = "unsent-past-retention"
+
+
+@dataclass(frozen=True)
+class RetentionResult:
+    cutoff: str
+    purged: int  # journal records removed
+    anchor_seq: int  # the chain now starts after this seq
+    unsent_old: int  # old records kept because the server does not hold them yet
+    alert_uuid: str | None  # the alert written for them (None: none needed, or already today)
+
+
+def _referencing_tables(db: Any) -> list[tuple[str, str, str]]:
+    """(table, column, journal column) for every foreign key that points at the journal."""
+    out = []
+    names = [r[0] for r in db.execute("select name from sqlite_master where type = 'table'").fetchall()]
+    for name in names:
+        for fk in db.execute("select * from pragma_foreign_key_list(?)", [name]).fetchall():
+            # fk = (id, seq, table, from, to, on_update, on_delete, match)
+            if fk[2] == "journal" and name not in ("outbox",):
+                out.append((name, fk[3], fk[4] or "seq"))
+    return out
+
+
+def _quote(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def purge(store: Store, retention_days: int, now: datetime | None = None) -> RetentionResult:
+    """One atomic step: purge the old acknowledged prefix, prune the sync log, flag old unsent records."""
+    if retention_days < 1:
+        raise ValueError("retention_days must be at least 1")
+    now = now or datetime.now(UTC)
+    cutoff = (now - timedelta(days=retention_days)).astimezone(UTC).isoformat(timespec="microseconds")
+    with store.writing() as w:
+        db = w.db
+        anchor_seq, last_seq = db.execute("select anchor_seq, last_seq from device_state").fetchone()
+        blockers = [
+            db.execute(
+                "select min(j.seq) from journal j join outbox o on o.seq = j.seq "
+                "where j.created_at >= ? or o.state != 'sent'",
+                [cutoff],
+            ).fetchone()[0],
+            db.execute(
+                "select min(j.seq) from pending_rechecks p join journal j on j.uuid = p.entry_uuid"
+            ).fetchone()[0],
+        ]
+        first_kept = min([b for b in blockers if b is not None], default=last_seq + 1)
+        through = first_kept - 1
+        purged = 0
+        if through > anchor_seq:
+            new_anchor_hash = db.execute("select hash from journal where seq = ?", [through]).fetchone()[0]
+            for table, column, target in _referencing_tables(db):
+                # Identifiers come from the schema itself, never from input.
+                if target == "uuid":
+                    sql = f"delete from {_quote(table)} where {_quote(column)} in (select uuid from journal where seq <= ?)"  # noqa: S608
+                else:
+                    sql = f"delete from {_quote(table)} where {_quote(column)} <= ?"  # noqa: S608
+                db.execute(sql, [through])
+            db.execute("delete from outbox where seq <= ?", [through])
+            purged = int(db.execute("delete from journal where seq <= ?", [through]).rowcount)
+            db.execute(
+                "update device_state set anchor_seq = ?, anchor_hash = ? where id = 1", [through, new_anchor_hash]
+            )
+            anchor_seq = through
+        db.execute("delete from sync_log where at < ?", [cutoff])
+        unsent, oldest = db.execute(
+            "select count(*), min(j.seq) from journal j join outbox o on o.seq = j.seq "
+            "where j.created_at < ? and o.state != 'sent'",
+            [cutoff],
+        ).fetchone()
+        alert_uuid = None
+        today = now.astimezone(UTC).date().isoformat()
+        flagged = db.execute("select value from kiosk_state where key = ?", [K_UNSENT_ALERT_DAY]).fetchone()
+        if unsent and (flagged is None or flagged[0] != today):
+            message = (
+                f"{unsent} record(s) older than {retention_days} days are not on the central server yet "
+                f"(oldest seq {oldest}); they are kept until it confirms them"
+            )
+            rec = w.append("alert", {"kind": ALERT_KIND, "count": unsent, "oldest_seq": oldest, "message": message})
+            db.execute(
+                "insert into alerts (record_uuid, created_at, kind, entry_uuid, message) values (?, ?, ?, null, ?)",
+                [rec.uuid, rec.created_at, ALERT_KIND, message],
+            )
+            set_state(db, K_UNSENT_ALERT_DAY, today)
+            alert_uuid = rec.uuid
+    return RetentionResult(cutoff, purged, anchor_seq, int(unsent), alert_uuid)
