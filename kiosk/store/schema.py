@@ -178,3 +178,7 @@ create table kiosk_state (
 @migration("0002_shared_tables")
 def shared_tables(db: Database) -> None:
     execute_script(db, SHARED_TABLES)
+
+
+# Area migrations live in their own modules and register themselves on import.
+from kiosk.store import workflow_schema  # noqa: E402,F401  (05xx: workflow)

@@ -1,0 +1,82 @@
+"""Personal data at rest: ID numbers and phones encrypted, plus a keyed hash for look-ups.
+
+The key lives in `data_dir/secrets/vault.key` (0600, folder 0700): never in the database,
+never in the repository, so a copied database file alone reveals nothing. Two sub-keys
+are derived from it with HKDF: one for Fernet (AES-128-CBC + HMAC, authenticated, from
+the well-kept `cryptography` package) and one for HMAC-SHA256 look-up hashes, so the
+hash cannot be used to decrypt and the ciphertext cannot be used to look up.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+import secrets
+from pathlib import Path
+
+from cryptography.fernet import Fernet, InvalidToken
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+KEY_BYTES = 32
+
+
+class VaultError(RuntimeError):
+    pass
+
+
+def _derive(master: bytes, info: bytes) -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=info).derive(master)
+
+
+def _read_or_create_key(path: Path) -> bytes:
+    folder = path.parent
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.chmod(folder, 0o700)
+    if path.exists():
+        mode = path.stat().st_mode & 0o777
+        if mode & 0o077:
+            raise VaultError(f"{path} is readable by others (mode {mode:o}); run `chmod 600 {path}`")
+        raw = path.read_bytes().strip()
+        try:
+            key = base64.urlsafe_b64decode(raw)
+        except ValueError:
+            key = b""
+        if len(key) != KEY_BYTES:
+            raise VaultError(f"{path} is not a vault key (expected {KEY_BYTES} bytes, base64); it was left untouched")
+        return key
+    key = secrets.token_bytes(KEY_BYTES)
+    # O_EXCL: never overwrite a key another process just created.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        os.write(fd, base64.urlsafe_b64encode(key) + b"\n")
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    return key
+
+
+class Vault:
+    def __init__(self, master: bytes) -> None:
+        self._fernet = Fernet(base64.urlsafe_b64encode(_derive(master, b"kiosk-vault-fernet")))
+        self._hmac_key = _derive(master, b"kiosk-vault-lookup")
+
+    @classmethod
+    def open(cls, data_dir: Path) -> Vault:
+        return cls(_read_or_create_key(Path(data_dir) / "secrets" / "vault.key"))
+
+    def lookup_hash(self, value: str) -> str:
+        """Keyed HMAC-SHA256 of the (stripped) value: equal values, equal hashes."""
+        return hmac.new(self._hmac_key, value.strip().encode("utf-8"), hashlib.sha256).hexdigest()
+
+    def protect(self, value: str) -> tuple[bytes, str]:
+        """(ciphertext, look-up hash) of a value."""
+        return self._fernet.encrypt(value.strip().encode("utf-8")), self.lookup_hash(value)
+
+    def reveal(self, cipher: bytes) -> str:
+        try:
+            return self._fernet.decrypt(bytes(cipher)).decode("utf-8")
+        except InvalidToken:
+            raise VaultError("this value was encrypted with another vault key and cannot be read") from None
