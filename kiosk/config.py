@@ -138,8 +138,11 @@ def load_config(path: str | Path | None = None, env: Mapping[str, str] | None = 
             values[name] = _check(setting, value, str(path))
             sources[name] = str(path)
     by_env = {s.env_var: s for s in SETTINGS}
+    # KIOSK_<SECTION>_... for a declared section must name a setting (catches typos);
+    # other KIOSK_* variables (KIOSK_CENTRAL_*, test helpers) are not ours to judge.
+    sections = tuple(f"KIOSK_{s.section.upper()}_" for s in SETTINGS)
     for var, raw in env.items():
-        if not var.startswith("KIOSK_") or var in RESERVED_ENV:
+        if not var.startswith(sections) or var in RESERVED_ENV:
             continue
         setting = by_env.get(var)
         if setting is None:

@@ -83,6 +83,8 @@ def test_environment_overrides_are_typed_and_validated() -> None:
         load_config(env={"KIOSK_STORE_BUSY_TIMEOUT_MS": "fast"})
     with pytest.raises(ConfigError, match="unknown setting override"):
         load_config(env={"KIOSK_TEMPERATURE_FEVER": "37.5"})
+    # Variables outside the declared sections belong to other tools (the central server, tests).
+    assert load_config(env={"KIOSK_CENTRAL_DB": "x", "KIOSK_TEST_ARTIFACTS": "/tmp"})["store.busy_timeout_ms"] == 5000
 
 
 def test_a_bad_setting_stops_the_kiosk_at_start(tmp_path: Path) -> None:
