@@ -59,8 +59,8 @@ def get_state(store: Store, key: str) -> tuple[str, str] | None:
     return (row[0], row[1]) if row else None
 
 
-def record(store: Store, attempt: Attempt) -> None:
-    """Write one attempt (and the last success / last error) in one transaction."""
+def record(store: Store, attempt: Attempt, skew_s: float | None = None) -> None:
+    """Write one attempt (and the last success / last error, and the clock skew) in one transaction."""
     if attempt.direction not in DIRECTIONS:
         raise ValueError(f"unknown sync direction {attempt.direction!r}")
     with store.writing() as w:
@@ -77,6 +77,8 @@ def record(store: Store, attempt: Attempt) -> None:
         else:
             set_state(w.db, K_LAST_ERROR, f"{attempt.direction}: {attempt.error}"[:1000])
             set_state(w.db, K_LAST_ERROR_AT, attempt.at)
+        if skew_s is not None:
+            set_state(w.db, K_CLOCK_SKEW, f"{skew_s:.3f}")
 
 
 def read(store: Store, since: str | None = None, limit: int = 1000) -> Iterator[Attempt]:

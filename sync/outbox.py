@@ -245,6 +245,13 @@ class Outbox:
         due = db.execute("select min(next_attempt_at) from outbox where state = 'pending'").fetchone()[0]
         return OutboxStats(counts["pending"], counts["claimed"], counts["failed"], counts["sent"], oldest, due)
 
+    def first_due(self) -> str | None:
+        """When the first pending row may go (None: nothing pending, or it is due now)."""
+        row = self.store.db.execute(
+            "select next_attempt_at from outbox where state = 'pending' order by seq limit 1"
+        ).fetchone()
+        return row[0] if row else None
+
     def failed(self, limit: int = 100) -> Sequence[tuple[int, str, int, str | None]]:
         """(seq, kind, attempts, last_error) of parked records, oldest first."""
         return self.store.db.execute(

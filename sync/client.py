@@ -1,0 +1,196 @@
+"""The uploader: outbox batches to POST /v1/batches, one at a time, in sequence order.
+
+A batch is encoded once (gzip JSON, see sync.protocol) and, when it must be retried,
+resent byte for byte under the same idempotency key; only the records the server
+acknowledges (`acked_through_seq`) are marked sent. Every attempt goes into the sync log.
+"""
+
+from __future__ import annotations
+
+import enum
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from kiosk.store.db import Store
+from pydantic import ValidationError
+
+from sync import log as synclog
+from sync.backoff import Backoff, parse_retry_after
+from sync.classify import Verdict, classify
+from sync.link import Reply, ServerLink
+from sync.outbox import Batch, Outbox
+from sync.protocol import GZIP, H_IDEMPOTENCY, JSON_TYPE, PATH_BATCHES, BatchAck, encode_batch
+
+
+class Step(enum.StrEnum):
+    SENT = "sent"  # a batch was acknowledged (fully or in part)
+    IDLE = "idle"  # nothing is due
+    WAIT = "wait"  # a retry is due later (see Uploader.wait_s)
+    RETRIED = "retried"  # the attempt failed and will be retried
+    SPLIT = "split"
+    PARKED = "parked"
+    HELD = "held"  # the server refuses this device's credentials
+
+
+@dataclass(frozen=True)
+class UploadLimits:
+    max_records: int
+    max_bytes: int  # record JSON before gzip
+    max_body_bytes: int  # the request body as sent (server limit, gzip)
+
+
+@dataclass
+class _Inflight:
+    batch: Batch
+    body: bytes
+    due: float  # monotonic time when it may be sent again
+
+
+class Uploader:
+    def __init__(
+        self,
+        store: Store,
+        link: ServerLink,
+        limits: UploadLimits,
+        backoff: Backoff,
+        *,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.store = store
+        self.link = link
+        self.limits = limits
+        self.backoff = backoff
+        self.outbox = Outbox(store)
+        self.monotonic = monotonic
+        self.failures = 0  # consecutive failed attempts, drives the backoff
+        self._queue: deque[Batch] = deque()  # halves of a split batch, sent first
+        self._inflight: _Inflight | None = None
+        self._max_records = limits.max_records  # lowered after a 413
+        self.last_ack: BatchAck | None = None
+
+    def start(self) -> int:
+        """Release claims a dead process left behind. Call once before the first step."""
+        return self.outbox.release_stale()
+
+    def wait_s(self) -> float:
+        """Seconds until the next attempt may go (0 when one is due or nothing waits)."""
+        if self._inflight is not None:
+            return max(self._inflight.due - self.monotonic(), 0.0)
+        due = self.outbox.first_due()
+        if due is None:
+            return 0.0
+        return max((datetime.fromisoformat(due) - datetime.now(UTC)).total_seconds(), 0.0)
+
+    def _next(self) -> tuple[Batch, bytes] | Step:
+        if self._inflight is not None:
+            if self._inflight.due > self.monotonic():
+                return Step.WAIT
+            inflight, self._inflight = self._inflight, None
+            return inflight.batch, inflight.body
+        batch = self._queue.popleft() if self._queue else None
+        if batch is None:
+            batch = self.outbox.claim(self._max_records, self.limits.max_bytes)
+        if batch is None:
+            return Step.WAIT if self.outbox.first_due() else Step.IDLE
+        body = encode_batch(self.link.creds.device_id, batch.batch_id, [r.wire() for r in batch.records])
+        return batch, body
+
+    def step(self) -> Step:
+        """At most one HTTP attempt."""
+        nxt = self._next()
+        if isinstance(nxt, Step):
+            return nxt
+        batch, body = nxt
+        if len(body) > self.limits.max_body_bytes and len(batch.records) > 1:
+            self._split(batch)  # would be refused with 413 anyway: split without asking
+            return Step.SPLIT
+        started = datetime.now(UTC).isoformat(timespec="microseconds")
+        reply = self.link.request(
+            "POST",
+            PATH_BATCHES,
+            body,
+            {"Content-Type": JSON_TYPE, "Content-Encoding": GZIP, H_IDEMPOTENCY: batch.batch_id},
+        )
+        verdict = classify(reply.status, reply.error_code)
+        error: str | None = None
+        ack = None
+        if verdict is Verdict.ACK:
+            ack = self._parse_ack(reply, batch)
+            if ack is None:
+                verdict, error = Verdict.RETRY, f"HTTP {reply.status} with an unreadable acknowledgement"
+        else:
+            error = reply.describe()
+        step = self._apply(verdict, batch, body, reply, error, ack)
+        synclog.record(
+            self.store,
+            synclog.Attempt(
+                at=started, direction="upload", batch_id=batch.batch_id, records=len(batch.records),
+                bytes=len(body), duration_ms=reply.duration_ms, http_status=reply.status, error=error,
+            ),
+            skew_s=self.link.skew_s if self.link.skew_measured else None,
+        )
+        return step
+
+    def _parse_ack(self, reply: Reply, batch: Batch) -> BatchAck | None:
+        try:
+            ack = BatchAck.model_validate_json(reply.content)
+        except ValidationError:
+            return None
+        if ack.batch_id != batch.batch_id or ack.device_id != self.link.creds.device_id:
+            return None
+        self.last_ack = ack
+        return ack
+
+    def _apply(
+        self, verdict: Verdict, batch: Batch, body: bytes, reply: Reply, error: str | None, ack: BatchAck | None
+    ) -> Step:
+        if verdict is Verdict.ACK and ack is not None:
+            through = ack.acked_through_seq
+            complete = through >= batch.last_seq
+            delay = 0.0 if complete else self.backoff.delay(self.failures + 1)
+            self.outbox.ack(batch, through, retry_delay_s=delay)
+            self.failures = 0 if complete else self.failures + 1
+            return Step.SENT
+        if verdict is Verdict.SPLIT:
+            if len(batch.records) == 1:
+                self.outbox.park(batch, f"{error} (a single record is too large for the server)")
+                return Step.PARKED
+            self._split(batch)
+            return Step.SPLIT
+        if verdict is Verdict.PARK:
+            self.outbox.park(batch, error or "refused")
+            return Step.PARKED
+        self.failures += 1
+        delay = self.backoff.delay(self.failures, parse_retry_after(reply.headers.get("Retry-After")))
+        if verdict is Verdict.HOLD:
+            self.outbox.retry(batch, f"{error}; provision the kiosk again", delay)
+            return Step.HELD
+        # Keep the claim and the exact bytes: the retry reuses the same idempotency key.
+        self.outbox.retry(batch, error or "retry", delay, keep_claim=True)
+        self._inflight = _Inflight(batch, body, self.monotonic() + delay)
+        return Step.RETRIED
+
+    def _split(self, batch: Batch) -> None:
+        left, right = self.outbox.split(batch)
+        self._queue.extendleft([right, left])
+        self._max_records = max(1, min(self._max_records, len(left.records)))
+
+    def drain(self, max_wait_s: float = 0.0, should_stop: Callable[[], bool] = lambda: False) -> int:
+        """Upload until nothing is due. Waits out retries while the total wait stays under
+        max_wait_s. Returns the number of records still not on the server."""
+        waited = 0.0
+        while not should_stop():
+            step = self.step()
+            if step is Step.IDLE:
+                break
+            if step in (Step.WAIT, Step.RETRIED, Step.HELD):
+                pause = self.wait_s()
+                if waited + pause > max_wait_s:
+                    break
+                time.sleep(pause)
+                waited += pause
+        stats = self.outbox.stats()
+        return stats.pending + stats.claimed
