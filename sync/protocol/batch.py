@@ -50,15 +50,19 @@ def wire_record(rec: Record) -> dict[str, Any]:
     }
 
 
-def encode_batch(device_id: str, batch_id: str, records: Iterable[Mapping[str, Any]], sent_at: str | None = None) -> bytes:
+def encode_batch(
+    device_id: str, batch_id: str, records: Iterable[Mapping[str, Any]], sent_at: str | None = None, device_last_seq: int | None = None
+) -> bytes:
     """The gzip body for POST /v1/batches. Sign these exact bytes."""
-    envelope = {
+    envelope: dict[str, Any] = {
         "protocol": PROTOCOL_VERSION,
         "device_id": device_id,
         "batch_id": batch_id,
         "sent_at": sent_at or utc_now_iso(),
         "records": list(records),
     }
+    if device_last_seq is not None:
+        envelope["device_last_seq"] = device_last_seq
     raw = json.dumps(envelope, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
     return gzip.compress(raw, compresslevel=6, mtime=0)
 

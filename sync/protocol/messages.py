@@ -81,6 +81,7 @@ class BatchEnvelope(_Request):
     batch_id: Uuid
     sent_at: IsoTime
     records: list[WireRecord] = Field(min_length=1)
+    device_last_seq: int | None = Field(default=None, ge=0)  # optional: the kiosk's newest seq, for the admin's backlog view
 
     @model_validator(mode="after")
     def _ascending(self) -> BatchEnvelope:
