@@ -1,0 +1,97 @@
+"""Builds the sync parts from the settings and the provisioning file, in one place.
+
+Fails loudly (CredentialsError, BundleError) when the kiosk is not provisioned or the
+pinned key is unusable, rather than running a worker that can never succeed.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Protocol
+
+from kiosk.config import Config
+from kiosk.domain.models import CodeChecker
+from kiosk.store.db import Store
+
+from sync import credentials
+from sync import log as synclog
+from sync.backoff import Backoff
+from sync.client import Uploader, UploadLimits
+from sync.credentials import Credentials
+from sync.link import ServerLink
+from sync.protocol import load_public_key
+from sync.puller import Protector, Puller
+from sync.recheck import Revealer
+from sync.worker import SyncWorker
+
+
+class VaultLike(Protector, Revealer, Protocol):
+    """kiosk.store.vault.Vault: protect() for the roster, reveal() for re-checks by ID."""
+
+
+def stored_skew(store: Store) -> float:
+    state = synclog.get_state(store, synclog.K_CLOCK_SKEW)
+    try:
+        return float(state[0]) if state else 0.0
+    except ValueError:
+        return 0.0
+
+
+def make_link(cfg: Config, creds: Credentials, store: Store | None = None, clock: Callable[[], float] = time.time) -> ServerLink:
+    ca = cfg["sync.ca_bundle"]
+    if ca and not Path(ca).expanduser().is_file():
+        raise credentials.CredentialsError(f"sync.ca_bundle: {ca} is not a file (a PEM bundle of CA certificates)")
+    return ServerLink(
+        creds,
+        base_url=cfg["sync.server_url"] or creds.server_url,
+        timeout_s=cfg["sync.timeout_s"],
+        ca_bundle=str(Path(ca).expanduser()) if ca else "",
+        clock=clock,
+        skew_s=stored_skew(store) if store is not None else 0.0,
+    )
+
+
+def make_uploader(cfg: Config, store: Store, link: ServerLink) -> Uploader:
+    creds = link.creds
+    limits = UploadLimits(
+        max_records=min(cfg["sync.batch_max_records"], creds.max_batch_records),
+        max_bytes=cfg["sync.batch_max_bytes"],
+        max_body_bytes=creds.max_batch_bytes,
+    )
+    return Uploader(store, link, limits, Backoff(cfg["sync.backoff_base_s"], cfg["sync.backoff_cap_s"]))
+
+
+def make_puller(store: Store, link: ServerLink, vault: Protector) -> Puller:
+    return Puller(store, link, load_public_key(link.creds.bundle_public_key), vault)
+
+
+def open_vault(cfg: Config) -> VaultLike:
+    from kiosk.store.vault import Vault
+
+    return Vault.open(cfg.data_dir)
+
+
+def make_worker(
+    cfg: Config,
+    store: Store,
+    *,
+    checker: CodeChecker | None = None,
+    vault: VaultLike | None = None,
+    clock: Callable[[], float] = time.time,
+) -> SyncWorker:
+    """The worker the kiosk runs. The gate service calls `worker.notify()` after each commit."""
+    creds = credentials.load(cfg.data_dir)
+    link = make_link(cfg, creds, store, clock)
+    vault = vault if vault is not None else open_vault(cfg)
+    return SyncWorker(
+        store,
+        make_uploader(cfg, store, link),
+        make_puller(store, link, vault),
+        interval_s=cfg["sync.interval_s"],
+        pull_interval_s=cfg["sync.pull_interval_s"],
+        retention_days=cfg["store.retention_days"],
+        checker=checker,
+        vault=vault,
+    )

@@ -1,0 +1,185 @@
+"""The bundle pull: GET /v1/bundle with If-None-Match, signature checked against the pinned
+key, then applied in ONE transaction (bundles row, residents, risk areas, mode, a journal
+record for the audit trail). A bundle that fails any check is not applied at all; the
+previous one stays in force.
+
+ID numbers and phones of the roster go into `people` only through the vault (ciphertext +
+keyed hash + masked form). The stored copy of the bundle keeps them masked, never in clear.
+"""
+
+from __future__ import annotations
+
+import copy
+import enum
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from kiosk.domain.masking import mask_id, mask_phone
+from kiosk.store.db import Store
+from kiosk.store.journal import canonical_json
+
+from sync import log as synclog
+from sync.link import ServerLink
+from sync.log import set_state
+from sync.protocol import PATH_BUNDLE, BundleError, verify_bundle
+
+KEEP_BUNDLES = 5
+K_MODE = "mode_from_bundle"
+
+
+class Protector(Protocol):
+    """kiosk.store.vault.Vault as the puller needs it."""
+
+    def protect(self, value: str) -> tuple[bytes, str]: ...
+
+
+class PullStatus(enum.StrEnum):
+    APPLIED = "applied"
+    UNCHANGED = "unchanged"
+    REJECTED = "rejected"  # answered, but not a bundle we may apply
+    FAILED = "failed"  # no usable answer (network, 5xx)
+
+
+@dataclass(frozen=True)
+class PullResult:
+    status: PullStatus
+    etag: str | None = None
+    roster: int = 0
+    risk_areas: int = 0
+    error: str | None = None
+
+
+def current_etag(store: Store) -> str | None:
+    row = store.db.execute("select etag from bundles where applied_at is not null order by id desc limit 1").fetchone()
+    return row[0] if row else None
+
+
+def _issued_at(store: Store) -> datetime | None:
+    row = store.db.execute("select body from bundles where applied_at is not null order by id desc limit 1").fetchone()
+    if not row:
+        return None
+    try:
+        return datetime.fromisoformat(json.loads(row[0])["issued_at"])
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def _redacted(bundle: dict[str, Any]) -> dict[str, Any]:
+    """The bundle as stored: roster ID numbers and phones masked."""
+    out = copy.deepcopy(bundle)
+    for person in out.get("roster", []):
+        person["id_number"] = mask_id(person.get("id_number") or "")
+        person["phone"] = mask_phone(person.get("phone") or "")
+    return out
+
+
+def apply_bundle(store: Store, bundle: dict[str, Any], etag: str, vault: Protector, fetched_at: str | None = None) -> PullResult:
+    """One transaction: everything of the bundle is in force afterwards, or nothing is."""
+    now = datetime.now(UTC).isoformat(timespec="microseconds")
+    fetched_at = fetched_at or now
+    roster = bundle.get("roster", [])
+    areas = bundle.get("risk_areas", [])
+    mode = bundle.get("policy", {}).get("mode", "normal")
+    # Encrypt outside the transaction: the writer lock is held only for the writes.
+    people = []
+    for p in roster:
+        id_number, phone = (p.get("id_number") or "").strip(), (p.get("phone") or "").strip()
+        id_cipher, id_hash = vault.protect(id_number) if id_number else (None, None)
+        phone_cipher, phone_hash = vault.protect(phone) if phone else (None, None)
+        people.append([
+            p["uuid"], p["name"], "cn-id" if id_number else None, id_cipher, id_hash, mask_id(id_number) if id_number else None,
+            phone_cipher, phone_hash, mask_phone(phone) if phone else None,
+            p.get("building", ""), p.get("unit", ""), p.get("room", ""), now, now,
+        ])
+    with store.writing() as w:
+        db = w.db
+        db.execute(
+            "insert into bundles (etag, fetched_at, applied_at, body) values (?, ?, ?, ?)",
+            [etag, fetched_at, now, canonical_json(_redacted(bundle))],
+        )
+        db.execute(
+            "delete from bundles where id not in (select id from bundles order by id desc limit ?)", [KEEP_BUNDLES]
+        )
+        db.conn.executemany(
+            "insert into people (uuid, kind, name, id_type, id_cipher, id_hash, id_masked, phone_cipher, phone_hash, "
+            "phone_masked, building, unit, room, source, created_at, updated_at) "
+            "values (?, 'resident', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'bundle', ?, ?) "
+            "on conflict (uuid) do update set kind = 'resident', name = excluded.name, id_type = excluded.id_type, "
+            "id_cipher = excluded.id_cipher, id_hash = excluded.id_hash, id_masked = excluded.id_masked, "
+            "phone_cipher = excluded.phone_cipher, phone_hash = excluded.phone_hash, phone_masked = excluded.phone_masked, "
+            "building = excluded.building, unit = excluded.unit, room = excluded.room, source = 'bundle', "
+            "updated_at = excluded.updated_at",
+            people,
+        )
+        # The roster is authoritative: residents it no longer lists are no longer residents.
+        db.execute(
+            "delete from people where source = 'bundle' and uuid not in (select value from json_each(?))",
+            [json.dumps([p["uuid"] for p in roster])],
+        )
+        db.execute("delete from risk_areas")
+        db.conn.executemany(
+            "insert into risk_areas (region_code, level, since) values (?, ?, ?)",
+            [[a["region_code"], a["level"], a["since"]] for a in areas],
+        )
+        set_state(db, K_MODE, mode, now)
+        trust = bundle.get("trust", {})
+        w.append(
+            "bundle_applied",
+            {
+                "etag": etag, "issued_at": bundle.get("issued_at"), "version": bundle.get("version"), "mode": mode,
+                "roster": len(roster), "risk_areas": len(areas), "dsc": len(trust.get("dsc", [])),
+                "cn_issuers": len(trust.get("cn_issuers", [])),
+                "revoked": sum(len(v) for v in trust.get("revoked", {}).values()),
+            },
+        )
+    return PullResult(PullStatus.APPLIED, etag, len(roster), len(areas))
+
+
+class Puller:
+    def __init__(self, store: Store, link: ServerLink, bundle_key: Ed25519PublicKey, vault: Protector) -> None:
+        self.store = store
+        self.link = link
+        self.bundle_key = bundle_key
+        self.vault = vault
+
+    def pull(self) -> PullResult:
+        started = datetime.now(UTC).isoformat(timespec="microseconds")
+        etag = current_etag(self.store)
+        reply = self.link.request("GET", PATH_BUNDLE, headers={"If-None-Match": etag} if etag else None)
+        result = self._handle(reply.status, reply.content, reply.describe(), etag)
+        synclog.record(
+            self.store,
+            synclog.Attempt(
+                at=started, direction="pull", batch_id=result.etag, records=result.roster, bytes=len(reply.content),
+                duration_ms=reply.duration_ms, http_status=reply.status, error=result.error,
+            ),
+            skew_s=self.link.skew_s if self.link.skew_measured else None,
+        )
+        return result
+
+    def _handle(self, status: int | None, content: bytes, described: str, etag: str | None) -> PullResult:
+        if status == 304:
+            return PullResult(PullStatus.UNCHANGED, etag)
+        if status != 200:
+            kind = PullStatus.FAILED if status is None or status >= 500 or status == 429 else PullStatus.REJECTED
+            return PullResult(kind, error=described)
+        try:
+            bundle, new_etag = verify_bundle(content, self.bundle_key)
+        except BundleError as exc:
+            return PullResult(PullStatus.REJECTED, error=f"bundle not applied: {exc}")
+        if new_etag == etag:
+            return PullResult(PullStatus.UNCHANGED, etag)
+        previous = _issued_at(self.store)
+        try:
+            issued = datetime.fromisoformat(bundle["issued_at"])
+        except ValueError:
+            return PullResult(PullStatus.REJECTED, error=f"bundle not applied: bad issued_at {bundle['issued_at']!r}")
+        if previous is not None and None not in (issued.tzinfo, previous.tzinfo) and issued < previous:
+            return PullResult(
+                PullStatus.REJECTED,
+                error=f"bundle not applied: issued {bundle['issued_at']}, older than the one in force (a replay?)",
+            )
+        return apply_bundle(self.store, bundle, new_etag, self.vault)

@@ -1,0 +1,124 @@
+"""The background sync thread: wakes on a new record (an Event the gate service sets) or a timer.
+
+Each round: pull the bundle when due, upload everything due, re-check offline codes while
+the platform answers, and purge old acknowledged records once an hour. A failing round
+is logged and retried; the thread never dies silently and never blocks the gate: all it
+shares with the gate is the store's single-writer lock, held for short steps only.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from kiosk.domain.models import CodeChecker
+from kiosk.store.db import Store
+
+from sync.client import Uploader
+from sync.puller import Puller, PullResult
+from sync.recheck import RecheckResult, Revealer, recheck_pending
+from sync.retention import RetentionResult, purge
+
+log = logging.getLogger(__name__)
+
+RETENTION_EVERY_S = 3600.0
+
+
+@dataclass(frozen=True)
+class Round:
+    pulled: PullResult | None
+    unsent: int  # records still not on the server after the round (parked ones excluded)
+    rechecked: RecheckResult | None
+    retention: RetentionResult | None
+
+
+class SyncWorker:
+    def __init__(
+        self,
+        store: Store,
+        uploader: Uploader,
+        puller: Puller | None,
+        *,
+        interval_s: float,
+        pull_interval_s: float,
+        retention_days: int,
+        checker: CodeChecker | None = None,
+        vault: Revealer | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.store = store
+        self.uploader = uploader
+        self.puller = puller
+        self.checker = checker
+        self.vault = vault
+        self.interval_s = interval_s
+        self.pull_interval_s = pull_interval_s
+        self.retention_days = retention_days
+        self.monotonic = monotonic
+        self.wake = threading.Event()  # set by the gate service after it commits a record
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._next_pull = 0.0
+        self._next_retention = 0.0
+        self._started = False
+        self.rounds = 0
+        self.last_round: Round | None = None
+
+    def notify(self) -> None:
+        """Call after committing a record: the worker uploads it now instead of at the next tick."""
+        self.wake.set()
+
+    def run_round(self) -> Round:
+        if not self._started:
+            self.uploader.start()  # release claims of a process that died
+            self._started = True
+        now = self.monotonic()
+        pulled = None
+        if self.puller is not None and now >= self._next_pull:
+            pulled = self.puller.pull()
+            self._next_pull = now + self.pull_interval_s
+        unsent = self.uploader.drain(max_wait_s=0.0, should_stop=self._stop.is_set)
+        rechecked = None
+        if self.checker is not None:
+            rechecked = recheck_pending(self.store, self.checker, self.vault)
+        retention = None
+        if now >= self._next_retention:
+            retention = purge(self.store, self.retention_days)
+            self._next_retention = now + RETENTION_EVERY_S
+        self.rounds += 1
+        self.last_round = Round(pulled, unsent, rechecked, retention)
+        return self.last_round
+
+    def _loop(self) -> None:
+        failures = 0
+        while not self._stop.is_set():
+            self.wake.clear()
+            try:
+                self.run_round()
+                failures = 0
+                pause = self.interval_s
+                retry_in = self.uploader.wait_s()
+                if retry_in > 0:
+                    pause = min(pause, retry_in)
+            except Exception:  # the thread must survive anything a round throws
+                failures += 1
+                log.exception("sync round failed (%d in a row)", failures)
+                pause = self.uploader.backoff.delay(failures)
+            self.wake.wait(max(pause, 0.01))
+
+    def start(self) -> None:
+        if self._thread is not None:
+            raise RuntimeError("the sync worker is already running")
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._loop, name="kiosk-sync", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout_s: float = 10.0) -> None:
+        self._stop.set()
+        self.wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout_s)
+            self._thread = None
