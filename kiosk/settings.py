@@ -109,6 +109,11 @@ SETTINGS: tuple[Setting, ...] = (
     S("sync.backoff_base_s", float, 1.0, "First retry delay; doubles per attempt, with full jitter", unit="s", min=0.001, max=60.0),
     S("sync.backoff_cap_s", float, 300.0, "Longest retry delay (Retry-After from the server is honoured up to 1 h)", unit="s", min=0.01, max=300.0),
     S("sync.skew_warn_s", int, 120, "Clock difference to the server shown to the admin above this", unit="s", min=5, max=3600),
+    # --- health-code verification (issue 3): formats, platform check, trust ---
+    S("codes.cn_token_patterns", list, [r"^https?://[^/\s]+/hc/[A-Za-z0-9_-]{16,64}$"], "Regular expressions (whole text) for platform health-code tokens; prefix one with a 6-digit region code and a colon (110000:^https://...) to label its region"),
+    S("codes.check_timeout_s", float, 3.0, "Longest wait for the platform's answer to a code check before the code counts as unverified", unit="s", min=0.2, max=30.0),
+    S("codes.trust_dir", str, "", "Folder of extra trusted DCC signer certificates (PEM/DER) and trust-list files, on top of the synced bundle; empty = none"),
+    S("codes.clock_leeway_s", int, 300, "A signed regional code may look issued this far in the future (kiosk clock behind the issuer's); never applied to expiry", unit="s", min=0, max=3600),
 )
 
 BY_NAME: dict[str, Setting] = {s.name: s for s in SETTINGS}
