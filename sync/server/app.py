@@ -1,0 +1,207 @@
+"""The reference central server: a FastAPI app over SQLAlchemy Core (SQLite or PostgreSQL).
+
+Device endpoints read the raw body (the signature covers its exact bytes), authenticate, parse
+strictly with the shared protocol models, and answer with protocol messages. Every attempt,
+good or bad, lands in the server's sync log.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from fastapi import FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+
+from sync.protocol import (
+    H_IDEMPOTENCY,
+    H_SERVER_TIME,
+    PATH_BATCHES,
+    PATH_BUNDLE,
+    PATH_CODE_CHECK,
+    PATH_ENROLL,
+    PATH_REPORTS,
+    PATH_TIME,
+    BatchAck,
+    BatchEnvelope,
+    CodeCheckRequest,
+    CodeCheckResponse,
+    EnrollRequest,
+    EnrollResponse,
+    ErrorCode,
+    ErrorResponse,
+    ProtocolError,
+    ReportAck,
+    ReportUpload,
+    TimeResponse,
+    body_digest,
+    etag_matches,
+    parse_batch,
+    parse_model,
+    read_body,
+    sign_bundle,
+    utc_now_iso,
+)
+from sync.server import admin_routes, bundles, registry
+from sync.server.context import ServerContext
+from sync.server.device_auth import authenticate
+from sync.server.enrol import enrol
+from sync.server.ingest import ingest_batch
+from sync.server.settings import ServerSettings, from_env
+from sync.server.synclog import log_attempt
+from sync.server.tables import reports
+
+JSON_BODY_LIMIT = 256 * 1024  # enrol / code check / reports
+
+
+def _schema(model: Any) -> dict[str, Any]:
+    return {"requestBody": {"required": True, "content": {"application/json": {"schema": model.model_json_schema()}}}}
+
+
+ERRORS: dict[int | str, dict[str, Any]] = {s: {"model": ErrorResponse} for s in (400, 401, 403, 413, 415, 422)}
+
+
+async def _read_limited(request: Request, limit: int) -> bytes:
+    """The raw body, refused with 413 as soon as it passes `limit` (Content-Length first, then while streaming)."""
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise ProtocolError(413, ErrorCode.TOO_LARGE, f"the body is {declared} bytes; the limit is {limit}", {"max_bytes": limit})
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise ProtocolError(413, ErrorCode.TOO_LARGE, f"the body exceeds the limit of {limit} bytes", {"max_bytes": limit})
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _signed_path(request: Request) -> str:
+    return request.url.path + (f"?{request.url.query}" if request.url.query else "")
+
+
+def create_app(settings: ServerSettings) -> FastAPI:
+    ctx = ServerContext.open(settings)
+    app = FastAPI(title="kiosk-central", version="1", description="Reference central server for the checkpoint kiosks (docs/sync-protocol.md)")
+    app.state.ctx = ctx
+
+    @app.exception_handler(ProtocolError)
+    async def _protocol_error(request: Request, exc: ProtocolError) -> JSONResponse:
+        headers = {"Retry-After": "5"} if exc.status in (429, 503) else None
+        return JSONResponse(exc.to_json(), status_code=exc.status, headers=headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = [{"field": ".".join(str(p) for p in e["loc"]), "problem": e["msg"]} for e in exc.errors()[:20]]
+        err = ProtocolError(422, ErrorCode.INVALID, f"{problems[0]['field']}: {problems[0]['problem']}" if problems else "invalid request", {"problems": problems})
+        return JSONResponse(err.to_json(), status_code=422)
+
+    @app.middleware("http")
+    async def _server_time(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        try:
+            response = await call_next(request)
+        except Exception as exc:  # never a bare 500 page: a JSON error the client can classify
+            err = ProtocolError(500, ErrorCode.SERVER_ERROR, f"internal error ({type(exc).__name__}); nothing was acknowledged")
+            response = JSONResponse(err.to_json(), status_code=500)
+        response.headers[H_SERVER_TIME] = utc_now_iso()
+        return response
+
+    async def _device_call(
+        request: Request, endpoint: str, limit: int, handler: Callable[[str, bytes], tuple[Any, dict[str, Any]]]
+    ) -> Any:
+        """Authenticate, run `handler(device_id, body)` in a worker thread, log the attempt either way."""
+        started, device_id, body = time.perf_counter(), request.headers.get("x-kiosk-device"), b""
+        info: dict[str, Any] = {}
+        try:
+            body = await _read_limited(request, limit)
+            device_id = await run_in_threadpool(
+                authenticate, ctx.engine, request.headers, request.method, _signed_path(request), body, time.time(), settings.clock_window_s
+            )
+            result, info = await run_in_threadpool(handler, device_id, body)
+        except ProtocolError as exc:
+            await run_in_threadpool(log_attempt, ctx.engine, device_id, endpoint, exc.status, len(body), started,
+                                    error_code=str(exc.code), message=exc.message, **info)
+            raise
+        status = result.status_code if isinstance(result, Response) else 200
+        await run_in_threadpool(log_attempt, ctx.engine, device_id, endpoint, status, len(body), started, **info)
+        return result
+
+    @app.get(PATH_TIME, response_model=TimeResponse)
+    def server_time() -> TimeResponse:
+        return TimeResponse(server_time=utc_now_iso(), server_time_unix=time.time())
+
+    @app.post(PATH_ENROLL, response_model=EnrollResponse, responses=ERRORS, openapi_extra=_schema(EnrollRequest))
+    async def enroll(request: Request) -> EnrollResponse:
+        started = time.perf_counter()
+        body = await _read_limited(request, JSON_BODY_LIMIT)
+        try:
+            req = parse_model(EnrollRequest, body)
+            answer = await run_in_threadpool(enrol, ctx, req)
+        except ProtocolError as exc:
+            await run_in_threadpool(log_attempt, ctx.engine, None, "enroll", exc.status, len(body), started, error_code=str(exc.code), message=exc.message)
+            raise
+        await run_in_threadpool(log_attempt, ctx.engine, req.device_id, "enroll", 200, len(body), started)
+        return answer
+
+    @app.post(PATH_BATCHES, response_model=BatchAck, responses=ERRORS,
+              openapi_extra=_schema(BatchEnvelope) | {"parameters": [{"name": H_IDEMPOTENCY, "in": "header", "required": True, "schema": {"type": "string"}}]})
+    async def upload_batch(request: Request) -> Any:
+        def handle(device_id: str, body: bytes) -> tuple[BatchAck, dict[str, Any]]:
+            raw = read_body(body, request.headers.get("content-type"), request.headers.get("content-encoding"), settings.max_batch_bytes)
+            batch: BatchEnvelope = parse_batch(raw, settings.max_batch_records)
+            info = {"batch_id": batch.batch_id, "records": len(batch.records)}
+            if batch.device_id != device_id:
+                raise ProtocolError(403, ErrorCode.DEVICE_MISMATCH, f"the batch names device {batch.device_id!r} but was signed by {device_id!r}")
+            key = request.headers.get(H_IDEMPOTENCY)
+            if key is not None and key != batch.batch_id:
+                raise ProtocolError(422, ErrorCode.INVALID, f"{H_IDEMPOTENCY} {key!r} differs from the envelope's batch_id {batch.batch_id!r}")
+            with ctx.engine.begin() as conn:
+                ack = ingest_batch(conn, batch, body_digest(body), utc_now_iso())
+            return ack, info | {"stored": ack.stored}
+
+        return await _device_call(request, "batches", settings.max_batch_bytes, handle)
+
+    @app.get(PATH_BUNDLE, responses={304: {"description": "unchanged (If-None-Match)"}, **ERRORS})
+    async def bundle(request: Request) -> Any:
+        def handle(device_id: str, body: bytes) -> tuple[Response, dict[str, Any]]:
+            with ctx.engine.connect() as conn:
+                content = bundles.build(conn)
+            envelope, etag = sign_bundle(content, ctx.bundle_key)
+            if etag_matches(request.headers.get("if-none-match"), etag):
+                return Response(status_code=304, headers={"ETag": etag}), {}
+            return Response(envelope, media_type="application/json", headers={"ETag": etag}), {"records": len(content["roster"])}
+
+        return await _device_call(request, "bundle", JSON_BODY_LIMIT, handle)
+
+    @app.post(PATH_CODE_CHECK, response_model=CodeCheckResponse, responses=ERRORS, openapi_extra=_schema(CodeCheckRequest))
+    async def code_check(request: Request) -> Any:
+        def handle(device_id: str, body: bytes) -> tuple[CodeCheckResponse, dict[str, Any]]:
+            req = parse_model(CodeCheckRequest, body)
+            with ctx.engine.connect() as conn:
+                return registry.check(conn, settings.data_dir, req), {}
+
+        return await _device_call(request, "code-check", JSON_BODY_LIMIT, handle)
+
+    @app.post(PATH_REPORTS, response_model=ReportAck, responses=ERRORS, openapi_extra=_schema(ReportUpload))
+    async def upload_report(request: Request) -> Any:
+        def handle(device_id: str, body: bytes) -> tuple[ReportAck, dict[str, Any]]:
+            req = parse_model(ReportUpload, body)
+            now = utc_now_iso()
+            with ctx.engine.begin() as conn:
+                held = conn.execute(reports.select().where(reports.c.report_id == req.report_id)).first()
+                if held is None:
+                    conn.execute(reports.insert().values(report_id=req.report_id, device_id=device_id, date=req.date.isoformat(),
+                                                         kind=req.kind, body=body.decode("utf-8"), received_at=now))
+            return ReportAck(report_id=req.report_id, stored=held is None, received_at=now if held is None else held.received_at), {}
+
+        return await _device_call(request, "reports", JSON_BODY_LIMIT, handle)
+
+    admin_routes.register(app, ctx)
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """Factory for uvicorn worker processes (`serve` passes the settings as KIOSK_CENTRAL_* variables)."""
+    return create_app(from_env())

@@ -1,0 +1,61 @@
+"""Building the bundle the kiosks pull, from the admin-maintained tables, and recording changes to it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from sync.server.tables import risk_areas, roster, server_state, trust_entries
+
+NEVER = "1970-01-01T00:00:00+00:00"
+
+
+def touch(conn: Connection, now_iso: str) -> None:
+    """Mark the bundle as changed (its issued_at, hence its ETag, moves on)."""
+    _put(conn, "bundle_changed_at", now_iso)
+
+
+def get_state(conn: Connection, key: str, default: str) -> str:
+    value = conn.execute(select(server_state.c.value).where(server_state.c.key == key)).scalar()
+    return default if value is None else str(value)
+
+
+def _put(conn: Connection, key: str, value: str) -> None:
+    if conn.execute(select(server_state.c.key).where(server_state.c.key == key)).first() is None:
+        conn.execute(server_state.insert().values(key=key, value=value))
+    else:
+        conn.execute(server_state.update().where(server_state.c.key == key).values(value=value))
+
+
+def set_mode(conn: Connection, mode: str, now_iso: str) -> None:
+    if mode not in ("normal", "lockdown"):
+        raise ValueError(f"mode must be normal or lockdown, got {mode!r}")
+    _put(conn, "mode", mode)
+    touch(conn, now_iso)
+
+
+def build(conn: Connection) -> dict[str, Any]:
+    trust: dict[str, Any] = {"dsc": [], "cn_issuers": [], "revoked": {"uvci_sha256": [], "signature_sha256": []}}
+    for t in conn.execute(select(trust_entries).order_by(trust_entries.c.kind, trust_entries.c.kid)):
+        if t.kind == "dsc":
+            trust["dsc"].append({"kid": t.kid, "certificate": t.material})
+        elif t.kind == "cn_issuer":
+            trust["cn_issuers"].append({"kid": t.kid, "public_key": t.material, "issuer": t.issuer})
+        elif t.kind == "revoked_uvci":
+            trust["revoked"]["uvci_sha256"].append(t.kid)
+        elif t.kind == "revoked_signature":
+            trust["revoked"]["signature_sha256"].append(t.kid)
+    people = [
+        {"uuid": r.uuid, "name": r.name, "id_number": r.id_number, "phone": r.phone, "building": r.building, "unit": r.unit, "room": r.room}
+        for r in conn.execute(select(roster).order_by(roster.c.uuid))
+    ]
+    areas = [{"region_code": a.region_code, "level": a.level, "since": a.since} for a in conn.execute(select(risk_areas).order_by(risk_areas.c.region_code))]
+    return {
+        "version": 1,
+        "issued_at": get_state(conn, "bundle_changed_at", NEVER),
+        "trust": trust,
+        "roster": people,
+        "risk_areas": areas,
+        "policy": {"mode": get_state(conn, "mode", "normal")},
+    }

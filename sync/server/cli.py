@@ -1,0 +1,185 @@
+"""`kiosk-central`: run the reference central server and administer it.
+
+Server settings are options here with KIOSK_CENTRAL_* environment fall-backs (not kiosk/settings.py).
+Commands that only read or fill the database never start the web server.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from sync.server.settings import ServerSettings, SettingsError, from_env, to_env
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--data-dir", help="keys, admin token and the default SQLite file (env KIOSK_CENTRAL_DATA_DIR; default ./central-data)")
+    p.add_argument("--db", help="database URL: sqlite:///PATH or postgresql+psycopg://USER@HOST/DB (env KIOSK_CENTRAL_DB)")
+
+
+def settings_from(args: argparse.Namespace, **extra: Any) -> ServerSettings:
+    from pathlib import Path
+
+    return from_env(data_dir=Path(args.data_dir) if args.data_dir else None, db=args.db, **extra)
+
+
+def _emit(rows: Any, as_json: bool, fmt: str | None = None) -> None:
+    if as_json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2, default=str))
+    elif isinstance(rows, list):
+        for row in rows:
+            print(fmt.format(**row) if fmt else row)
+        if not rows:
+            print("(none)")
+    else:
+        print(rows)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from sync.server.context import ServerContext
+
+    settings = settings_from(args, host=args.host, port=args.port, workers=args.workers)
+    ServerContext.open(settings)  # migrate and create keys once, before any worker starts
+    os.environ.update(to_env(settings))
+    print(f"kiosk-central on http://{settings.host}:{settings.port} ({settings.workers} worker(s)), database "
+          f"{settings.db_url.split('@')[-1]}; OpenAPI at /docs", flush=True)
+    uvicorn.run("sync.server.app:app_from_env", factory=True, host=settings.host, port=settings.port, workers=settings.workers,
+                log_level=args.log_level, access_log=args.log_level == "debug", timeout_graceful_shutdown=5)
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from sync.server.context import ServerContext
+
+    ctx = ServerContext.open(settings_from(args))
+    print(f"schema up to date on {ctx.engine.url.render_as_string(hide_password=True)}")
+    return 0
+
+
+def cmd_admin_token(args: argparse.Namespace) -> int:
+    from sync.server.keys import admin_token
+
+    print(admin_token(settings_from(args).data_dir))
+    return 0
+
+
+def cmd_sync_log(args: argparse.Namespace) -> int:
+    from sync.server.context import ServerContext
+    from sync.server.synclog import read_log
+
+    rows = read_log(ServerContext.open(settings_from(args)).engine, args.device, args.limit)
+    _emit(rows, args.json, "{at}  {status}  {endpoint:<10} device={device_id} batch={batch_id} records={records} stored={stored} "
+          "bytes={bytes} {duration_ms}ms {error_code} {message}")
+    return 0
+
+
+def cmd_records_count(args: argparse.Namespace) -> int:
+    from sync.server.admin_views import record_counts
+    from sync.server.context import ServerContext
+
+    counts = record_counts(ServerContext.open(settings_from(args)).engine, args.device)
+    if args.json:
+        _emit(counts, True)
+    elif args.device:
+        print(counts.get(args.device, 0))
+    else:
+        for dev, n in counts.items():
+            print(f"{dev}  {n}")
+        print(f"total  {sum(counts.values())}")
+    return 0
+
+
+def cmd_device_add(args: argparse.Namespace) -> int:
+    from sync.server.context import ServerContext
+    from sync.server.enrol import new_enrol_code
+
+    settings = settings_from(args)
+    with ServerContext.open(settings).engine.begin() as conn:
+        code, expires = new_enrol_code(conn, args.label, args.ttl_hours or settings.enroll_ttl_hours)
+    if args.json:
+        _emit({"enroll_code": code, "expires_at": expires, "label": args.label}, True)
+    else:
+        print(code)
+        print(f"one-time enrolment code, valid until {expires}; on the kiosk: kiosk provision --server URL --enroll-code {code}", file=sys.stderr)
+    return 0
+
+
+def cmd_device_list(args: argparse.Namespace) -> int:
+    from sync.server.admin_views import device_views
+    from sync.server.context import ServerContext
+
+    rows = device_views(ServerContext.open(settings_from(args)).engine)
+    _emit(rows, args.json, "{device_id}  {label!r}  last seen {last_seen_at}  records={records} acked={acked_through_seq} "
+          "backlog={backlog} chain={chain_status} gaps={gaps} {chain_problem}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from sync.server import cli_admin
+
+    parser = argparse.ArgumentParser(prog="kiosk-central", description="Reference central server for checkpoint kiosks")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("serve", help="run the HTTP server")
+    _common(p)
+    p.add_argument("--host", help="bind address (env KIOSK_CENTRAL_HOST; default 127.0.0.1)")
+    p.add_argument("--port", type=int, help="port (env KIOSK_CENTRAL_PORT; default 8080)")
+    p.add_argument("--workers", type=int, help="worker processes; >1 needs PostgreSQL (env KIOSK_CENTRAL_WORKERS; default 1)")
+    p.add_argument("--log-level", default="warning", choices=["debug", "info", "warning", "error"])
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("migrate", help="create or upgrade the database schema (Alembic)")
+    _common(p)
+    p.set_defaults(func=cmd_migrate)
+
+    p = sub.add_parser("admin-token", help="print the bearer token for /admin/*")
+    _common(p)
+    p.set_defaults(func=cmd_admin_token)
+
+    p = sub.add_parser("sync-log", help="what each kiosk sent and what the server answered")
+    _common(p)
+    p.add_argument("--device")
+    p.add_argument("--limit", type=int, default=100)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_sync_log)
+
+    rec = sub.add_parser("records", help="records received").add_subparsers(dest="records_command", required=True)
+    p = rec.add_parser("count", help="records held, per device")
+    _common(p)
+    p.add_argument("--device")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_records_count)
+
+    dev = sub.add_parser("device", help="kiosks").add_subparsers(dest="device_command", required=True)
+    p = dev.add_parser("add", help="create a one-time enrolment code for a new kiosk")
+    _common(p)
+    p.add_argument("--label", default="", help="a name for the gate, e.g. 'East gate'")
+    p.add_argument("--ttl-hours", type=int)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_device_add)
+    p = dev.add_parser("list", help="kiosks: last seen, backlog, gaps, chain status")
+    _common(p)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_device_list)
+
+    cli_admin.register(sub, _common)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except (SettingsError, ValueError) as exc:
+        print(f"kiosk-central: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

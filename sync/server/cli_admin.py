@@ -1,0 +1,224 @@
+"""`kiosk-central` commands that fill the bundle (roster, risk areas, mode, trust) and mint demo codes."""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import csv
+import hashlib
+import json
+import re
+import uuid
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from kiosk.domain.identity import validate_id, validate_mobile, validate_name
+from kiosk.domain.masking import mask_id, mask_phone
+from sqlalchemy import Connection, delete, select
+
+from sync.server import bundles
+from sync.server.context import ServerContext
+from sync.server.tables import risk_areas, roster, trust_entries
+
+Common = Callable[[argparse.ArgumentParser], None]
+ROSTER_FIELDS = ("name", "id_number", "phone", "building", "unit", "room")
+
+
+def _engine(args: argparse.Namespace) -> ServerContext:
+    from sync.server.cli import settings_from
+
+    return ServerContext.open(settings_from(args))
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _clean_person(raw: dict[str, str], where: str) -> dict[str, str]:
+    """Validated roster fields, or ValueError naming the field and what is wrong."""
+    name, err = validate_name(raw.get("name", ""))
+    if err:
+        raise ValueError(f"{where}{err}")
+    out = {"name": name, "building": raw.get("building", "").strip(), "unit": raw.get("unit", "").strip(), "room": raw.get("room", "").strip()}
+    idn = raw.get("id_number", "").strip()
+    if idn:
+        check = validate_id("cn-id", idn, date.today())
+        if not check.ok:
+            raise ValueError(f"{where}{check.errors[0]}")
+        idn = check.number
+    phone = raw.get("phone", "").strip()
+    if phone:
+        phone, perr = validate_mobile(phone)
+        if perr:
+            raise ValueError(f"{where}{perr}")
+    for f in ("building", "unit", "room"):
+        if len(out[f]) > 20:
+            raise ValueError(f"{where}{f}: at most 20 characters")
+    return out | {"id_number": idn, "phone": phone}
+
+
+def _roster_add(conn: Connection, person: dict[str, str]) -> str:
+    uid = person.pop("uuid", "") or str(uuid.uuid4())
+    conn.execute(delete(roster).where(roster.c.uuid == uid))
+    conn.execute(roster.insert().values(uuid=uid, **person))
+    return uid
+
+
+def cmd_roster_add(args: argparse.Namespace) -> int:
+    person = _clean_person({f: getattr(args, f) or "" for f in ROSTER_FIELDS}, "")
+    ctx = _engine(args)
+    with ctx.engine.begin() as conn:
+        uid = _roster_add(conn, person | {"uuid": args.uuid or ""})
+        bundles.touch(conn, _now())
+    print(uid)
+    return 0
+
+
+def cmd_roster_import(args: argparse.Namespace) -> int:
+    """CSV with a header row naming name,id_number,phone,building,unit,room[,uuid]; all rows or none."""
+    with open(args.csv, newline="", encoding="utf-8-sig") as fh:
+        reader = csv.DictReader(fh)
+        missing = {"name"} - set(reader.fieldnames or [])
+        if missing:
+            raise ValueError(f"{args.csv}: the header must name the columns {', '.join(ROSTER_FIELDS)} (missing: name)")
+        people = [_clean_person(row, f"{args.csv} line {reader.line_num}: ") | {"uuid": (row.get("uuid") or "").strip()} for row in reader]
+    ctx = _engine(args)
+    with ctx.engine.begin() as conn:
+        for person in people:
+            _roster_add(conn, person)
+        bundles.touch(conn, _now())
+    print(f"imported {len(people)} resident(s)")
+    return 0
+
+
+def cmd_roster_list(args: argparse.Namespace) -> int:
+    ctx = _engine(args)
+    with ctx.engine.connect() as conn:
+        rows = [
+            {"uuid": r.uuid, "name": r.name, "id_masked": mask_id(r.id_number), "phone_masked": mask_phone(r.phone),
+             "address": "-".join(x for x in (r.building, r.unit, r.room) if x)}
+            for r in conn.execute(select(roster).order_by(roster.c.building, roster.c.unit, roster.c.room))
+        ]
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+    for r in [] if args.json else rows:
+        print(f"{r['uuid']}  {r['name']}  {r['id_masked']}  {r['phone_masked']}  {r['address']}")
+    return 0
+
+
+def cmd_risk_set(args: argparse.Namespace) -> int:
+    if not re.fullmatch(r"\d{6}", args.region_code):
+        raise ValueError(f"region code must be 6 digits (GB/T 2260), got {args.region_code!r}")
+    since = args.since or date.today().isoformat()
+    date.fromisoformat(since)
+    ctx = _engine(args)
+    with ctx.engine.begin() as conn:
+        conn.execute(delete(risk_areas).where(risk_areas.c.region_code == args.region_code))
+        if args.level != "none":
+            conn.execute(risk_areas.insert().values(region_code=args.region_code, level=args.level, since=since))
+        bundles.touch(conn, _now())
+    print(f"{args.region_code}: {args.level}")
+    return 0
+
+
+def cmd_mode(args: argparse.Namespace) -> int:
+    ctx = _engine(args)
+    with ctx.engine.begin() as conn:
+        if args.mode:
+            bundles.set_mode(conn, args.mode, _now())
+        print(bundles.get_state(conn, "mode", "normal"))
+    return 0
+
+
+def cmd_trust_add_dsc(args: argparse.Namespace) -> int:
+    from cryptography import x509
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    raw = Path(args.cert).read_bytes()
+    cert = x509.load_pem_x509_certificate(raw) if b"-----BEGIN" in raw else x509.load_der_x509_certificate(raw)
+    der = cert.public_bytes(Encoding.DER)
+    kid = args.kid or base64.b64encode(hashlib.sha256(der).digest()[:8]).decode("ascii")
+    ctx = _engine(args)
+    with ctx.engine.begin() as conn:
+        conn.execute(delete(trust_entries).where(trust_entries.c.kind == "dsc", trust_entries.c.kid == kid))
+        conn.execute(trust_entries.insert().values(kind="dsc", kid=kid, material=base64.b64encode(der).decode("ascii"), issuer=""))
+        bundles.touch(conn, _now())
+    print(kid)
+    return 0
+
+
+def cmd_trust_revoke(args: argparse.Namespace) -> int:
+    value = args.sha256.lower()
+    if not re.fullmatch(r"[0-9a-f]{64}", value):
+        raise ValueError("the revoked hash must be 64 hex digits (SHA-256)")
+    ctx = _engine(args)
+    with ctx.engine.begin() as conn:
+        kind = f"revoked_{args.what}"
+        conn.execute(delete(trust_entries).where(trust_entries.c.kind == kind, trust_entries.c.kid == value))
+        conn.execute(trust_entries.insert().values(kind=kind, kid=value, material="", issuer=""))
+        bundles.touch(conn, _now())
+    print(f"revoked {args.what} {value}")
+    return 0
+
+
+def cmd_bundle_show(args: argparse.Namespace) -> int:
+    ctx = _engine(args)
+    with ctx.engine.connect() as conn:
+        content = bundles.build(conn)
+    for person in content["roster"]:
+        person["id_number"], person["phone"] = mask_id(person["id_number"]), mask_phone(person["phone"])
+    print(json.dumps(content, ensure_ascii=False, indent=2))
+    return 0
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], common: Common) -> None:
+    from sync.server.cli_codes import register_codes
+
+    ros = sub.add_parser("roster", help="the resident roster sent to kiosks").add_subparsers(dest="roster_command", required=True)
+    p = ros.add_parser("add", help="add or replace one resident")
+    common(p)
+    p.add_argument("--uuid")
+    p.add_argument("--name", required=True)
+    for f in ROSTER_FIELDS[1:]:
+        p.add_argument(f"--{f.replace('_', '-')}", dest=f, default="")
+    p.set_defaults(func=cmd_roster_add)
+    p = ros.add_parser("import", help="add residents from a CSV file (all rows or none)")
+    common(p)
+    p.add_argument("csv")
+    p.set_defaults(func=cmd_roster_import)
+    p = ros.add_parser("list", help="the roster, ID numbers and phones masked")
+    common(p)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_roster_list)
+
+    risk = sub.add_parser("risk-area", help="risk areas sent to kiosks").add_subparsers(dest="risk_command", required=True)
+    p = risk.add_parser("set", help="set a region's level ('none' removes it)")
+    common(p)
+    p.add_argument("region_code")
+    p.add_argument("level", choices=["low", "medium", "high", "none"])
+    p.add_argument("--since", help="YYYY-MM-DD (default today)")
+    p.set_defaults(func=cmd_risk_set)
+
+    p = sub.add_parser("mode", help="show or set the community mode sent to kiosks")
+    common(p)
+    p.add_argument("mode", nargs="?", choices=["normal", "lockdown"])
+    p.set_defaults(func=cmd_mode)
+
+    tr = sub.add_parser("trust", help="signer certificates and revocations in the bundle").add_subparsers(dest="trust_command", required=True)
+    p = tr.add_parser("add-dsc", help="add a DCC signer certificate (PEM or DER file)")
+    common(p)
+    p.add_argument("cert")
+    p.add_argument("--kid", help="base64 kid (default: first 8 bytes of SHA-256 of the certificate)")
+    p.set_defaults(func=cmd_trust_add_dsc)
+    p = tr.add_parser("revoke", help="revoke a certificate by UVCI hash or signature hash")
+    common(p)
+    p.add_argument("what", choices=["uvci", "signature"])
+    p.add_argument("sha256")
+    p.set_defaults(func=cmd_trust_revoke)
+
+    p = sub.add_parser("bundle", help="show the bundle kiosks receive (IDs and phones masked)")
+    common(p)
+    p.set_defaults(func=cmd_bundle_show)
+    register_codes(sub, common)
+

@@ -1,0 +1,97 @@
+"""`kiosk-central issue-code` and `code set-colour`: demo health codes for the demo and the tests.
+
+A cn-token is an opaque URL whose colour lives only in the registry (asked via /v1/code-check);
+a cn-signed code (HCN1:) carries its colour signed by our demo issuer key, whose public key
+goes into the bundle's trust.cn_issuers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import uuid
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from kiosk.domain.codes.cn_signed import issue_cn_signed, load_issuer_key
+from kiosk.domain.identity import validate_id, validate_name
+from sqlalchemy import delete
+
+from sync.server import bundles, keys, registry
+from sync.server.context import ServerContext
+from sync.server.tables import trust_entries
+
+ISSUER = "kiosk-central demo issuer"
+
+
+def _ctx(args: argparse.Namespace) -> ServerContext:
+    from sync.server.cli import settings_from
+
+    return ServerContext.open(settings_from(args))
+
+
+def cmd_issue_code(args: argparse.Namespace) -> int:
+    name, err = validate_name(args.name)
+    if err:
+        raise ValueError(str(err))
+    check = validate_id("cn-id", args.id_number, date.today())
+    if not check.ok:
+        raise ValueError(str(check.errors[0]))
+    if not 1 <= args.valid_days <= 31:
+        raise ValueError("--valid-days must be 1-31")
+    ctx = _ctx(args)
+    now = datetime.now(UTC)
+    if args.kind == "cn-token":
+        with ctx.engine.begin() as conn:
+            issued = registry.issue_token(conn, ctx.settings.data_dir, ctx.settings.base_url, name=name, id_number=check.number,
+                                          colour=args.colour, now_iso=now.isoformat(timespec="milliseconds"))
+        text, extra = issued.qr_text, {"token": issued.token}
+    else:
+        issuer = load_issuer_key(keys.issuer_key_pem(ctx.settings.data_dir))
+        code_id = str(uuid.uuid4())
+        text = issue_cn_signed(code_id=code_id, colour=args.colour, holder_name=name, id_number=check.number, issuer=ISSUER,
+                               issued_at=now, expires_at=now + timedelta(days=args.valid_days), private_key=issuer.private_key, kid=issuer.kid)
+        with ctx.engine.begin() as conn:  # publish the issuer key in the bundle (idempotent)
+            conn.execute(delete(trust_entries).where(trust_entries.c.kind == "cn_issuer", trust_entries.c.kid == issuer.kid_b64))
+            conn.execute(trust_entries.insert().values(kind="cn_issuer", kid=issuer.kid_b64, material=issuer.public_pem(), issuer=ISSUER))
+            bundles.touch(conn, now.isoformat(timespec="seconds"))
+        extra = {"code_id": code_id, "kid": issuer.kid_b64}
+    if args.png:
+        import segno
+
+        segno.make(text, error="m").save(args.png, scale=8, border=4)
+    if args.json:
+        print(json.dumps({"kind": args.kind, "text": text, "colour": args.colour, "png": args.png} | extra, ensure_ascii=False))
+    else:
+        print(text)
+    return 0
+
+
+def cmd_set_colour(args: argparse.Namespace) -> int:
+    ctx = _ctx(args)
+    with ctx.engine.begin() as conn:
+        if not registry.set_colour(conn, args.token, args.colour, datetime.now(UTC).isoformat(timespec="milliseconds")):
+            raise ValueError(f"no code with token {args.token!r} in the registry")
+    print(f"{args.token}: {args.colour}")
+    return 0
+
+
+def register_codes(sub: argparse._SubParsersAction[argparse.ArgumentParser], common: Callable[[argparse.ArgumentParser], None]) -> None:
+    p = sub.add_parser("issue-code", help="mint a demo health code (cn-token URL in the registry, or a cn-signed HCN1: code)")
+    common(p)
+    p.add_argument("--kind", choices=["cn-token", "cn-signed"], default="cn-token")
+    p.add_argument("--name", required=True)
+    p.add_argument("--id-number", required=True)
+    p.add_argument("--colour", choices=list(registry.COLOURS), default="green")
+    p.add_argument("--valid-days", type=int, default=7, help="cn-signed only (1-31)")
+    p.add_argument("--png", type=Path, help="also write the QR code as a PNG")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_issue_code)
+
+    codes = sub.add_parser("code", help="the demo code registry").add_subparsers(dest="code_command", required=True)
+    p = codes.add_parser("set-colour", help="change a cn-token's colour (as the platform would)")
+    common(p)
+    p.add_argument("token")
+    p.add_argument("colour", choices=list(registry.COLOURS))
+    p.set_defaults(func=cmd_set_colour)

@@ -1,0 +1,147 @@
+"""Batch ingest: insert-or-ignore on the record UUID, then advance the device's verified chain.
+
+All inside one transaction with the device row locked, so concurrent retries of the same
+device (several workers) are serialised and the ack is exact.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, Row, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from sync.protocol import BatchAck, BatchEnvelope, ChainReport, ErrorCode, ProtocolError, SeqRange
+from sync.server.tables import batches, devices, records
+
+WALK_CHUNK = 5000
+MAX_GAPS_REPORTED = 50
+
+
+@dataclass
+class ChainState:
+    stored_through: int
+    verified_through: int
+    verified_hash: str
+    max_seq: int
+    status: str
+    problem: str | None
+
+
+def _insert_ignore(conn: Connection, table: Any) -> Any:
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    return dialect.insert(table).on_conflict_do_nothing()
+
+
+def _lock_device(conn: Connection, device_id: str) -> Row[Any]:
+    query = select(devices).where(devices.c.device_id == device_id)
+    if conn.dialect.name == "postgresql":
+        query = query.with_for_update()
+    row = conn.execute(query).first()
+    if row is None:
+        raise ProtocolError(401, ErrorCode.UNKNOWN_DEVICE, f"device {device_id!r} is not enrolled")
+    return row
+
+
+def ingest_batch(conn: Connection, batch: BatchEnvelope, body_sha256: str, now_iso: str) -> BatchAck:
+    dev = _lock_device(conn, batch.device_id)
+    seen = conn.execute(select(batches.c.device_id, batches.c.body_sha256).where(batches.c.batch_id == batch.batch_id)).first()
+    if seen is not None and (seen.device_id != batch.device_id or seen.body_sha256 != body_sha256):
+        raise ProtocolError(422, ErrorCode.IDEMPOTENCY_CONFLICT, f"batch id {batch.batch_id} was already used for a different body; use a new batch id")
+    low = batch.records[0].seq
+    if low <= dev.anchor_seq:
+        raise ProtocolError(422, ErrorCode.INVALID, f"record seq {low} is at or below the device's enrolment anchor ({dev.anchor_seq})")
+
+    existing = {
+        r.seq: (r.uuid, r.hash)
+        for r in conn.execute(
+            select(records.c.seq, records.c.uuid, records.c.hash).where(
+                records.c.device_id == batch.device_id, records.c.seq.between(low, batch.records[-1].seq)
+            )
+        )
+    }
+    problems: list[str] = []
+    fresh = []
+    for rec in batch.records:
+        held = existing.get(rec.seq)
+        if held is None:
+            fresh.append(rec)
+        elif held != (rec.uuid, rec.hash):
+            problems.append(f"seq {rec.seq} is already stored with uuid {held[0]} hash {held[1][:12]}…, not uuid {rec.uuid} hash {rec.hash[:12]}…")
+    inserted = 0
+    if fresh:
+        rows = [
+            {"uuid": r.uuid, "device_id": batch.device_id, "seq": r.seq, "kind": r.kind, "created_at": r.created_at, "body": r.body,
+             "prev_hash": r.prev_hash, "hash": r.hash, "received_at": now_iso, "batch_id": batch.batch_id}
+            for r in fresh
+        ]
+        result = conn.execute(_insert_ignore(conn, records).returning(records.c.uuid), rows)
+        inserted = len(result.all())
+        if inserted < len(fresh):
+            problems.append(f"{len(fresh) - inserted} record uuid(s) are already stored for another device")
+    if seen is None:
+        conn.execute(insert(batches).values(batch_id=batch.batch_id, device_id=batch.device_id, body_sha256=body_sha256,
+                                            received_at=now_iso, records=len(batch.records), stored=inserted))
+
+    state = ChainState(dev.stored_through_seq, dev.verified_through_seq, dev.verified_hash,
+                       max(dev.max_seq, batch.records[-1].seq), dev.chain_status, dev.chain_problem)
+    if problems and state.status != "broken":
+        state.status, state.problem = "conflict", problems[0]
+    _advance(conn, batch.device_id, state)
+    gaps = find_gaps(conn, batch.device_id, state)
+    if state.status in ("ok", "gap"):
+        state.status = "gap" if gaps else "ok"
+    conn.execute(
+        update(devices).where(devices.c.device_id == batch.device_id).values(
+            last_seen_at=now_iso, reported_last_seq=batch.device_last_seq or dev.reported_last_seq, stored_through_seq=state.stored_through, verified_through_seq=state.verified_through,
+            verified_hash=state.verified_hash, max_seq=state.max_seq, chain_status=state.status, chain_problem=state.problem,
+        )
+    )
+    return BatchAck(
+        batch_id=batch.batch_id, device_id=batch.device_id, received=len(batch.records), stored=inserted,
+        duplicates=len(batch.records) - len(fresh), acked_through_seq=state.stored_through,
+        chain=ChainReport(status=state.status, verified_through_seq=state.verified_through, last_hash=state.verified_hash,  # type: ignore[arg-type]
+                          gaps=gaps, problem=state.problem),
+        server_time=now_iso,
+    )
+
+
+def _advance(conn: Connection, device_id: str, st: ChainState) -> None:
+    """Walk stored records after the contiguous prefix; extend it, and the verified chain while links hold."""
+    while True:
+        rows = conn.execute(
+            select(records.c.seq, records.c.prev_hash, records.c.hash)
+            .where(records.c.device_id == device_id, records.c.seq > st.stored_through)
+            .order_by(records.c.seq).limit(WALK_CHUNK)
+        ).all()
+        for seq, prev_hash, digest in rows:
+            if seq != st.stored_through + 1:
+                return
+            linked = st.verified_through == st.stored_through and st.status != "broken"
+            st.stored_through = seq
+            if linked and prev_hash == st.verified_hash:
+                st.verified_through, st.verified_hash = seq, digest
+            elif linked:
+                st.status = "broken"
+                st.problem = (f"seq {seq}: previous-hash link broken (expected {st.verified_hash[:12]}…, got {prev_hash[:12]}…): "
+                              "a record before it was altered or replaced")
+        if len(rows) < WALK_CHUNK:
+            return
+
+
+def find_gaps(conn: Connection, device_id: str, st: ChainState) -> list[SeqRange]:
+    if st.max_seq <= st.stored_through:
+        return []
+    seqs = conn.execute(
+        select(records.c.seq).where(records.c.device_id == device_id, records.c.seq > st.stored_through)
+        .order_by(records.c.seq).limit(WALK_CHUNK)
+    ).scalars()
+    gaps, expect = [], st.stored_through + 1
+    for seq in seqs:
+        if seq > expect:
+            gaps.append(SeqRange(first=expect, last=seq - 1))
+            if len(gaps) >= MAX_GAPS_REPORTED:
+                break
+        expect = seq + 1
+    return gaps

@@ -1,0 +1,61 @@
+"""The server's secrets on disk: the bundle-signing key, the demo issuer key and the admin token.
+
+Created once (0600 files in a 0700 folder under the data dir), never in the database or the repo.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+
+def secrets_dir(data_dir: Path) -> Path:
+    path = data_dir / "secrets"
+    path.mkdir(parents=True, exist_ok=True)
+    os.chmod(path, 0o700)
+    return path
+
+
+def _write_new(path: Path, data: bytes) -> bool:
+    """Create `path` 0600 with `data` unless it exists (O_EXCL: two starting processes cannot both win)."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return False
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    return True
+
+
+def _pem(key: Ed25519PrivateKey | ec.EllipticCurvePrivateKey) -> bytes:
+    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+
+
+def bundle_key(data_dir: Path) -> Ed25519PrivateKey:
+    path = secrets_dir(data_dir) / "bundle_ed25519.pem"
+    _write_new(path, _pem(Ed25519PrivateKey.generate()))
+    key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    if not isinstance(key, Ed25519PrivateKey):
+        raise ValueError(f"{path} does not hold an Ed25519 private key")
+    return key
+
+
+def issuer_key_pem(data_dir: Path) -> bytes:
+    """PKCS#8 PEM of the P-256 key for the demo cn-signed issuer (ES256), created on first use."""
+    path = secrets_dir(data_dir) / "cn_issuer_p256.pem"
+    _write_new(path, _pem(ec.generate_private_key(ec.SECP256R1())))
+    return path.read_bytes()
+
+
+def admin_token(data_dir: Path) -> str:
+    """Bearer token for /admin/* (read it from this file; `kiosk-central admin-token` prints it)."""
+    path = secrets_dir(data_dir) / "admin_token"
+    _write_new(path, secrets.token_urlsafe(32).encode("ascii"))
+    return path.read_text("ascii").strip()

@@ -1,0 +1,38 @@
+"""The server's sync log: one row per device request, accepted or refused."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from sqlalchemy import Engine, func, insert, select
+
+from sync.protocol import utc_now_iso
+from sync.server.tables import sync_log
+
+MESSAGE_MAX = 500
+
+
+def log_attempt(
+    engine: Engine, device_id: str | None, endpoint: str, status: int, nbytes: int, started: float, *,
+    batch_id: str | None = None, records: int = 0, stored: int = 0, error_code: str | None = None, message: str | None = None,
+) -> None:
+    with engine.begin() as conn:
+        conn.execute(insert(sync_log).values(
+            at=utc_now_iso(), device_id=(device_id or "")[:64] or None, endpoint=endpoint, batch_id=batch_id, records=records,
+            stored=stored, bytes=nbytes, duration_ms=round((time.perf_counter() - started) * 1000, 2), status=status,
+            error_code=error_code, message=(message or "")[:MESSAGE_MAX] or None,
+        ))
+
+
+def read_log(engine: Engine, device_id: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
+    query = select(sync_log).order_by(sync_log.c.id.desc()).limit(limit)
+    if device_id:
+        query = query.where(sync_log.c.device_id == device_id)
+    with engine.connect() as conn:
+        return [dict(r._mapping) for r in conn.execute(query)]
+
+
+def count_log(engine: Engine) -> int:
+    with engine.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(sync_log)).scalar() or 0)

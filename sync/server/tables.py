@@ -1,0 +1,168 @@
+"""The central server's tables (SQLAlchemy Core). Alembic migrations create them; keep in step."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Float,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData()
+
+# Enrolled kiosks, with the server's running view of each one's hash chain.
+devices = Table(
+    "devices",
+    metadata,
+    Column("device_id", String(64), primary_key=True),
+    Column("label", String(100), nullable=False, server_default=""),
+    # The HMAC key must be usable, so it is held as issued; the DB belongs to the platform operator.
+    Column("secret", String(100), nullable=False),
+    Column("enrolled_at", String(40), nullable=False),
+    Column("last_seen_at", String(40)),
+    Column("disabled", Boolean, nullable=False, server_default="0"),
+    Column("anchor_seq", BigInteger, nullable=False, server_default="0"),
+    Column("anchor_hash", String(64), nullable=False),
+    Column("stored_through_seq", BigInteger, nullable=False, server_default="0"),  # contiguous from the anchor
+    Column("verified_through_seq", BigInteger, nullable=False, server_default="0"),  # linked and hashed
+    Column("verified_hash", String(64), nullable=False),
+    Column("max_seq", BigInteger, nullable=False, server_default="0"),
+    Column("reported_last_seq", BigInteger),  # the kiosk's own newest seq, as it said in its last batch
+    Column("chain_status", String(16), nullable=False, server_default="ok"),
+    Column("chain_problem", Text),
+)
+
+enroll_codes = Table(
+    "enroll_codes",
+    metadata,
+    Column("code_hash", String(64), primary_key=True),  # SHA-256 of the code: the code itself is shown once
+    Column("label", String(100), nullable=False, server_default=""),
+    Column("created_at", String(40), nullable=False),
+    Column("expires_at", String(40), nullable=False),
+    Column("used_at", String(40)),
+    Column("used_by", String(64)),
+)
+
+# Seen request nonces, per device, kept for twice the clock window (replay protection).
+nonces = Table(
+    "nonces",
+    metadata,
+    Column("device_id", String(64), primary_key=True),
+    Column("nonce", String(64), primary_key=True),
+    Column("seen_at", Float, nullable=False),
+)
+Index("nonces_seen", nonces.c.seen_at)
+
+records = Table(
+    "records",
+    metadata,
+    Column("uuid", String(36), primary_key=True),
+    Column("device_id", String(64), nullable=False),
+    Column("seq", BigInteger, nullable=False),
+    Column("kind", String(64), nullable=False),
+    Column("created_at", String(40), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+    Column("received_at", String(40), nullable=False),
+    Column("batch_id", String(36), nullable=False),
+    UniqueConstraint("device_id", "seq", name="records_device_seq"),
+)
+
+batches = Table(
+    "batches",
+    metadata,
+    Column("batch_id", String(36), primary_key=True),
+    Column("device_id", String(64), nullable=False),
+    Column("body_sha256", String(64), nullable=False),
+    Column("received_at", String(40), nullable=False),
+    Column("records", Integer, nullable=False),
+    Column("stored", Integer, nullable=False),
+)
+
+sync_log = Table(
+    "sync_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", String(40), nullable=False),
+    Column("device_id", String(64)),
+    Column("endpoint", String(40), nullable=False),
+    Column("batch_id", String(36)),
+    Column("records", Integer, nullable=False, server_default="0"),
+    Column("stored", Integer, nullable=False, server_default="0"),
+    Column("bytes", Integer, nullable=False, server_default="0"),
+    Column("duration_ms", Float, nullable=False, server_default="0"),
+    Column("status", Integer, nullable=False),
+    Column("error_code", String(40)),
+    Column("message", Text),
+)
+Index("sync_log_device_at", sync_log.c.device_id, sync_log.c.at)
+
+reports = Table(
+    "reports",
+    metadata,
+    Column("report_id", String(36), primary_key=True),
+    Column("device_id", String(64), nullable=False),
+    Column("date", String(10), nullable=False),
+    Column("kind", String(10), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("received_at", String(40), nullable=False),
+)
+
+# The demo registry standing in for the provincial platform: issued cn-token codes and their colours.
+code_registry = Table(
+    "code_registry",
+    metadata,
+    Column("token", String(64), primary_key=True),
+    Column("qr_text", Text, nullable=False, unique=True),
+    Column("id_hash", String(64), nullable=False, index=True),  # SHA-256 of the ID number
+    Column("name_masked", String(40), nullable=False),
+    Column("id_masked", String(40), nullable=False),
+    Column("colour", String(10), nullable=False),
+    Column("updated_at", String(40), nullable=False),
+)
+
+# What goes into the bundle.
+roster = Table(
+    "roster",
+    metadata,
+    Column("uuid", String(36), primary_key=True),
+    Column("name", String(100), nullable=False),
+    Column("id_number", String(18), nullable=False, server_default=""),
+    Column("phone", String(20), nullable=False, server_default=""),
+    Column("building", String(20), nullable=False, server_default=""),
+    Column("unit", String(20), nullable=False, server_default=""),
+    Column("room", String(20), nullable=False, server_default=""),
+)
+
+risk_areas = Table(
+    "risk_areas",
+    metadata,
+    Column("region_code", String(6), primary_key=True),
+    Column("level", String(10), nullable=False),
+    Column("since", String(10), nullable=False),
+)
+
+trust_entries = Table(
+    "trust_entries",
+    metadata,
+    Column("kind", String(20), primary_key=True),  # dsc | cn_issuer | revoked_uvci | revoked_signature
+    Column("kid", String(200), primary_key=True),  # kid, or the revoked hash
+    Column("material", Text, nullable=False, server_default=""),  # b64 DER / PEM
+    Column("issuer", String(200), nullable=False, server_default=""),
+)
+
+server_state = Table(
+    "server_state",
+    metadata,
+    Column("key", String(40), primary_key=True),
+    Column("value", Text, nullable=False),
+)
