@@ -1,0 +1,191 @@
+"""QR decoding behind one small interface, with two real backends and the frame pipeline.
+
+- `ZxingBackend` (zxing-cpp) and `PyzbarBackend` (zbar through pyzbar) both read QR codes
+  only, from a greyscale uint8 image, and return the payloads as text.
+- `DecodePipeline` is what the kiosk runs on every camera frame and every still image:
+  it checks the frame, scales very large frames down, converts colour to grey (by default
+  the per-pixel minimum of B, G, R, which keeps green and yellow health codes dark) and
+  asks one backend. It never raises: a broken frame gives no codes.
+
+The default backend and grey conversion were chosen by tests/benchmarks/bench_decode.py
+(figures in docs/benchmarks.md).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from ctypes import c_void_p, cast
+from typing import Any, Protocol
+
+import cv2
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+GRAY_METHODS = ("min", "luma")
+MIN_SIDE = 21  # a QR code has at least 21 modules; anything smaller cannot hold one
+
+
+class QrBackend(Protocol):
+    name: str
+
+    def decode_gray(self, gray: np.ndarray) -> list[str]:
+        """Payloads of the QR codes in a 2-D uint8 image (may raise; the pipeline catches)."""
+        ...
+
+
+class ZxingBackend:
+    """zxing-cpp restricted to QR codes; it applies ECI and guesses UTF-8/GB18030 itself."""
+
+    name = "zxing"
+
+    def __init__(self) -> None:
+        import zxingcpp
+
+        self._zx = zxingcpp
+        self._formats = zxingcpp.BarcodeFormat.QRCode
+
+    def decode_gray(self, gray: np.ndarray) -> list[str]:
+        results = self._zx.read_barcodes(gray, formats=self._formats)
+        return [r.text for r in results if r.valid and r.format == self._formats]
+
+
+class PyzbarBackend:
+    """zbar through pyzbar, QR only, with one long-lived scanner per backend.
+
+    pyzbar's own `decode()` lets zbar guess the text encoding when a QR carries no ECI
+    header, and it turns plain UTF-8 such as "Müller" into mojibake. Here zbar runs in
+    binary mode (raw bytes) and the bytes are read as UTF-8; only bytes that are not UTF-8
+    are scanned again with zbar's own ECI-aware conversion.
+    """
+
+    name = "pyzbar"
+    _CFG_BINARY = 4  # ZBAR_CFG_BINARY in zbar >= 0.23; pyzbar's enum does not list it
+
+    def __init__(self) -> None:
+        from pyzbar import pyzbar, wrapper
+
+        self._pz, self._w = pyzbar, wrapper
+        self._lock = threading.Lock()  # a zbar scanner is not thread-safe
+        self._binary = self._new_scanner(binary=True)
+        self._text = self._new_scanner(binary=False)
+
+    def _new_scanner(self, *, binary: bool) -> Any:
+        w = self._w
+        scanner = w.zbar_image_scanner_create()
+        # Symbology 0 addresses every decoder: switch them all off, then QR back on.
+        w.zbar_image_scanner_set_config(scanner, w.ZBarSymbol.NONE, w.ZBarConfig.CFG_ENABLE, 0)
+        w.zbar_image_scanner_set_config(scanner, w.ZBarSymbol.QRCODE, w.ZBarConfig.CFG_ENABLE, 1)
+        if binary:
+            w.zbar_image_scanner_set_config(scanner, w.ZBarSymbol.QRCODE, self._CFG_BINARY, 1)
+        return scanner
+
+    def _scan(self, scanner: Any, gray: np.ndarray) -> list[bytes]:
+        w, pz = self._w, self._pz
+        pixels = np.ascontiguousarray(gray).tobytes()
+        height, width = gray.shape
+        with pz._image() as img:
+            w.zbar_image_set_format(img, pz._FOURCC["L800"])
+            w.zbar_image_set_size(img, width, height)
+            w.zbar_image_set_data(img, cast(pixels, c_void_p), len(pixels), None)
+            if w.zbar_scan_image(scanner, img) < 0:
+                raise RuntimeError("zbar rejected the image")
+            return [d.data for d in pz._decode_symbols(pz._symbols_for_image(img)) if d.type == "QRCODE"]
+
+    def decode_gray(self, gray: np.ndarray) -> list[str]:
+        with self._lock:
+            out: list[str] = []
+            for raw in self._scan(self._binary, gray):
+                try:
+                    out.append(raw.decode("utf-8"))
+                except UnicodeDecodeError:
+                    # Not UTF-8: let zbar apply the ECI header / its own guess.
+                    out.extend(t.decode("utf-8", "replace") for t in self._scan(self._text, gray))
+                    break
+            return list(dict.fromkeys(out))
+
+    def __del__(self) -> None:
+        w = getattr(self, "_w", None)
+        if w is not None:
+            for scanner in (getattr(self, "_binary", None), getattr(self, "_text", None)):
+                if scanner is not None:
+                    w.zbar_image_scanner_destroy(scanner)
+
+
+BACKENDS: dict[str, Callable[[], QrBackend]] = {"zxing": ZxingBackend, "pyzbar": PyzbarBackend}
+
+
+def make_backend(name: str) -> QrBackend:
+    try:
+        factory = BACKENDS[name]
+    except KeyError:
+        raise ValueError(f"unknown QR decoder backend {name!r}; choose one of {', '.join(BACKENDS)}") from None
+    return factory()
+
+
+def to_gray(frame: np.ndarray, method: str = "min") -> np.ndarray:
+    """2-D uint8 grey image from a grey, BGR or BGRA frame."""
+    if frame.ndim == 2:
+        return frame
+    channels = frame.shape[2]
+    if channels == 1:
+        return frame[:, :, 0]
+    bgr = frame[:, :, :3]
+    if method == "min":
+        # Dark = whichever channel is darkest: a green or yellow module has a dark blue
+        # (and for green, red) channel, so it stays dark where plain luma turns it pale.
+        return np.minimum(np.minimum(bgr[:, :, 0], bgr[:, :, 1]), bgr[:, :, 2])
+    if method == "luma":
+        return cv2.cvtColor(np.ascontiguousarray(bgr), cv2.COLOR_BGR2GRAY)
+    raise ValueError(f"unknown grey conversion {method!r}; choose one of {', '.join(GRAY_METHODS)}")
+
+
+def normalise(frame: Any, max_side: int) -> np.ndarray | None:
+    """A uint8 frame of sane shape and size, or None when it cannot hold a code."""
+    if not isinstance(frame, np.ndarray) or frame.size == 0:
+        return None
+    if frame.ndim not in (2, 3) or (frame.ndim == 3 and frame.shape[2] not in (1, 3, 4)):
+        return None
+    if min(frame.shape[:2]) < MIN_SIDE:
+        return None
+    if frame.dtype != np.uint8:
+        if frame.dtype == np.bool_:
+            frame = frame.astype(np.uint8) * 255
+        elif np.issubdtype(frame.dtype, np.floating) and float(np.nanmax(frame)) <= 1.0:
+            frame = np.nan_to_num(frame * 255.0)
+        frame = np.clip(np.nan_to_num(frame), 0, 255).astype(np.uint8)
+    height, width = frame.shape[:2]
+    longest = max(height, width)
+    if longest > max_side:
+        scale = max_side / longest
+        size = (max(1, round(width * scale)), max(1, round(height * scale)))
+        frame = cv2.resize(frame, size, interpolation=cv2.INTER_AREA)
+    return frame
+
+
+class DecodePipeline:
+    """Frame → QR payloads: check, scale, grey, decode. Never raises."""
+
+    def __init__(self, backend: QrBackend | str = "zxing", gray: str = "min", max_side: int = 2560) -> None:
+        if gray not in GRAY_METHODS:
+            raise ValueError(f"unknown grey conversion {gray!r}; choose one of {', '.join(GRAY_METHODS)}")
+        self.backend = make_backend(backend) if isinstance(backend, str) else backend
+        self.gray = gray
+        self.max_side = max_side
+
+    @property
+    def name(self) -> str:
+        return f"{self.backend.name}/{self.gray}"
+
+    def decode(self, frame: Any) -> list[str]:
+        try:
+            image = normalise(frame, self.max_side)
+            if image is None:
+                return []
+            gray = np.ascontiguousarray(to_gray(image, self.gray))
+            return [p for p in dict.fromkeys(self.backend.decode_gray(gray)) if p]
+        except Exception:  # a decoder bug must not stop the gate: log it, report no code
+            log.exception("QR decoding failed on a %s frame", getattr(frame, "shape", type(frame).__name__))
+            return []

@@ -1,0 +1,134 @@
+"""QR decoding benchmark: each backend and grey conversion, side by side, per condition.
+
+Run:  .venv/bin/python tests/benchmarks/bench_decode.py [--per-condition N] [--seed S] [--markdown]
+
+Frames come from kiosk.devices.synth (1280x720, fixed seed), so every run sees the same
+images. Every decoder sees every frame in turn in one process, so machine noise hits all
+of them alike. Reported per condition and decoder: detection rate (frames with a code:
+the exact payload found; frames without: nothing found), wrong payloads, and p50/p95 time
+for frames with and without a code. "pipeline" is DecodePipeline with the shipped defaults.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from kiosk.devices import synth  # noqa: E402
+from kiosk.devices.decoder import DecodePipeline  # noqa: E402
+from kiosk.settings import BY_NAME  # noqa: E402
+
+Decode = Callable[[np.ndarray], list[str]]
+
+
+def stock_pyzbar() -> Decode:
+    """pyzbar.decode as most projects call it: QR only, on plain grey, zbar's own text guess."""
+    from pyzbar import pyzbar
+
+    def run(frame: np.ndarray) -> list[str]:
+        gray = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
+        return [d.data.decode("utf-8", "replace") for d in pyzbar.decode(gray, symbols=[pyzbar.ZBarSymbol.QRCODE])]
+
+    return run
+
+
+def opencv_detector() -> Decode:
+    det = cv2.QRCodeDetector()
+
+    def run(frame: np.ndarray) -> list[str]:
+        text, _, _ = det.detectAndDecode(frame)
+        return [text] if text else []
+
+    return run
+
+
+def decoders() -> dict[str, Decode]:
+    default = DecodePipeline(BY_NAME["decoder.backend"].default, BY_NAME["decoder.gray"].default,
+                             BY_NAME["decoder.max_side"].default)
+    out: dict[str, Decode] = {f"pipeline ({default.name})": default.decode}
+    for backend in ("zxing", "pyzbar"):
+        for gray in ("luma", "min"):
+            out[f"{backend}/{gray}"] = DecodePipeline(backend, gray).decode
+    out["pyzbar stock"] = stock_pyzbar()
+    out["opencv"] = opencv_detector()
+    return out
+
+
+def pct(values: list[float], q: float) -> float:
+    return float(np.percentile(values, q)) if values else float("nan")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--per-condition", type=int, default=30, help="frames per condition (payload sizes in turn)")
+    ap.add_argument("--seed", type=int, default=synth.DEFAULT_SEED)
+    ap.add_argument("--skip", default="", help="comma-separated decoders to leave out (e.g. opencv)")
+    args = ap.parse_args()
+    cv2.setNumThreads(1)  # the kiosk decodes in one worker thread; measure that
+
+    t0 = time.perf_counter()
+    frames = list(synth.frame_set(args.per_condition, seed=args.seed))
+    print(f"generated {len(frames)} frames in {time.perf_counter() - t0:.1f} s (seed {args.seed})", file=sys.stderr)
+    decs = {k: v for k, v in decoders().items() if k not in set(args.skip.split(","))}
+    # hits[decoder][condition] = [found right]; times[decoder][condition][has_code] = [ms]
+    hits: dict[str, dict[str, list[bool]]] = defaultdict(lambda: defaultdict(list))
+    wrong: dict[str, int] = defaultdict(int)
+    times: dict[str, dict[str, dict[bool, list[float]]]] = defaultdict(lambda: defaultdict(lambda: defaultdict(list)))
+    for i, fr in enumerate(frames):
+        order = list(decs.items())
+        order = order[i % len(order):] + order[:i % len(order)]  # rotate who goes first (cache effects)
+        for name, dec in order:
+            t = time.perf_counter()
+            codes = dec(fr.image)
+            ms = (time.perf_counter() - t) * 1000
+            times[name][fr.condition][fr.payload is not None].append(ms)
+            hits[name][fr.condition].append(fr.payload in codes if fr.payload else not codes)
+            wrong[name] += sum(1 for c in codes if c != fr.payload)
+
+    names = list(decs)
+    print(f"\n### Detection rate per condition ({args.per_condition} frames each; no-code rows: frames with nothing found)\n")
+    print("| condition | " + " | ".join(names) + " |")
+    print("| --- |" + " ---: |" * len(names))
+    for cond in synth.CONDITIONS:
+        cells = [f"{100 * statistics.mean(hits[n][cond]):.0f}%" for n in names]
+        print(f"| {cond} | " + " | ".join(cells) + " |")
+    coded = [c for c in synth.CONDITIONS if c not in synth.NO_CODE_CONDITIONS]
+    for label, conds in (("all with a code", coded), ("all but motion_blur", [c for c in coded if c != "motion_blur"])):
+        cells = [f"**{100 * statistics.mean([h for c in conds for h in hits[n][c]]):.1f}%**" for n in names]
+        print(f"| {label} | " + " | ".join(cells) + " |")
+    print("| wrong payloads | " + " | ".join(str(wrong[n]) for n in names) + " |")
+
+    print("\n### Time per 1280x720 frame, ms: p50 / p95\n")
+    print("| condition | " + " | ".join(names) + " |")
+    print("| --- |" + " ---: |" * len(names))
+    for cond in synth.CONDITIONS:
+        cells = []
+        for n in names:
+            ms = [m for v in times[n][cond].values() for m in v]
+            cells.append(f"{pct(ms, 50):.1f} / {pct(ms, 95):.1f}")
+        print(f"| {cond} | " + " | ".join(cells) + " |")
+    for label, has in (("all frames with a code", True), ("all frames without a code", False)):
+        cells = []
+        for n in names:
+            ms = [m for c in synth.CONDITIONS for m in times[n][c][has]]
+            cells.append(f"**{pct(ms, 50):.1f} / {pct(ms, 95):.1f}**")
+        print(f"| {label} | " + " | ".join(cells) + " |")
+    base = names[0]
+    all_ms = {n: [m for c in synth.CONDITIONS for v in times[n][c].values() for m in v] for n in names}
+    print("\nMedian time relative to " + base + ": " + ", ".join(
+        f"{n} {statistics.median(all_ms[n]) / statistics.median(all_ms[base]):.1f}x" for n in names[1:]))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
