@@ -19,6 +19,8 @@ COMMAND_MODULES = (
     "kiosk.commands.db",
     "kiosk.commands.config_cmd",
     "kiosk.commands.verify",
+    "kiosk.commands.provision",
+    "kiosk.commands.sync_cmd",
 )
 
 

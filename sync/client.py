@@ -95,7 +95,10 @@ class Uploader:
             batch = self.outbox.claim(self._max_records, self.limits.max_bytes)
         if batch is None:
             return Step.WAIT if self.outbox.first_due() else Step.IDLE
-        body = encode_batch(self.link.creds.device_id, batch.batch_id, [r.wire() for r in batch.records])
+        last_seq = self.store.db.execute("select last_seq from device_state").fetchone()[0]
+        body = encode_batch(
+            self.link.creds.device_id, batch.batch_id, [r.wire() for r in batch.records], device_last_seq=last_seq
+        )
         return batch, body
 
     def step(self) -> Step:

@@ -1,0 +1,38 @@
+"""`kiosk provision --server URL --enroll-code CODE`: enrol this kiosk with the central server."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from kiosk.commands import config_from
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("provision", help="enrol this kiosk with the central server (device id, secret, bundle key)")
+    p.add_argument("--server", required=True, metavar="URL", help="the central server's base URL (https, or http to this machine)")
+    p.add_argument("--enroll-code", required=True, metavar="CODE", help="one-time code from `kiosk-central device add`")
+    p.add_argument("--label", default="", help="a name for this gate on the server, e.g. 'East gate'")
+    p.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    cfg = config_from(args)
+    from kiosk.store.db import open_store
+    from sync.credentials import CredentialsError
+    from sync.provision import ProvisionError, provision, summary
+
+    store = open_store(cfg.db_path, busy_timeout_ms=cfg["store.busy_timeout_ms"])
+    try:
+        creds, path = provision(
+            store, cfg.data_dir, args.server, args.enroll_code, label=args.label or cfg["kiosk.gate_name"],
+            ca_bundle=cfg["sync.ca_bundle"], timeout_s=cfg["sync.timeout_s"],
+        )
+    except (ProvisionError, CredentialsError) as exc:
+        print(f"kiosk provision: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        store.close()
+    print(summary(creds, path))
+    return 0

@@ -1,0 +1,217 @@
+"""`kiosk sync [--once]`, `kiosk sync status`, `kiosk sync retry-failed` and `kiosk sync-log`.
+
+No screen needed: nothing here imports kivy or cv2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from kiosk.commands import config_from
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("sync", help="upload pending records and pull the bundle (see also: sync status)")
+    p.add_argument("--once", action="store_true", help="one round, then exit: 0 when every record is on the server")
+    p.add_argument("--wait", type=float, default=0.0, metavar="S", help="with --once: wait out retries for up to S seconds")
+    p.set_defaults(handler=run_sync)
+    ssub = p.add_subparsers(dest="sync_command", metavar="ACTION")
+    s = ssub.add_parser("status", help="pending and failed records, last success and error, clock skew")
+    s.add_argument("--json", action="store_true", help="one JSON object")
+    s.set_defaults(handler=status)
+    r = ssub.add_parser("retry-failed", help="send the parked (failed) records again")
+    r.set_defaults(handler=retry_failed)
+    log = sub.add_parser("sync-log", help="every upload, pull and code re-check attempt")
+    log.add_argument("--since", metavar="T", help="from this time: 2026-11-28 or 2026-11-28T07:00 (kiosk time zone) or with an offset")
+    log.add_argument("--limit", type=int, default=200, help="at most this many rows (newest)")
+    log.add_argument("--json", action="store_true", help="JSON lines")
+    log.set_defaults(handler=sync_log)
+
+
+def _open(args: argparse.Namespace) -> tuple[Any, Any]:
+    cfg = config_from(args)
+    from kiosk.store.db import open_store
+
+    return cfg, open_store(cfg.db_path, busy_timeout_ms=cfg["store.busy_timeout_ms"])
+
+
+def run_sync(args: argparse.Namespace) -> int:
+    from sync.credentials import CredentialsError
+    from sync.factory import make_worker
+    from sync.protocol import BundleError
+    from sync.retention import purge
+
+    if args.wait < 0:
+        print("kiosk sync: --wait must be zero or more seconds", file=sys.stderr)
+        return 2
+    cfg, store = _open(args)
+    try:
+        try:
+            worker = make_worker(cfg, store)
+        except (CredentialsError, BundleError) as exc:
+            print(f"kiosk sync: {exc}", file=sys.stderr)
+            return 2
+        if not args.once:
+            return _forever(worker)
+        try:
+            worker.uploader.start()
+            pulled = worker.puller.pull() if worker.puller else None
+            purge(store, cfg["store.retention_days"])  # may add an alert record: before the upload
+            left = worker.uploader.drain(max_wait_s=args.wait)
+            stats = worker.uploader.outbox.stats()
+        finally:
+            worker.uploader.link.close()
+    finally:
+        store.close()
+    if pulled is not None:
+        print(f"bundle: {pulled.status}" + (f" ({pulled.error})" if pulled.error else ""))
+    print(f"records on the server: {stats.sent}; still to send: {left}; parked as failed: {stats.failed}")
+    if stats.failed:
+        print("kiosk sync: parked records need the admin: see `kiosk sync status`, then `kiosk sync retry-failed`", file=sys.stderr)
+    return 0 if left == 0 and stats.failed == 0 else 1
+
+
+def _forever(worker: Any) -> int:
+    import signal
+    import threading
+
+    done = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: done.set())
+    worker.start()
+    print("kiosk sync: running; Ctrl-C to stop", flush=True)
+    try:
+        done.wait()
+    except KeyboardInterrupt:
+        pass
+    worker.stop()
+    return 0
+
+
+def collect_status(cfg: Any, store: Any) -> dict[str, Any]:
+    from sync import credentials
+    from sync import log as synclog
+    from sync.outbox import Outbox
+    from sync.puller import K_MODE, current_etag
+
+    stats = Outbox(store).stats()
+    skew = synclog.get_state(store, synclog.K_CLOCK_SKEW)
+    skew_s = float(skew[0]) if skew else None
+    error = synclog.get_state(store, synclog.K_LAST_ERROR)
+    error_at = synclog.get_state(store, synclog.K_LAST_ERROR_AT)
+    success = synclog.get_state(store, synclog.K_LAST_SUCCESS)
+    mode = synclog.get_state(store, K_MODE)
+    try:
+        creds = credentials.load(cfg.data_dir)
+        server, provisioned = cfg["sync.server_url"] or creds.server_url, True
+    except credentials.CredentialsError:
+        server, provisioned = cfg["sync.server_url"] or None, False
+    return {
+        "provisioned": provisioned,
+        "server": server,
+        "pending": stats.pending + stats.claimed,
+        "failed": stats.failed,
+        "sent": stats.sent,
+        "oldest_pending_at": stats.oldest_pending_at,
+        "next_attempt_at": stats.next_attempt_at,
+        "last_success_at": success[0] if success else None,
+        "last_error": error[0] if error else None,
+        "last_error_at": error_at[0] if error_at else None,
+        "clock_skew_s": skew_s,
+        "clock_skew_warning": skew_s is not None and abs(skew_s) > cfg["sync.skew_warn_s"],
+        "bundle_etag": current_etag(store),
+        "mode_from_bundle": mode[0] if mode else None,
+    }
+
+
+def _local(value: str | None, tz: ZoneInfo) -> str:
+    if not value:
+        return "never"
+    try:
+        return datetime.fromisoformat(value).astimezone(tz).strftime("%Y-%m-%d %H:%M:%S")
+    except ValueError:
+        return value
+
+
+def status(args: argparse.Namespace) -> int:
+    cfg, store = _open(args)
+    try:
+        st = collect_status(cfg, store)
+    finally:
+        store.close()
+    if args.json:
+        print(json.dumps(st, ensure_ascii=False, indent=2))
+        return 0
+    tz = ZoneInfo(cfg["kiosk.timezone"])
+    print(f"server:        {st['server'] or '(not provisioned: run kiosk provision)'}")
+    print(f"pending:       {st['pending']} record(s), oldest from {_local(st['oldest_pending_at'], tz)}")
+    print(f"failed:        {st['failed']} record(s) parked" + (" — `kiosk sync retry-failed` after fixing the cause" if st["failed"] else ""))
+    print(f"on the server: {st['sent']}")
+    print(f"last success:  {_local(st['last_success_at'], tz)}")
+    print(f"last error:    {st['last_error'] or 'none'}" + (f" (at {_local(st['last_error_at'], tz)})" if st["last_error"] else ""))
+    if st["clock_skew_s"] is not None:
+        warn = "  <-- WARNING: the kiosk clock is off; fix the time" if st["clock_skew_warning"] else ""
+        print(f"clock skew:    {st['clock_skew_s']:+.1f} s against the server{warn}")
+    print(f"bundle:        {st['bundle_etag'] or 'none yet'}; mode from bundle: {st['mode_from_bundle'] or '-'}")
+    return 0
+
+
+def retry_failed(args: argparse.Namespace) -> int:
+    from sync.outbox import Outbox
+
+    _, store = _open(args)
+    try:
+        n = Outbox(store).requeue_failed()
+    finally:
+        store.close()
+    print(f"{n} parked record(s) queued again; they go with the next sync")
+    return 0
+
+
+def parse_since(text: str, tz: ZoneInfo) -> str:
+    """A user's time (date, date-time, with or without offset) as UTC ISO for comparison."""
+    try:
+        when = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise ValueError(f"--since {text!r} is not a date or time such as 2026-11-28 or 2026-11-28T07:00") from None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=tz)
+    from datetime import UTC
+
+    return when.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def sync_log(args: argparse.Namespace) -> int:
+    from sync import log as synclog
+
+    cfg = config_from(args)
+    tz = ZoneInfo(cfg["kiosk.timezone"])
+    if args.limit < 1:
+        print("kiosk sync-log: --limit must be at least 1", file=sys.stderr)
+        return 2
+    try:
+        since = parse_since(args.since, tz) if args.since else None
+    except ValueError as exc:
+        print(f"kiosk sync-log: {exc}", file=sys.stderr)
+        return 2
+    _, store = _open(args)
+    try:
+        rows = list(synclog.read(store, since, args.limit))
+    finally:
+        store.close()
+    for a in rows:
+        if args.json:
+            print(json.dumps(a.as_dict(), ensure_ascii=False))
+            continue
+        result = "ok" if a.ok else f"ERROR {a.error}"
+        print(
+            f"{_local(a.at, tz)}  {a.direction:<6} {a.http_status or '---'}  records={a.records:<5} bytes={a.bytes:<8} "
+            f"{a.duration_ms:>8.1f} ms  batch={a.batch_id or '-'}  {result}"
+        )
+    if not rows and not args.json:
+        print("(no sync attempts" + (" since then)" if since else " yet)"))
+    return 0
