@@ -1,0 +1,181 @@
+"""Admission policy: the table of cases, and properties that must hold for every input."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from kiosk.domain.models import (
+    CodeFormat,
+    CodeStatus,
+    Colour,
+    ColourSource,
+    Direction,
+    Mode,
+    Outcome,
+    PersonKind,
+    Reason,
+    VerificationResult,
+)
+from kiosk.domain.policy import KEY_GROUPS, Decision, GateFacts, OverrideRefused, PolicyTable, decide, override
+from kiosk.domain.temperature import Verdict
+
+P, R, D = Outcome.PASS, Outcome.REVIEW, Outcome.DENY
+
+
+def code(colour: Colour = Colour.GREEN, status: CodeStatus = CodeStatus.VALID, source: ColourSource = ColourSource.SIGNED) -> VerificationResult:
+    fmt = CodeFormat.CN_TOKEN if status is CodeStatus.UNVERIFIED else CodeFormat.CN_SIGNED
+    return VerificationResult(fmt, status, colour, source)
+
+
+GREEN = code()
+UNVERIFIED = code(Colour.NONE, CodeStatus.UNVERIFIED, ColourSource.NONE)
+OK = Verdict.NORMAL
+
+
+@pytest.mark.parametrize(
+    ("facts", "outcome", "reasons"),
+    [
+        (GateFacts(GREEN, OK), P, ()),
+        (GateFacts(code(Colour.YELLOW), OK), R, (Reason.CODE_YELLOW,)),
+        (GateFacts(code(Colour.RED), OK), D, (Reason.CODE_RED,)),
+        (GateFacts(code(Colour.RED, CodeStatus.EXPIRED), OK), D, (Reason.CODE_RED,)),
+        (GateFacts(code(Colour.NONE, CodeStatus.EXPIRED, ColourSource.NONE), OK), D, (Reason.CODE_INVALID,)),
+        (GateFacts(code(Colour.NONE, CodeStatus.REVOKED, ColourSource.NONE), OK), D, (Reason.CODE_INVALID,)),
+        (GateFacts(None, OK), R, (Reason.CODE_MISSING,)),
+        (GateFacts(UNVERIFIED, OK), R, (Reason.CODE_UNVERIFIED,)),
+        (GateFacts(UNVERIFIED, OK, attested_colour=Colour.GREEN), P, ()),
+        (GateFacts(UNVERIFIED, OK, attested_colour=Colour.YELLOW), R, (Reason.CODE_UNVERIFIED, Reason.CODE_YELLOW)),
+        (GateFacts(UNVERIFIED, OK, attested_colour=Colour.RED), D, (Reason.CODE_RED,)),
+        (GateFacts(None, OK, attested_colour=Colour.RED), D, (Reason.CODE_RED,)),
+        (GateFacts(GREEN, Verdict.FEVER_CONFIRMED), D, (Reason.FEVER_CONFIRMED,)),
+        (GateFacts(GREEN, Verdict.REMEASURE_FEVER), R, (Reason.FEVER_REMEASURE,)),
+        (GateFacts(GREEN, Verdict.REMEASURE_LOW), R, (Reason.TEMPERATURE_LOW,)),
+        (GateFacts(GREEN, Verdict.REMEASURE_BAD), R, (Reason.TEMPERATURE_BAD,)),
+        (GateFacts(GREEN, Verdict.MISSING), R, (Reason.TEMPERATURE_MISSING,)),
+        (GateFacts(GREEN, OK, mode=Mode.LOCKDOWN, on_roster=True), P, ()),
+        (GateFacts(GREEN, OK, mode=Mode.LOCKDOWN, on_roster=False), R, (Reason.LOCKDOWN_NON_RESIDENT,)),
+        (GateFacts(GREEN, OK, PersonKind.VISITOR, mode=Mode.LOCKDOWN), R, (Reason.LOCKDOWN_NON_RESIDENT,)),
+        (GateFacts(GREEN, OK, PersonKind.STAFF, mode=Mode.LOCKDOWN), P, ()),
+        (GateFacts(GREEN, OK, PersonKind.VISITOR, mode=Mode.LOCKDOWN, direction=Direction.OUT), P, ()),
+        (GateFacts(GREEN, OK, PersonKind.VISITOR, key_groups=frozenset({"inbound"})), R, (Reason.KEY_GROUP,)),
+        (GateFacts(GREEN, OK, PersonKind.VISITOR, risk_level="low"), P, ()),
+        (GateFacts(GREEN, OK, PersonKind.VISITOR, risk_level="medium"), R, (Reason.RISK_AREA,)),
+        (GateFacts(GREEN, OK, PersonKind.VISITOR, risk_level="high"), D, (Reason.RISK_AREA,)),
+        (GateFacts(GREEN, OK, occupancy=49, capacity=50), P, ()),
+        (GateFacts(GREEN, OK, occupancy=50, capacity=50), R, (Reason.AT_CAPACITY,)),
+        (GateFacts(GREEN, OK, occupancy=500, capacity=0), P, ()),
+        (GateFacts(GREEN, OK, occupancy=50, capacity=50, direction=Direction.OUT), P, ()),
+        (GateFacts(code(Colour.RED), Verdict.FEVER_CONFIRMED, direction=Direction.OUT), P, ()),
+        (GateFacts(code(Colour.YELLOW), Verdict.REMEASURE_LOW), R, (Reason.CODE_YELLOW, Reason.TEMPERATURE_LOW)),
+        (GateFacts(code(Colour.RED), Verdict.REMEASURE_LOW), D, (Reason.CODE_RED,)),
+    ],
+)
+def test_default_table(facts: GateFacts, outcome: Outcome, reasons: tuple[Reason, ...]) -> None:
+    decision = decide(facts)
+    assert decision.outcome is outcome
+    if outcome is D:
+        assert set(reasons) <= set(decision.reasons)
+    else:
+        assert decision.reasons == reasons
+
+
+@pytest.mark.parametrize(
+    ("table", "facts", "outcome"),
+    [
+        (PolicyTable(code_yellow=D), GateFacts(code(Colour.YELLOW), OK), D),
+        (PolicyTable(code_yellow=P), GateFacts(code(Colour.YELLOW), OK), P),
+        (PolicyTable(lockdown_visitor=D), GateFacts(GREEN, OK, PersonKind.VISITOR, mode=Mode.LOCKDOWN), D),
+        (PolicyTable(lockdown_staff=R), GateFacts(GREEN, OK, PersonKind.STAFF, mode=Mode.LOCKDOWN), R),
+        (PolicyTable(unverified_attested_green=R), GateFacts(UNVERIFIED, OK, attested_colour=Colour.GREEN), R),
+        (PolicyTable(temperature_missing=P), GateFacts(GREEN, Verdict.MISSING), P),
+        (PolicyTable(code_invalid=R), GateFacts(code(Colour.NONE, CodeStatus.UNTRUSTED), OK), R),
+        (PolicyTable(check_exits=True), GateFacts(code(Colour.RED), OK, direction=Direction.OUT), D),
+        # Red and fever are not configurable: the most lenient table still denies them.
+        (PolicyTable(**{f: P for f in PolicyTable.__dataclass_fields__ if f != "check_exits"}), GateFacts(code(Colour.RED), OK), D),
+        (PolicyTable(**{f: P for f in PolicyTable.__dataclass_fields__ if f != "check_exits"}), GateFacts(GREEN, Verdict.FEVER_CONFIRMED), D),
+    ],
+)
+def test_configured_table(table: PolicyTable, facts: GateFacts, outcome: Outcome) -> None:
+    assert decide(facts, table).outcome is outcome
+
+
+def test_table_from_settings(cfg: object) -> None:
+    from kiosk.config import Config
+
+    assert isinstance(cfg, Config)
+    assert PolicyTable.from_settings(cfg) == PolicyTable()
+    changed = PolicyTable.from_settings(cfg.replace(policy__code_yellow="deny", policy__check_exits=True))
+    assert changed.code_yellow is D and changed.check_exits is True
+
+
+colours = st.sampled_from(list(Colour))
+codes = st.one_of(
+    st.none(),
+    st.builds(
+        VerificationResult,
+        format=st.sampled_from(list(CodeFormat)),
+        status=st.sampled_from(list(CodeStatus)),
+        colour=colours,
+        colour_source=st.sampled_from(list(ColourSource)),
+    ),
+)
+facts_strategy = st.builds(
+    GateFacts,
+    code=codes,
+    temperature=st.sampled_from(list(Verdict)),
+    person_kind=st.sampled_from(list(PersonKind)),
+    direction=st.just(Direction.IN),
+    mode=st.sampled_from(list(Mode)),
+    on_roster=st.booleans(),
+    attested_colour=st.one_of(st.none(), colours),
+    key_groups=st.frozensets(st.sampled_from([str(g) for g in KEY_GROUPS])),
+    risk_level=st.sampled_from([None, "low", "medium", "high"]),
+    occupancy=st.integers(0, 200),
+    capacity=st.integers(0, 100),
+)
+tables = st.builds(
+    PolicyTable,
+    **{f: st.sampled_from(list(Outcome)) for f in PolicyTable.__dataclass_fields__ if f not in ("check_exits", "lockdown_visitor", "at_capacity")},
+    check_exits=st.booleans(),
+)
+
+
+def _red(f: GateFacts) -> bool:
+    return (f.code is not None and f.code.colour is Colour.RED) or f.attested_colour is Colour.RED
+
+
+@settings(max_examples=400, deadline=None)
+@given(facts_strategy, tables)
+def test_red_or_fever_never_passes_without_override(facts: GateFacts, table: PolicyTable) -> None:
+    decision = decide(facts, table)
+    if _red(facts) or facts.temperature is Verdict.FEVER_CONFIRMED:
+        assert decision.outcome is D
+        overridden = override(decision, "王保安", "医生复核后放行")
+        assert overridden.outcome is P and overridden.overridden
+        assert Reason.GUARD_OVERRIDE in overridden.reasons and overridden.override_by == "王保安"
+        assert overridden.original_outcome is D
+
+
+@settings(max_examples=400, deadline=None)
+@given(facts_strategy, tables)
+def test_every_deny_or_review_has_a_reason(facts: GateFacts, table: PolicyTable) -> None:
+    decision = decide(facts, table)
+    if decision.outcome is not P:
+        assert decision.reasons
+    assert not decision.overridden
+
+
+@pytest.mark.parametrize(
+    ("guard", "reason", "message"),
+    [("", "ok reason", "name the guard"), ("王", "", "needs a reason"), ("王", " x ", "needs a reason")],
+)
+def test_override_needs_guard_and_reason(guard: str, reason: str, message: str) -> None:
+    with pytest.raises(OverrideRefused, match=message):
+        override(decide(GateFacts(code(Colour.RED), OK)), guard, reason)
+
+
+def test_override_of_a_pass_is_refused() -> None:
+    with pytest.raises(OverrideRefused):
+        override(Decision(P), "王", "why not")

@@ -1,0 +1,132 @@
+"""Temperature rules and thermometer adapters (the serial one through a real pseudo-terminal)."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from kiosk.config import Config
+from kiosk.devices.thermometer import (
+    FakeThermometer,
+    KeypadThermometer,
+    SerialInfraredThermometer,
+    ThermometerError,
+    make_thermometer,
+    parse_line,
+)
+from kiosk.domain.temperature import Measurement, Method, Reading, Rules, Verdict, assess, classify, parse_celsius
+
+RULES = Rules()
+IR, CONTACT = Method.INFRARED, Method.CONTACT
+
+
+@pytest.mark.parametrize(
+    ("value", "reading"),
+    [(29.9, Reading.BAD), (30.0, Reading.LOW), (34.99, Reading.LOW), (35.0, Reading.NORMAL), (36.5, Reading.NORMAL),
+     (37.29, Reading.NORMAL), (37.3, Reading.FEVER), (40.0, Reading.FEVER), (45.0, Reading.FEVER), (45.1, Reading.BAD),
+     (float("nan"), Reading.BAD), (float("inf"), Reading.BAD), (-5.0, Reading.BAD)],
+)
+def test_classify(value: float, reading: Reading) -> None:
+    assert classify(value, RULES) is reading
+
+
+def test_threshold_comes_from_rules() -> None:
+    assert classify(37.4, Rules(fever_c=37.5)) is Reading.NORMAL
+
+
+@pytest.mark.parametrize(
+    ("readings", "verdict"),
+    [
+        ((), Verdict.MISSING),
+        (((36.4, IR),), Verdict.NORMAL),
+        (((34.2, IR),), Verdict.REMEASURE_LOW),
+        (((34.2, IR), (36.1, IR)), Verdict.NORMAL),
+        (((52.0, IR),), Verdict.REMEASURE_BAD),
+        (((37.6, IR),), Verdict.REMEASURE_FEVER),
+        (((37.6, IR), (37.8, IR)), Verdict.REMEASURE_FEVER),  # a second infrared reading does not confirm
+        (((37.6, IR), (37.5, CONTACT)), Verdict.FEVER_CONFIRMED),
+        (((37.6, IR), (36.8, CONTACT)), Verdict.NORMAL),  # the contact re-measure clears it
+        (((37.6, CONTACT),), Verdict.REMEASURE_FEVER),  # one reading never confirms
+        (((37.6, IR), (60.0, CONTACT)), Verdict.REMEASURE_BAD),
+    ],
+)
+def test_assess(readings: tuple[tuple[float, Method], ...], verdict: Verdict) -> None:
+    assert assess([Measurement(v, m) for v, m in readings], RULES) is verdict
+
+
+@pytest.mark.parametrize(("text", "value"), [("36.5", 36.5), ("36,5", 36.5), (" 37.3℃", 37.3), ("36.5°C", 36.5), ("abc", None), ("", None), ("nan", None)])
+def test_parse_celsius(text: str, value: float | None) -> None:
+    assert parse_celsius(text) == value
+
+
+@pytest.mark.parametrize(("line", "value"), [(b"T=36.52\r", 36.52), (b"TEMP:36.5C", 36.5), (b"36.5", 36.5), (b"OBJ 37.1 \xe2\x84\x83", None), (b"hello", None), (b"\xff\xfe", None)])
+def test_parse_line(line: bytes, value: float | None) -> None:
+    assert parse_line(line) == value
+
+
+@pytest.fixture
+def pty_pair() -> Iterator[tuple[int, str]]:
+    master, slave = os.openpty()
+    path = os.ttyname(slave)
+    yield master, path
+    os.close(master)
+    os.close(slave)
+
+
+def _send_later(fd: int, data: bytes, delay: float = 0.15) -> threading.Thread:
+    def send() -> None:
+        time.sleep(delay)
+        os.write(fd, data)
+
+    t = threading.Thread(target=send)
+    t.start()
+    return t
+
+
+def test_serial_module_through_a_pty(pty_pair: tuple[int, str]) -> None:
+    master, path = pty_pair
+    thermo = SerialInfraredThermometer(path, 9600)
+    try:
+        os.write(master, b"T=35.1\n")  # stale, from before the reading was asked for
+        time.sleep(0.05)
+        sender = _send_later(master, b"noise\r\nERR\r\nT=36.52\r\n")
+        assert thermo.read(timeout=2.0) == 36.52
+        sender.join()
+        assert thermo.read(timeout=0.3) is None  # nothing more came
+        sender = _send_later(master, b"TEMP:3")
+        _send_later(master, b"7.9C\r\n", delay=0.3)
+        assert thermo.read(timeout=2.0) == 37.9  # a line split over two writes
+        sender.join()
+    finally:
+        thermo.close()
+
+
+def test_factory_fails_loudly_on_a_missing_port(cfg: Config) -> None:
+    with pytest.raises(ThermometerError, match="/dev/does-not-exist"):
+        make_thermometer(cfg.replace(thermometer__kind="serial", thermometer__serial_port="/dev/does-not-exist"))
+
+
+def test_factory_opens_the_serial_module(cfg: Config, pty_pair: tuple[int, str]) -> None:
+    thermo = make_thermometer(cfg.replace(thermometer__kind="serial", thermometer__serial_port=pty_pair[1]))
+    assert isinstance(thermo, SerialInfraredThermometer)
+    thermo.close()
+
+
+def test_factory_kinds(cfg: Config) -> None:
+    assert isinstance(make_thermometer(cfg), KeypadThermometer)
+    assert isinstance(make_thermometer(cfg.replace(thermometer__kind="fake")), FakeThermometer)
+
+
+def test_keypad_and_fake() -> None:
+    keypad = KeypadThermometer()
+    assert keypad.read(0.01) is None
+    keypad.submit("36,7")
+    assert keypad.read(0.01) == 36.7
+    with pytest.raises(ValueError, match="not a temperature"):
+        keypad.submit("hot")
+    fake = FakeThermometer([37.5, 36.0])
+    assert [fake.read(0.01), fake.read(0.01), fake.read(0.01)] == [37.5, 36.0, None]
