@@ -21,6 +21,10 @@ COMMAND_MODULES = (
     "kiosk.commands.verify",
     "kiosk.commands.provision",
     "kiosk.commands.sync_cmd",
+    "kiosk.commands.report",
+    "kiosk.commands.export",
+    "kiosk.commands.roster",
+    "kiosk.commands.admin",
 )
 
 

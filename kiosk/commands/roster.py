@@ -1,0 +1,58 @@
+"""`kiosk roster import FILE.csv` and `kiosk roster search TEXT`."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from kiosk.commands import config_from
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("roster", help="the residents roster: import a CSV file, search")
+    rsub = p.add_subparsers(dest="roster_command", metavar="ACTION", required=True)
+    i = rsub.add_parser("import", help="import residents (name, id_number, phone, building, unit, room); all rows or none")
+    i.add_argument("file", metavar="FILE.csv")
+    i.set_defaults(handler=import_csv)
+    s = rsub.add_parser("search", help="by name, building or the last digits of the ID number (masked output)")
+    s.add_argument("text")
+    s.set_defaults(handler=search)
+
+
+def import_csv(args: argparse.Namespace) -> int:
+    import sys
+    from pathlib import Path
+
+    from kiosk.service.common import InvalidInput, utc_now
+    from kiosk.service.roster import import_roster_csv
+    from kiosk.store.db import open_store
+    from kiosk.store.vault import Vault
+
+    cfg = config_from(args)
+    store = open_store(cfg.db_path, busy_timeout_ms=cfg["store.busy_timeout_ms"])
+    try:
+        result = import_roster_csv(store, Vault.open(cfg.data_dir), Path(args.file), utc_now, cfg["kiosk.timezone"])
+    except InvalidInput as exc:
+        print(f"kiosk roster import: nothing imported, {len(exc.errors)} problem(s):", file=sys.stderr)
+        for err in exc.errors[:50]:
+            print(f"  {err}", file=sys.stderr)
+        return 1
+    finally:
+        store.close()
+    print(f"kiosk roster import: {result.added} added, {result.updated} updated")
+    return 0
+
+
+def search(args: argparse.Namespace) -> int:
+    from kiosk.service.people import search_people
+    from kiosk.store.db import open_store
+
+    cfg = config_from(args)
+    store = open_store(cfg.db_path, busy_timeout_ms=cfg["store.busy_timeout_ms"], lock=False)
+    try:
+        found = search_people(store.db, args.text)
+    finally:
+        store.close()
+    for p in found:
+        print(f"{p.name_masked}\t{p.kind}\t{p.building}-{p.unit}-{p.room}\t{p.id_masked}\t{p.phone_masked}")
+    return 0
