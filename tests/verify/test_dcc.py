@@ -180,7 +180,7 @@ def test_revocation_by_uvci_hash_and_by_signature_hash() -> None:
 
 def test_the_bundle_trust_section_builds_the_same_trust() -> None:
     trust = TrustStore.from_bundle({"dsc": [ES.bundle_entry(), PS.bundle_entry()], "cn_issuers": [], "revoked": {}})
-    assert len(trust) == 2
+    assert trust.size == 2
     assert verify(make_dcc(PS), VerifyContext(trust=trust, at=T0)).is_valid
 
 

@@ -225,5 +225,7 @@ class TrustStore:
                 return True
         return any(h in self.revoked_signature for h in hashes)
 
-    def __len__(self) -> int:
+    @property
+    def size(self) -> int:
+        """Signer certificates plus issuer keys (not __len__: an empty store must stay truthy)."""
         return sum(len(v) for v in self.dsc.values()) + len(self.issuers)
