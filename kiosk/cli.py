@@ -18,6 +18,7 @@ COMMAND_MODULES = (
     "kiosk.commands.run",
     "kiosk.commands.db",
     "kiosk.commands.config_cmd",
+    "kiosk.commands.scan_image",
     "kiosk.commands.verify",
     "kiosk.commands.provision",
     "kiosk.commands.sync_cmd",

@@ -1,0 +1,54 @@
+"""Still images (PNG, JPEG, …) as frames for the decode pipeline.
+
+Transparent pixels are laid on white (a QR saved as black-on-transparent would otherwise
+be black on black) and 16-bit images are brought to 8 bits.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+MAX_FILE_BYTES = 200 * 1024 * 1024
+
+
+class ImageError(ValueError):
+    """An image that cannot be read; the message says why."""
+
+
+def decode_image_bytes(data: bytes) -> np.ndarray:
+    if not data:
+        raise ImageError("empty file")
+    image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
+    if image is None or image.size == 0:
+        raise ImageError("not an image OpenCV can read (PNG, JPEG, BMP, TIFF, WebP …)")
+    if image.dtype == np.uint16:
+        image = (image >> 8).astype(np.uint8)
+    elif image.dtype != np.uint8:
+        image = cv2.normalize(image, None, 0, 255, cv2.NORM_MINMAX).astype(np.uint8)
+    if image.ndim == 3 and image.shape[2] == 4:
+        alpha = image[:, :, 3:4].astype(np.float32) / 255.0
+        image = (image[:, :, :3] * alpha + 255 * (1 - alpha)).astype(np.uint8)
+    return image
+
+
+def load_image(path: str | Path) -> np.ndarray:
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+        if not path.is_file():
+            raise ImageError("not a regular file")
+        if size > MAX_FILE_BYTES:
+            raise ImageError(f"{size} bytes is larger than the {MAX_FILE_BYTES} byte limit")
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise ImageError("no such file") from None
+    except PermissionError:
+        raise ImageError("permission denied") from None
+    except IsADirectoryError:
+        raise ImageError("is a folder, not a file") from None
+    except OSError as exc:
+        raise ImageError(f"cannot read: {exc.strerror or exc}") from None
+    return decode_image_bytes(data)

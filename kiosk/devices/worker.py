@@ -1,0 +1,82 @@
+"""The decode worker: one thread that takes the newest camera frame and looks for QR codes.
+
+It is fed by the camera's one-slot queue, so it always works on the newest picture and
+never builds a backlog; frames that arrive while it decodes are simply skipped.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from kiosk.devices.feed import CodeFeed, OnCode
+from kiosk.devices.frames import Frame
+
+log = logging.getLogger(__name__)
+
+
+class FrameSource(Protocol):
+    def wait_frame(self, after_seq: int, timeout: float) -> Frame | None: ...
+
+
+class FrameDecoder(Protocol):
+    def decode(self, frame: Any) -> list[str]: ...
+
+
+class DecodeWorker:
+    """DecodeWorker(source, decoder, on_code, window_s).start(); on_code(payload, "camera").
+
+    on_code runs on this worker's thread. Pass `feed=` to share one duplicate window with
+    the hand-held scanners (then on_code and window_s are not used).
+    """
+
+    def __init__(self, source: FrameSource, decoder: FrameDecoder, on_code: OnCode | None = None,
+                 window_s: float = 3.0, *, feed: CodeFeed | None = None,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        if feed is None:
+            if on_code is None:
+                raise ValueError("DecodeWorker needs on_code or feed")
+            feed = CodeFeed(on_code, window_s, clock)
+        self.feed = feed
+        self._source = source
+        self._decoder = decoder
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.frames_decoded = 0
+        self.last_decode_ms = 0.0
+
+    def start(self) -> DecodeWorker:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="decode", daemon=True)
+            self._thread.start()
+        return self
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def _run(self) -> None:
+        last_seq = 0
+        while not self._stop.is_set():
+            frame = self._source.wait_frame(last_seq, timeout=0.2)
+            if frame is None:
+                continue
+            last_seq = frame.seq
+            started = time.perf_counter()
+            try:
+                codes = self._decoder.decode(frame.image)
+            except Exception:  # DecodePipeline never raises; another decoder might
+                log.exception("decoder failed; frame skipped")
+                codes = []
+            self.last_decode_ms = (time.perf_counter() - started) * 1000
+            self.frames_decoded += 1
+            for payload in codes:
+                self.feed.offer(payload, "camera")
