@@ -164,6 +164,11 @@ def save_person(
         existing = db.execute("select uuid from people where uuid = ?", [person_uuid]).fetchone()
     if existing is None and id_hash:
         existing = db.execute("select uuid from people where kind = ? and id_hash = ?", [kind, id_hash]).fetchone()
+    if existing is None and not id_hash and kind == "resident":  # no ID number: the same name at the same address
+        existing = db.execute(
+            "select uuid from people where kind = ? and id_hash is null and name = ? and building = ? and unit = ? and room = ?",
+            [kind, name, building, unit, room],
+        ).fetchone()
     values = [name, id_type or None, id_cipher, id_hash, mask_id(id_number) or None, ph_cipher, ph_hash,
               mask_phone(phone) or None, building, unit, room, origin_region, json.dumps(sorted(key_groups)), source, now]
     if existing:
