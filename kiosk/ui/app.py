@@ -1,4 +1,4 @@
-"""The Kivy App: it only wires settings, the store and the screens together."""
+"""Starting the touch screen: Kivy settings that must precede the window, the CJK font."""
 
 from __future__ import annotations
 
@@ -24,10 +24,25 @@ def cjk_font() -> str:
     )
 
 
-def run_app(cfg: Config, store: Any) -> int:
+def prepare_kivy(cfg: Config) -> None:
+    """Settings Kivy reads once, before its window exists: physical dpi, full screen."""
     os.environ.setdefault("KIVY_NO_ARGS", "1")
+    os.environ.setdefault("KIVY_CLIPBOARD", "sdl2")  # not xclip/xsel, which a kiosk image lacks
+    if cfg["ui.display_dpi"]:
+        os.environ["KIVY_DPI"] = str(cfg["ui.display_dpi"])
+    from kivy.config import Config as KivyConfig
+
+    KivyConfig.set("graphics", "fullscreen", "auto" if cfg["ui.fullscreen"] else "0")
+    KivyConfig.set("input", "mouse", "mouse,disable_multitouch")  # a touch screen has no right-click dots
+    KivyConfig.set("kivy", "exit_on_escape", "0")  # a gate kiosk is not closed by a stray key
+
+
+def run_app(cfg: Config, store: Any) -> int:
+    prepare_kivy(cfg)
     from kiosk.ui.kiosk_app import KioskApp
 
-    KioskApp(cfg, store).run()
-    store.close()
+    try:
+        KioskApp(cfg, store).run()
+    finally:
+        store.close()
     return 0

@@ -15,6 +15,8 @@ from kivy.lang import Observable
 
 from kiosk.ui.i18n import LANGUAGES, translations
 
+_WATCHED = ("_", "lang")
+
 
 class Translator(Observable):
     def __init__(self, lang: str = "zh_CN") -> None:
@@ -28,16 +30,16 @@ class Translator(Observable):
     def _(self, text: str) -> str:
         return self._gettext(text)
 
-    # kv rules bind to `tr._` through these three methods
+    # kv rules bind to `tr._` (and `tr.lang`) through these three methods
     def fbind(self, name: str, func: Callable[..., Any], *args: Any, **kwargs: Any) -> int:
-        if name != "_":
+        if name not in _WATCHED:
             return int(super().fbind(name, func, *args, **kwargs))
         uid = next(self._uids)
         self._observers[uid] = (func, args)
         return uid
 
     def funbind(self, name: str, func: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
-        if name != "_":
+        if name not in _WATCHED:
             super().funbind(name, func, *args, **kwargs)
             return
         for uid, (f, a) in list(self._observers.items()):
@@ -45,7 +47,7 @@ class Translator(Observable):
                 del self._observers[uid]
 
     def unbind_uid(self, name: str, uid: int) -> None:
-        if name != "_":
+        if name not in _WATCHED:
             super().unbind_uid(name, uid)
             return
         self._observers.pop(uid, None)

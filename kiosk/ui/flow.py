@@ -1,0 +1,142 @@
+"""One gate pass as the screens see it: code -> (attest) -> temperature -> record -> result.
+
+It holds the pass being handled, sends every service call through the UiWorker and
+moves between screens when an answer comes back on the Kivy thread. Screens stay thin:
+they show what the flow gives them and call the flow when the guard touches something.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from kiosk.domain.models import Colour
+from kiosk.ui.navigator import Navigator
+from kiosk.ui.ports import CodeView, GatePort, ResultView, TemperatureStep
+from kiosk.ui.worker import UiWorker
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Pass:
+    code: CodeView | None = None
+    readings: tuple[tuple[float, str], ...] = ()
+    attested: Colour | None = None
+    person_uuid: str = ""
+    direction: str = "in"
+    started: float = field(default_factory=time.perf_counter)
+
+
+class GateFlow:
+    def __init__(self, gate: GatePort, worker: UiWorker, nav: Navigator, *, ask_temperature: bool = True) -> None:
+        self.gate = gate
+        self.worker = worker
+        self.nav = nav
+        self.ask_temperature = ask_temperature
+        self.current: Pass | None = None
+        self.direction = "in"
+        self.last_result: ResultView | None = None
+        self.next_person = ""
+        self.timings: list[float] = []  # code arrival -> result screen, seconds (benchmark)
+
+    def expect_person(self, person_uuid: str) -> None:
+        """The next pass belongs to this just-registered person (visitor form)."""
+        self.next_person = person_uuid
+
+    # --- inputs -------------------------------------------------------------
+    def on_code(self, payload: str, source: str = "camera") -> None:
+        """A code from the camera or a scanner (always called on the Kivy thread)."""
+        if self.nav.current != "idle" or self.current is not None:
+            return  # one person at a time; the decoder will see the code again
+        self.current = Pass(direction=self.direction, person_uuid=self.next_person)
+        self.next_person = ""
+        self.worker.submit(lambda: self.gate.check_code(payload, source), self._code_checked, self._failed)
+
+    def on_id_number(self, id_number: str, on_error: Any) -> None:
+        """The no-smartphone lane: the guard typed the person's ID number."""
+        self.current = Pass(direction=self.direction)
+        self.worker.submit(lambda: self.gate.check_id(id_number), self._code_checked, on_error)
+
+    def _code_checked(self, code: CodeView) -> None:
+        if self.current is None:
+            return
+        self.current = replace(self.current, code=code)
+        if code.needs_attestation:
+            self.nav.go("attest", code=code)
+        else:
+            self._after_code()
+
+    def attest(self, colour: Colour | None) -> None:
+        if self.current is None:
+            return
+        self.current = replace(self.current, attested=colour)
+        self._after_code()
+
+    def _after_code(self) -> None:
+        if self.ask_temperature and self.direction == "in":
+            self.nav.go("temperature", code=self.current.code if self.current else None)
+        else:
+            self._admit()
+
+    def add_reading(self, value_c: float, method: str, on_step: Any) -> None:
+        """A typed temperature; `on_step(TemperatureStep)` says whether to re-measure."""
+        if self.current is None:
+            return
+        self.current = replace(self.current, readings=(*self.current.readings, (value_c, method)))
+        readings = self.current.readings
+
+        def step_done(step: TemperatureStep) -> None:
+            on_step(step)
+            if step.done:
+                self._admit()
+
+        self.worker.submit(lambda: self.gate.temperature_step(readings), step_done, self._failed)
+
+    def finish_readings(self) -> None:
+        """The guard records the readings as they are (the person will not re-measure)."""
+        if self.current is not None and self.current.readings:
+            self._admit()
+
+    def _admit(self) -> None:
+        p = self.current
+        if p is None:
+            return
+        self.worker.submit(
+            lambda: self.gate.admit(p.code, p.readings, p.attested, p.person_uuid, p.direction),
+            self._recorded,
+            self._failed,
+        )
+
+    def _recorded(self, result: ResultView) -> None:
+        if self.current is not None:
+            self.timings.append(time.perf_counter() - self.current.started)
+        self.current = None
+        self.direction = "in"
+        self.last_result = result
+        self.nav.go("result", result=result)
+
+    def override(self, reason: str, on_error: Any) -> None:
+        result = self.last_result
+        if result is None:
+            return
+        self.worker.submit(lambda: self.gate.override(result.record_uuid, reason), self._recorded, on_error)
+
+    def cancel(self) -> None:
+        self.current = None
+        self.direction = "in"
+        self.nav.home()
+
+    def _failed(self, exc: BaseException) -> None:
+        """Nothing was recorded: say so plainly and go back to scanning."""
+        from kiosk.ui.lang import tr
+
+        log.error("gate pass failed: %s", exc)
+        self.current = None
+        self.nav.go(
+            "message",
+            title=tr._("Not recorded"),
+            text=tr._("Nothing was saved. Please try again or call the admin.") + "\n\n" + str(exc),
+        )

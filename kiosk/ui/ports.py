@@ -1,0 +1,134 @@
+"""What the screens need from the rest of the kiosk, as small Protocols.
+
+The screens call these only (through the UiWorker, never on the Kivy thread). The
+adapters in kiosk/ui/adapters.py implement them over the service layer (GateService,
+AdminPin, reports), the devices (camera, decoder) and the sync status. Keeping the
+screens on these few methods keeps them thin and lets each part change behind them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+
+from kiosk.domain.models import Colour, Outcome, Reason
+
+
+@dataclass(frozen=True)
+class CodeView:
+    """A code (or ID number) checked, before anything is recorded."""
+
+    handle: Any  # the service's own object for this pass, handed back on admit
+    format: str
+    status: str
+    colour: Colour
+    colour_source: str
+    name_masked: str = ""
+    id_masked: str = ""
+    needs_attestation: bool = False  # offline opaque token: the guard attests the colour seen
+
+
+@dataclass(frozen=True)
+class TemperatureStep:
+    """What the typed readings mean so far (the workflow's re-measure flow)."""
+
+    verdict: str  # kiosk.domain.temperature.Verdict value
+    done: bool  # True = readings are final (normal or confirmed fever)
+    next_method: str = "infrared"  # which thermometer to use next
+
+
+@dataclass(frozen=True)
+class ResultView:
+    record_uuid: str
+    outcome: Outcome
+    reasons: tuple[Reason, ...] = ()
+    name_masked: str = ""
+    id_masked: str = ""
+    temperature_c: float | None = None
+    colour: Colour = Colour.NONE
+    overridden: bool = False
+
+
+@dataclass(frozen=True)
+class FormResult:
+    """A form sent to the service: either saved (record_uuid) or per-field errors."""
+
+    record_uuid: str = ""
+    errors: Mapping[str, tuple[str, str]] = field(default_factory=dict)  # field -> (Chinese, English) message
+    person_uuid: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors and bool(self.record_uuid)
+
+
+@dataclass(frozen=True)
+class DutyView:
+    names: tuple[str, ...] = ()
+    phone: str = ""  # the duty phone (shown in full: the notice asks for it to be public)
+
+
+@dataclass(frozen=True)
+class StatusView:
+    online: bool | None = None  # None = never tried
+    last_sync_at: str = ""  # ISO UTC of the last successful upload
+    pending_uploads: int = 0
+    failed_uploads: int = 0
+    mode: str = "normal"
+    duty: DutyView = DutyView()
+
+
+@dataclass(frozen=True)
+class PinCheck:
+    ok: bool
+    tries_left: int = 0
+    locked_until: str = ""  # ISO UTC; non-empty = locked out
+    not_set: bool = False  # no PIN yet: `kiosk admin set-pin` first
+
+
+class GatePort(Protocol):
+    def check_code(self, payload: str, source: str) -> CodeView: ...
+    def check_id(self, id_number: str) -> CodeView: ...
+    def temperature_step(self, readings: Sequence[tuple[float, str]]) -> TemperatureStep: ...
+    def admit(
+        self,
+        code: CodeView | None,
+        readings: Sequence[tuple[float, str]],
+        attested: Colour | None = None,
+        person_uuid: str = "",
+        direction: str = "in",
+    ) -> ResultView: ...
+    def override(self, record_uuid: str, reason: str) -> ResultView: ...
+    def register_visitor(self, form: Mapping[str, Any]) -> FormResult: ...
+
+
+class DutyPort(Protocol):
+    def on_duty(self) -> DutyView: ...
+    def guards(self) -> Sequence[str]: ...
+    def sign_in(self, name: str, phone: str) -> FormResult: ...
+    def sign_out(self, name: str) -> None: ...
+
+
+class StatusPort(Protocol):
+    def snapshot(self) -> StatusView: ...
+
+
+class AdminPort(Protocol):
+    def verify_pin(self, pin: str) -> PinCheck: ...
+    def sync_log(self, limit: int = 50) -> Sequence[Mapping[str, Any]]: ...
+    def pending_records(self, limit: int = 50) -> Sequence[Mapping[str, Any]]: ...
+    def set_lockdown(self, on: bool) -> str: ...
+    def key_groups(self) -> Sequence[Mapping[str, Any]]: ...
+    def daily_report(self) -> Mapping[str, Any]: ...
+    def export(self, folder: str) -> str: ...
+    def settings(self) -> Sequence[tuple[str, str, str]]: ...
+
+
+class FrameSource(Protocol):
+    """The newest camera frame (BGR) or None; never blocks."""
+
+    def latest(self) -> tuple[int, np.ndarray] | None: ...
+    def state(self) -> str: ...  # "ok", "lost", "off"

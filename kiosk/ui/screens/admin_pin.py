@@ -1,0 +1,41 @@
+"""The admin PIN: a slow salted hash checked by the service; 5 wrong tries lock it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kivy.app import App
+from kivy.properties import StringProperty
+from kivy.uix.screenmanager import Screen
+
+from kiosk.ui.lang import tr
+from kiosk.ui.ports import PinCheck
+
+
+class AdminPinScreen(Screen):
+    message = StringProperty("")
+
+    def enter(self, **_params: Any) -> None:
+        self.message = ""
+        self.ids.keypad.clear()
+
+    def submit(self) -> None:
+        pin = self.ids.keypad.value
+        self.ids.keypad.clear()
+        if not pin:
+            self.message = tr._("Type the admin PIN")
+            return
+        app = App.get_running_app()
+        app.worker.submit(lambda: app.admin.verify_pin(pin), self._checked, self._failed)
+
+    def _checked(self, check: PinCheck) -> None:
+        app = App.get_running_app()
+        if check.ok:
+            app.nav.go("admin")
+        elif check.locked_until:
+            self.message = tr._("Too many wrong PINs. Locked until {time}.").format(time=app.local_time(check.locked_until))
+        else:
+            self.message = tr._("Wrong PIN. {n} tries left.").format(n=check.tries_left)
+
+    def _failed(self, exc: BaseException) -> None:
+        self.message = str(exc)

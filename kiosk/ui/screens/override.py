@@ -1,0 +1,29 @@
+"""Guard override of a DENY/REVIEW: a reason is required and recorded with the guard."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kivy.app import App
+from kivy.properties import ObjectProperty
+
+from kiosk.ui.screens.form_base import FormScreen
+
+
+class OverrideScreen(FormScreen):
+    result = ObjectProperty(None, allownone=True)
+
+    def enter(self, result: Any = None, **params: Any) -> None:
+        super().enter(**params)
+        self.result = result
+
+    def quick(self, text: str) -> None:
+        self.ids.f_reason.input.text = text
+
+    def submit(self) -> None:
+        reason = self.values()["reason"]
+        if len(reason) < 2:
+            self.show_errors({"reason": ("人工放行须填写理由", "An override needs a reason")})
+            return
+        self.show_errors({})
+        App.get_running_app().flow.override(reason, self.failed)

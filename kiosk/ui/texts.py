@@ -1,0 +1,47 @@
+"""Words for enum values (reasons, outcomes, colours), marked for translation."""
+
+from __future__ import annotations
+
+from kiosk.domain.models import Colour, Outcome, Reason
+from kiosk.ui.i18n import N_
+
+REASONS: dict[Reason, str] = {
+    Reason.CODE_RED: N_("Health code is red"),
+    Reason.CODE_YELLOW: N_("Health code is yellow"),
+    Reason.CODE_INVALID: N_("Health code is not valid"),
+    Reason.CODE_UNVERIFIED: N_("Health code could not be checked online"),
+    Reason.CODE_MISSING: N_("No health code"),
+    Reason.FEVER_CONFIRMED: N_("Fever confirmed"),
+    Reason.FEVER_REMEASURE: N_("Fever: measure again with a contact thermometer"),
+    Reason.TEMPERATURE_LOW: N_("Temperature too low: measure again"),
+    Reason.TEMPERATURE_BAD: N_("Temperature reading not usable: measure again"),
+    Reason.TEMPERATURE_MISSING: N_("No temperature taken"),
+    Reason.LOCKDOWN_NON_RESIDENT: N_("Lockdown: residents only"),
+    Reason.KEY_GROUP: N_("Key group: health follow-up needed"),
+    Reason.RISK_AREA: N_("Coming from a risk area"),
+    Reason.AT_CAPACITY: N_("Full at the moment: please wait"),
+    Reason.GUARD_OVERRIDE: N_("Let through by the guard"),
+}
+
+OUTCOMES: dict[Outcome, str] = {
+    Outcome.PASS: N_("PASS"),
+    Outcome.DENY: N_("NO ENTRY"),
+    Outcome.REVIEW: N_("PLEASE WAIT: CHECK NEEDED"),
+}
+
+COLOURS: dict[Colour, str] = {
+    Colour.GREEN: N_("Green code"),
+    Colour.YELLOW: N_("Yellow code"),
+    Colour.RED: N_("Red code"),
+    Colour.NONE: N_("No colour"),
+}
+
+# Temperature verdicts (kiosk.domain.temperature.Verdict values) -> what the guard reads
+TEMPERATURE_STEPS: dict[str, str] = {
+    "missing": N_("Type the temperature"),
+    "normal": N_("Temperature normal"),
+    "remeasure-bad": N_("That reading is not possible (30–45 °C). Measure again."),
+    "remeasure-low": N_("Too low (cold forehead?). Measure again, e.g. on the wrist."),
+    "remeasure-fever": N_("High temperature. Wait a moment, then measure with a contact thermometer."),
+    "fever-confirmed": N_("Fever confirmed"),
+}

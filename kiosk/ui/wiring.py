@@ -1,0 +1,95 @@
+"""Builds what the screens use from the settings and the store: the gate service with
+verification, the duty roster, the admin PIN, the sync worker (if provisioned) and the
+camera. `Services` is what KioskApp receives; tests and the benchmark build one the same way.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from kiosk.ui.adapters.admin import AdminAdapter
+from kiosk.ui.adapters.duty_status import DutyAdapter, StatusAdapter
+from kiosk.ui.adapters.gate import GateAdapter, RememberingChecker, remembering_verify
+from kiosk.ui.ports import AdminPort, DutyPort, FrameSource, GatePort, StatusPort
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Services:
+    gate: GatePort
+    duty: DutyPort
+    status: StatusPort
+    admin: AdminPort
+    frames: FrameSource | None = None
+    # start(on_code) begins feeding decoded codes (camera, scanner) to on_code(text, source)
+    # from device threads; stop() ends that. The App hands codes to the Kivy thread.
+    start: Callable[[Callable[[str, str], None]], None] = lambda _cb: None
+    stop: Callable[[], None] = lambda: None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def build_services(cfg: Any, store: Any, *, with_sync: bool = True, with_devices: bool = True) -> Services:
+    from kiosk.codes_runtime import KioskVerifier
+    from kiosk.service.admin_pin import AdminPin
+    from kiosk.service.gate import GateService
+    from kiosk.store.vault import Vault
+
+    vault = Vault.open(cfg.data_dir)
+    real_checker, worker = _sync_parts(cfg, store, vault) if with_sync else (None, None)
+    checker = RememberingChecker(real_checker) if real_checker is not None else None
+    verifier = KioskVerifier(cfg, checker=checker)
+    service = GateService(store, cfg, remembering_verify(verifier), checker=checker, vault=vault)
+    notify = worker.notify if worker is not None else (lambda: None)
+    gate = GateAdapter(service, checker, after_commit=notify)
+    duty = DutyAdapter(service.duty)
+    status = StatusAdapter(store, cfg, service.mode, duty)
+    admin = AdminAdapter(store, cfg, AdminPin(store, cfg.data_dir), service, report=_report_fn(cfg, store), export=_export_fn(cfg, store))
+    services = Services(gate=gate, duty=duty, status=status, admin=admin, extra={"service": service, "sync": worker})
+    if with_devices:
+        from kiosk.ui.adapters.camera import attach_devices
+
+        attach_devices(cfg, services)
+    if worker is not None:
+        inner_start, inner_stop = services.start, services.stop
+
+        def start(cb: Callable[[str, str], None]) -> None:
+            worker.start()
+            inner_start(cb)
+
+        def stop() -> None:
+            inner_stop()
+            worker.stop()
+
+        services.start, services.stop = start, stop
+    return services
+
+
+def _sync_parts(cfg: Any, store: Any, vault: Any) -> tuple[Any, Any]:
+    """The online code checker and the sync worker, or (None, None) if not provisioned."""
+    from sync import credentials
+
+    try:
+        creds = credentials.load(cfg.data_dir)
+    except credentials.CredentialsError as exc:
+        log.warning("not provisioned, working offline: %s", exc)
+        return None, None
+    from sync.code_check import HttpCodeChecker
+    from sync.factory import make_worker
+
+    checker = HttpCodeChecker(
+        creds, timeout_s=cfg["codes.check_timeout_s"], base_url=cfg["sync.server_url"] or None,
+        ca_bundle=cfg["sync.ca_bundle"],
+    )
+    return checker, make_worker(cfg, store, checker=checker, vault=vault)
+
+
+def _report_fn(cfg: Any, store: Any) -> Callable[[], dict[str, Any]] | None:
+    return None
+
+
+def _export_fn(cfg: Any, store: Any) -> Callable[[Any], Any] | None:
+    return None
