@@ -153,9 +153,11 @@ def normalise(frame: Any, max_side: int) -> np.ndarray | None:
     if frame.dtype != np.uint8:
         if frame.dtype == np.bool_:
             frame = frame.astype(np.uint8) * 255
-        elif np.issubdtype(frame.dtype, np.floating) and float(np.nanmax(frame)) <= 1.0:
-            frame = np.nan_to_num(frame * 255.0)
-        frame = np.clip(np.nan_to_num(frame), 0, 255).astype(np.uint8)
+        else:
+            frame = np.nan_to_num(frame.astype(np.float64))
+            if frame.max() <= 1.0:  # a float image in 0..1
+                frame = frame * 255.0
+        frame = np.clip(frame, 0, 255).astype(np.uint8)
     height, width = frame.shape[:2]
     longest = max(height, width)
     if longest > max_side:
