@@ -126,6 +126,8 @@ class Uploader:
                 verdict, error = Verdict.RETRY, f"HTTP {reply.status} with an unreadable acknowledgement"
         else:
             error = reply.describe()
+            if verdict is Verdict.HOLD:
+                error += "; the server does not accept this kiosk's credentials: run `kiosk provision` again"
         step = self._apply(verdict, batch, body, reply, error, ack)
         synclog.record(
             self.store,
@@ -169,7 +171,7 @@ class Uploader:
         self.failures += 1
         delay = self.backoff.delay(self.failures, parse_retry_after(reply.headers.get("Retry-After")))
         if verdict is Verdict.HOLD:
-            self.outbox.retry(batch, f"{error}; provision the kiosk again", delay)
+            self.outbox.retry(batch, error or "held", delay)
             return Step.HELD
         # Keep the claim and the exact bytes: the retry reuses the same idempotency key.
         self.outbox.retry(batch, error or "retry", delay, keep_claim=True)
