@@ -100,13 +100,16 @@ def cmd_device_add(args: argparse.Namespace) -> int:
     from sync.server.enrol import new_enrol_code
 
     settings = settings_from(args)
+    if not 1 <= args.count <= 1000:
+        raise ValueError("--count must be 1-1000")
     with ServerContext.open(settings).engine.begin() as conn:
-        code, expires = new_enrol_code(conn, args.label, args.ttl_hours or settings.enroll_ttl_hours)
+        issued = [new_enrol_code(conn, args.label, args.ttl_hours or settings.enroll_ttl_hours) for _ in range(args.count)]
     if args.json:
-        _emit({"enroll_code": code, "expires_at": expires, "label": args.label}, True)
+        _emit([{"enroll_code": code, "expires_at": expires, "label": args.label} for code, expires in issued], True)
     else:
-        print(code)
-        print(f"one-time enrolment code, valid until {expires}; on the kiosk: kiosk provision --server URL --enroll-code {code}", file=sys.stderr)
+        for code, _ in issued:
+            print(code)
+        print(f"one-time enrolment code(s), valid until {issued[0][1]}; on the kiosk: kiosk provision --server URL --enroll-code CODE", file=sys.stderr)
     return 0
 
 
@@ -161,6 +164,7 @@ def build_parser() -> argparse.ArgumentParser:
     _common(p)
     p.add_argument("--label", default="", help="a name for the gate, e.g. 'East gate'")
     p.add_argument("--ttl-hours", type=int)
+    p.add_argument("--count", type=int, default=1, help="how many codes (one per kiosk)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_device_add)
     p = dev.add_parser("list", help="kiosks: last seen, backlog, gaps, chain status")
