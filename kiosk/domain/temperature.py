@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 import math
 from collections.abc import Sequence
@@ -43,12 +44,14 @@ class Verdict(enum.StrEnum):
 class Rules:
     fever_c: float = 37.3
     low_c: float = 35.0
+    pause_s: float = 0.0  # a contact re-measure sooner than this after a fever reading does not count
 
 
 @dataclass(frozen=True)
 class Measurement:
     value_c: float
     method: Method
+    taken_at: dt.datetime | None = None  # needed for the pause rule; None = time not known
 
 
 def classify(value_c: float, rules: Rules) -> Reading:
@@ -62,10 +65,11 @@ def classify(value_c: float, rules: Rules) -> Reading:
 
 
 def assess(readings: Sequence[Measurement], rules: Rules) -> Verdict:
-    """What the sequence of readings for one person means, the latest reading deciding.
+    """What the sequence of readings for one person means.
 
-    A fever is confirmed when a contact reading at or above the threshold follows an
-    earlier fever reading; a normal contact re-measure clears an infrared fever.
+    After a fever reading only a contact reading, taken after the pause, decides: at or
+    above the threshold it confirms the fever, below it clears it. Another infrared
+    reading never clears a fever (a sunny forehead and a cold one both mislead).
     """
     if not readings:
         return Verdict.MISSING
@@ -75,12 +79,30 @@ def assess(readings: Sequence[Measurement], rules: Rules) -> Verdict:
         return Verdict.REMEASURE_BAD
     if kind is Reading.LOW:
         return Verdict.REMEASURE_LOW
-    if kind is Reading.NORMAL:
-        return Verdict.NORMAL
-    earlier_fever = any(classify(r.value_c, rules) is Reading.FEVER for r in readings[:-1])
-    if last.method is Method.CONTACT and earlier_fever:
-        return Verdict.FEVER_CONFIRMED
-    return Verdict.REMEASURE_FEVER
+    if _first_fever(readings[:-1], rules) is not None:
+        if last.method is not Method.CONTACT or _too_soon(readings, rules):
+            return Verdict.REMEASURE_FEVER
+        return Verdict.FEVER_CONFIRMED if kind is Reading.FEVER else Verdict.NORMAL
+    return Verdict.NORMAL if kind is Reading.NORMAL else Verdict.REMEASURE_FEVER
+
+
+def _first_fever(readings: Sequence[Measurement], rules: Rules) -> Measurement | None:
+    return next((r for r in readings if classify(r.value_c, rules) is Reading.FEVER), None)
+
+
+def _too_soon(readings: Sequence[Measurement], rules: Rules) -> bool:
+    """Was the latest (contact) reading taken before the pause after the first fever ended?"""
+    due = remeasure_due(readings[:-1], rules)
+    taken = readings[-1].taken_at
+    return due is not None and taken is not None and taken < due
+
+
+def remeasure_due(readings: Sequence[Measurement], rules: Rules) -> dt.datetime | None:
+    """When the contact re-measure may be taken (for the screen's countdown); None if unknown."""
+    first = _first_fever(readings, rules)
+    if first is None or first.taken_at is None or rules.pause_s <= 0:
+        return None
+    return first.taken_at + dt.timedelta(seconds=rules.pause_s)
 
 
 def parse_celsius(text: str) -> float | None:

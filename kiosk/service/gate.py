@@ -31,7 +31,7 @@ from kiosk.domain.models import (
 )
 from kiosk.domain.policy import Decision, GateFacts, PolicyTable, decide, override
 from kiosk.domain.report import local_day
-from kiosk.domain.temperature import Measurement, Rules, Verdict, assess, classify
+from kiosk.domain.temperature import Measurement, Rules, Verdict, assess, classify, remeasure_due
 from kiosk.service import modes
 from kiosk.service.common import Clock, InvalidInput, iso, state_put, utc_now
 from kiosk.service.duty import DutyRoster
@@ -91,12 +91,17 @@ class GateService:
         self.vault = vault or Vault.open(getattr(cfg, "data_dir"))  # noqa: B009 (Config property)
         self.duty = DutyRoster(store, clock)
         self.table = PolicyTable.from_settings(cfg)
-        self.rules = Rules(cfg["temperature.fever_threshold"], cfg["temperature.low_threshold"])
+        self.rules = Rules(cfg["temperature.fever_threshold"], cfg["temperature.low_threshold"],
+                           float(cfg["thermometer.remeasure_pause_s"]))
         self.tz: str = cfg["kiosk.timezone"]
 
     # --- read-only helpers for the screens ---
     def assess(self, readings: tuple[Measurement, ...]) -> Verdict:
         return assess(readings, self.rules)
+
+    def remeasure_due(self, readings: tuple[Measurement, ...]) -> dt.datetime | None:
+        """When a fever may be re-measured with the contact thermometer (screen countdown)."""
+        return remeasure_due(readings, self.rules)
 
     def mode(self) -> modes.ModeInfo:
         return modes.effective_mode(self.store.db, self.cfg["policy.mode"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import threading
 import time
@@ -18,7 +19,17 @@ from kiosk.devices.thermometer import (
     make_thermometer,
     parse_line,
 )
-from kiosk.domain.temperature import Measurement, Method, Reading, Rules, Verdict, assess, classify, parse_celsius
+from kiosk.domain.temperature import (
+    Measurement,
+    Method,
+    Reading,
+    Rules,
+    Verdict,
+    assess,
+    classify,
+    parse_celsius,
+    remeasure_due,
+)
 
 RULES = Rules()
 IR, CONTACT = Method.INFRARED, Method.CONTACT
@@ -51,11 +62,27 @@ def test_threshold_comes_from_rules() -> None:
         (((37.6, IR), (37.5, CONTACT)), Verdict.FEVER_CONFIRMED),
         (((37.6, IR), (36.8, CONTACT)), Verdict.NORMAL),  # the contact re-measure clears it
         (((37.6, CONTACT),), Verdict.REMEASURE_FEVER),  # one reading never confirms
+        (((37.6, IR), (36.8, IR)), Verdict.REMEASURE_FEVER),  # only a contact reading clears a fever
+        (((37.6, IR), (36.8, IR), (36.9, CONTACT)), Verdict.NORMAL),
         (((37.6, IR), (60.0, CONTACT)), Verdict.REMEASURE_BAD),
     ],
 )
 def test_assess(readings: tuple[tuple[float, Method], ...], verdict: Verdict) -> None:
     assert assess([Measurement(v, m) for v, m in readings], RULES) is verdict
+
+
+T0 = dt.datetime(2026, 11, 28, 7, 0, tzinfo=dt.UTC)
+
+
+@pytest.mark.parametrize(
+    ("wait_s", "contact_c", "verdict"),
+    [(30, 37.6, Verdict.REMEASURE_FEVER), (30, 36.5, Verdict.REMEASURE_FEVER), (60, 37.6, Verdict.FEVER_CONFIRMED), (90, 36.5, Verdict.NORMAL)],
+)
+def test_contact_remeasure_counts_only_after_the_pause(wait_s: int, contact_c: float, verdict: Verdict) -> None:
+    rules = Rules(pause_s=60)
+    first = Measurement(37.9, IR, T0)
+    assert remeasure_due([first], rules) == T0 + dt.timedelta(seconds=60)
+    assert assess([first, Measurement(contact_c, CONTACT, T0 + dt.timedelta(seconds=wait_s))], rules) is verdict
 
 
 @pytest.mark.parametrize(("text", "value"), [("36.5", 36.5), ("36,5", 36.5), (" 37.3℃", 37.3), ("36.5°C", 36.5), ("abc", None), ("", None), ("nan", None)])
