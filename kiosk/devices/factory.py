@@ -65,10 +65,11 @@ def make_camera(cfg: Mapping[str, Any]) -> CameraSource | None:
         from kiosk.devices.fake_camera import synthetic_camera
 
         return synthetic_camera(backoff=_backoff(cfg))
+    backoff = _backoff(cfg)
     try:
         return camera_for(cfg["camera.source"], width=cfg["camera.width"], height=cfg["camera.height"],
                           realtime=cfg["camera.file_realtime"], loop=cfg["camera.file_loop"],
-                          backoff=_backoff(cfg), stall_after_s=cfg["camera.stall_after_s"])
+                          backoff=backoff, stall_after_s=cfg["camera.stall_after_s"])
     except (ValueError, FileNotFoundError) as exc:
         raise DeviceConfigError("camera.source", str(exc)) from None
 

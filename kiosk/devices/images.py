@@ -38,6 +38,8 @@ def load_image(path: str | Path) -> np.ndarray:
     path = Path(path)
     try:
         size = path.stat().st_size
+        if path.is_dir():
+            raise ImageError("is a folder, not a file")
         if not path.is_file():
             raise ImageError("not a regular file")
         if size > MAX_FILE_BYTES:
