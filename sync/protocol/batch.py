@@ -125,9 +125,11 @@ def parse_model(model: type[M], raw: bytes) -> M:
         ) from None
 
 
-def parse_batch(raw_json: bytes, max_records: int = DEFAULT_MAX_BATCH_RECORDS) -> BatchEnvelope:
-    """Strict parse, record-count limit, and every record's own hash."""
+def parse_batch(raw_json: bytes, max_records: int = DEFAULT_MAX_BATCH_RECORDS, signer: str | None = None) -> BatchEnvelope:
+    """Strict parse, record-count limit, the signing device (403 if another), and every record's own hash."""
     batch = parse_model(BatchEnvelope, raw_json)
+    if signer is not None and batch.device_id != signer:
+        raise ProtocolError(403, ErrorCode.DEVICE_MISMATCH, f"the batch names device {batch.device_id!r} but was signed by {signer!r}")
     if len(batch.records) > max_records:
         raise ProtocolError(
             413, ErrorCode.TOO_LARGE, f"the batch has {len(batch.records)} records; the limit is {max_records}", {"max_batch_records": max_records}

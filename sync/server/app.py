@@ -150,10 +150,8 @@ def create_app(settings: ServerSettings) -> FastAPI:
     async def upload_batch(request: Request) -> Any:
         def handle(device_id: str, body: bytes) -> tuple[BatchAck, dict[str, Any]]:
             raw = read_body(body, request.headers.get("content-type"), request.headers.get("content-encoding"), settings.max_batch_bytes)
-            batch: BatchEnvelope = parse_batch(raw, settings.max_batch_records)
+            batch: BatchEnvelope = parse_batch(raw, settings.max_batch_records, signer=device_id)
             info = {"batch_id": batch.batch_id, "records": len(batch.records)}
-            if batch.device_id != device_id:
-                raise ProtocolError(403, ErrorCode.DEVICE_MISMATCH, f"the batch names device {batch.device_id!r} but was signed by {device_id!r}")
             key = request.headers.get(H_IDEMPOTENCY)
             if key is not None and key != batch.batch_id:
                 raise ProtocolError(422, ErrorCode.INVALID, f"{H_IDEMPOTENCY} {key!r} differs from the envelope's batch_id {batch.batch_id!r}")
