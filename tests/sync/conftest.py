@@ -3,13 +3,15 @@ fault proxy in front of it, and kiosks built from the real settings, store and f
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, delete, select
 
 from kiosk.config import Config, load_config
 from kiosk.store.db import Store, open_store
@@ -18,9 +20,11 @@ from sync.client import Uploader
 from sync.credentials import Credentials
 from sync.factory import make_link, make_uploader
 from sync.provision import provision
+from sync.server import bundles, registry
 from sync.server.db import make_engine
 from sync.server.enrol import new_enrol_code
-from sync.server.tables import devices, records
+from sync.server.tables import devices, records, roster
+from sync.server.tables import risk_areas as server_risk_areas
 from tests.server.central import Central, create_pg_database, drop_pg_database, start_central
 from tests.sync.faultproxy import FaultProxy
 
@@ -31,6 +35,10 @@ FAST = {
     "KIOSK_SYNC_BACKOFF_CAP_S": "0.3",
     "KIOSK_SYNC_TIMEOUT_S": "1.0",
 }
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 @dataclass
@@ -54,6 +62,31 @@ class Server:
                     .order_by(records.c.seq)
                 )
             ]
+
+    # The admin's changes, made in-process with the server's own modules (its CLI takes seconds to start).
+    def add_resident(self, **person: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(roster.insert().values(uuid=str(uuid.uuid4()), **person))
+            bundles.touch(conn, _now())
+
+    def set_risk(self, region_code: str, level: str | None, since: str = "2026-11-20") -> None:
+        with self.engine.begin() as conn:
+            conn.execute(delete(server_risk_areas).where(server_risk_areas.c.region_code == region_code))
+            if level:
+                conn.execute(server_risk_areas.insert().values(region_code=region_code, level=level, since=since))
+            bundles.touch(conn, _now())
+
+    def set_mode(self, mode: str) -> None:
+        with self.engine.begin() as conn:
+            bundles.set_mode(conn, mode, _now())
+
+    def issue_token(self, name: str, id_number: str, colour: str) -> str:
+        with self.engine.begin() as conn:
+            issued = registry.issue_token(
+                conn, self.central.data_dir, self.central.url, name=name, id_number=id_number, colour=colour,
+                now_iso=datetime.now(UTC).isoformat(timespec="milliseconds"),
+            )
+        return issued.qr_text
 
     def device(self, device_id: str) -> Any:
         with self.engine.connect() as conn:
