@@ -156,9 +156,16 @@ _TEMPERATURE = {
 def decide(facts: GateFacts, table: PolicyTable | None = None) -> Decision:
     """The outcome for one pass: the strictest of every rule that applies."""
     table = table or PolicyTable()
-    if facts.direction is Direction.OUT and not table.check_exits:
-        return Decision(Outcome.PASS)
     t = _Tally()
+    if facts.direction is Direction.OUT and not table.check_exits:
+        # Exits are only counted, except for the two absolute rules: someone with a red
+        # code or a confirmed fever must not walk out unchecked either.
+        red = (facts.code is not None and facts.code.colour is Colour.RED) or facts.attested_colour is Colour.RED
+        if red:
+            t.add(Outcome.DENY, Reason.CODE_RED)
+        if facts.temperature is Verdict.FEVER_CONFIRMED:
+            t.add(Outcome.DENY, Reason.FEVER_CONFIRMED)
+        return _combine(t)
     _code(facts, table, t)
     if facts.temperature in _TEMPERATURE:
         t.add(*_TEMPERATURE[facts.temperature])
@@ -176,6 +183,11 @@ def decide(facts: GateFacts, table: PolicyTable | None = None) -> Decision:
         t.add(getattr(table, f"risk_area_{facts.risk_level}"), Reason.RISK_AREA)
     if facts.capacity > 0 and facts.direction is Direction.IN and facts.occupancy >= facts.capacity:
         t.add(table.at_capacity, Reason.AT_CAPACITY)
+    return _combine(t)
+
+
+def _combine(t: _Tally) -> Decision:
+    """The strictest outcome; the reasons that led to it or to any non-PASS step."""
     outcome = max((o for o, _ in t.steps), key=_RANK.__getitem__, default=Outcome.PASS)
     reasons = tuple(dict.fromkeys(r for o, r in t.steps if o is not Outcome.PASS))
     notes = tuple(dict.fromkeys(r for o, r in t.steps if o is Outcome.PASS))
