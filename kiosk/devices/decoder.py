@@ -45,11 +45,12 @@ class ZxingBackend:
         import zxingcpp
 
         self._zx = zxingcpp
-        self._formats = zxingcpp.BarcodeFormat.QRCode
+        self._qr = zxingcpp.BarcodeFormat.QRCode
+        self._formats = zxingcpp.BarcodeFormats(self._qr)
 
     def decode_gray(self, gray: np.ndarray) -> list[str]:
         results = self._zx.read_barcodes(gray, formats=self._formats)
-        return [r.text for r in results if r.valid and r.format == self._formats]
+        return [r.text for r in results if r.valid and r.format == self._qr]
 
 
 class PyzbarBackend:
@@ -89,7 +90,7 @@ class PyzbarBackend:
         with pz._image() as img:
             w.zbar_image_set_format(img, pz._FOURCC["L800"])
             w.zbar_image_set_size(img, width, height)
-            w.zbar_image_set_data(img, cast(pixels, c_void_p), len(pixels), None)
+            w.zbar_image_set_data(img, cast(pixels, c_void_p), len(pixels), None)  # type: ignore[arg-type]
             if w.zbar_scan_image(scanner, img) < 0:
                 raise RuntimeError("zbar rejected the image")
             return [d.data for d in pz._decode_symbols(pz._symbols_for_image(img)) if d.type == "QRCODE"]

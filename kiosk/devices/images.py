@@ -21,13 +21,14 @@ class ImageError(ValueError):
 def decode_image_bytes(data: bytes) -> np.ndarray:
     if not data:
         raise ImageError("empty file")
-    image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
+    image: np.ndarray | None = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
     if image is None or image.size == 0:
         raise ImageError("not an image OpenCV can read (PNG, JPEG, BMP, TIFF, WebP …)")
     if image.dtype == np.uint16:
         image = (image >> 8).astype(np.uint8)
     elif image.dtype != np.uint8:
-        image = cv2.normalize(image, None, 0, 255, cv2.NORM_MINMAX).astype(np.uint8)
+        image = cv2.normalize(image.astype(np.float32), np.empty(image.shape, np.float32), 0, 255,
+                              cv2.NORM_MINMAX).astype(np.uint8)
     if image.ndim == 3 and image.shape[2] == 4:
         alpha = image[:, :, 3:4].astype(np.float32) / 255.0
         image = (image[:, :, :3] * alpha + 255 * (1 - alpha)).astype(np.uint8)

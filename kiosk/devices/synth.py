@@ -96,7 +96,7 @@ def _clutter(rng: Rng, heavy: bool) -> np.ndarray:
 def _card(matrix: np.ndarray, px: int, fg: tuple[int, int, int], bg: tuple[int, int, int],
           phone: bool, rng: Rng) -> np.ndarray:
     """The code drawn on a phone screen (dark bezel, header bar) or a sheet of paper."""
-    code = np.where(matrix[:, :, None] == 1, np.array(fg, np.uint8), np.array(bg, np.uint8)).astype(np.uint8)
+    code: np.ndarray = np.where(matrix[:, :, None] == 1, np.array(fg, np.uint8), np.array(bg, np.uint8)).astype(np.uint8)
     code = cv2.resize(code, None, fx=px, fy=px, interpolation=cv2.INTER_NEAREST)
     side = code.shape[0]
     if phone:
@@ -121,17 +121,17 @@ def _warp_into(frame: np.ndarray, card: np.ndarray, rng: Rng, angle: float, tilt
                scale: float) -> tuple[float, float]:
     """Paste `card` into `frame` rotated by `angle` degrees, tilted (0..0.5) and scaled; its centre."""
     h, w = card.shape[:2]
-    src = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
+    src = np.array([[0, 0], [w, 0], [w, h], [0, h]], np.float32)
     cw, ch = w * scale, h * scale
     # Tilt: shrink one edge to fake a phone held at an angle.
     shrink = tilt * min(cw, ch)
     side = int(rng.integers(0, 4))
-    corners = np.float32([[-cw / 2, -ch / 2], [cw / 2, -ch / 2], [cw / 2, ch / 2], [-cw / 2, ch / 2]])
+    corners = np.array([[-cw / 2, -ch / 2], [cw / 2, -ch / 2], [cw / 2, ch / 2], [-cw / 2, ch / 2]], np.float32)
     near = [(0, 1), (1, 2), (2, 3), (3, 0)][side]
     for i in near:
         corners[i] *= 1 - shrink / max(cw, ch)
     rad = np.deg2rad(angle)
-    rot = np.float32([[np.cos(rad), -np.sin(rad)], [np.sin(rad), np.cos(rad)]])
+    rot = np.array([[np.cos(rad), -np.sin(rad)], [np.sin(rad), np.cos(rad)]], np.float32)
     pts = corners @ rot.T
     span = pts.max(axis=0) - pts.min(axis=0)
     if span[0] > WIDTH - 12 or span[1] > HEIGHT - 12:  # keep the whole card in view
@@ -139,7 +139,7 @@ def _warp_into(frame: np.ndarray, card: np.ndarray, rng: Rng, angle: float, tilt
         span = pts.max(axis=0) - pts.min(axis=0)
     cx = rng.uniform(span[0] / 2 + 4, max(span[0] / 2 + 4, WIDTH - span[0] / 2 - 4))
     cy = rng.uniform(span[1] / 2 + 4, max(span[1] / 2 + 4, HEIGHT - span[1] / 2 - 4))
-    dst = (pts - (pts.max(axis=0) + pts.min(axis=0)) / 2 + np.float32([cx, cy])).astype(np.float32)
+    dst = (pts - (pts.max(axis=0) + pts.min(axis=0)) / 2 + np.array([cx, cy], np.float32)).astype(np.float32)
     m = cv2.getPerspectiveTransform(src, dst)
     warped = cv2.warpPerspective(card, m, (WIDTH, HEIGHT), flags=cv2.INTER_LINEAR)
     mask = cv2.warpPerspective(np.full((h, w), 255, np.uint8), m, (WIDTH, HEIGHT), flags=cv2.INTER_LINEAR)
@@ -160,7 +160,7 @@ def _other_barcodes(frame: np.ndarray, rng: Rng) -> None:
 
 
 def _motion_kernel(length: int, angle: float) -> np.ndarray:
-    k = np.zeros((length, length), np.float32)
+    k: np.ndarray = np.zeros((length, length), np.float32)
     k[length // 2, :] = 1.0
     rot = cv2.getRotationMatrix2D((length / 2 - 0.5, length / 2 - 0.5), angle, 1.0)
     k = cv2.warpAffine(k, rot, (length, length))
@@ -196,7 +196,7 @@ def make_frame(condition: str, payload_kind: str, rng: Rng) -> SynthFrame:
         tilt = float(rng.uniform(0.35, 0.6) if condition == "perspective" else rng.uniform(0.0, 0.08))
         centre = _warp_into(frame, card, rng, angle, tilt, target / px)
         code_side = matrix.shape[0] * target
-    img = frame.astype(np.float32)
+    img: np.ndarray = frame.astype(np.float32)
     sigma_extra = 0.0
     if condition == "defocus":
         img = cv2.GaussianBlur(img, (0, 0), float(rng.uniform(1.5, 2.4)))
@@ -218,7 +218,7 @@ def make_frame(condition: str, payload_kind: str, rng: Rng) -> SynthFrame:
     elif condition == "glare" and payload is not None:
         # A reflection on the screen: a bright blob over part of the code (the phone card is
         # centred on the code), small enough for error correction level M to recover.
-        spot = np.zeros((HEIGHT, WIDTH), np.float32)
+        spot: np.ndarray = np.zeros((HEIGHT, WIDTH), np.float32)
         x = centre[0] + rng.uniform(-0.25, 0.25) * code_side
         y = centre[1] + rng.uniform(-0.25, 0.25) * code_side
         axes = (int(code_side * rng.uniform(0.12, 0.2)), int(code_side * rng.uniform(0.06, 0.11)))

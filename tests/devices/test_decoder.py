@@ -190,3 +190,14 @@ def test_synthetic_frames_are_reproducible() -> None:
     assert len(synth.make_payload("hc1", np.random.default_rng(1))) == 600
     assert 55 <= len(synth.make_payload("url", np.random.default_rng(1))) <= 65
     assert len(synth.make_payload("signed", np.random.default_rng(1))) == 350
+
+
+def test_16_bit_and_transparent_pictures_are_read() -> None:
+    qr = qr_picture("DEEP-PNG")
+    ok, png16 = cv2.imencode(".png", qr.astype(np.uint16) * 257)
+    assert ok
+    image = decode_image_bytes(png16.tobytes())
+    assert image.dtype == np.uint8
+    assert DecodePipeline().decode(image) == ["DEEP-PNG"]
+    with pytest.raises(ImageError, match="empty file"):
+        decode_image_bytes(b"")
