@@ -41,15 +41,21 @@ class ZxingBackend:
 
     name = "zxing"
 
-    def __init__(self) -> None:
+    def __init__(self, try_invert: bool = True) -> None:
         import zxingcpp
+
+        # try_invert also reads light-on-dark codes (a phone in dark mode); it costs a
+        # second pass on frames where nothing was found (measured in bench_decode.py).
+        self._try_invert = try_invert
+        if not try_invert:
+            self.name = "zxing-noinvert"
 
         self._zx = zxingcpp
         self._qr = zxingcpp.BarcodeFormat.QRCode
         self._formats = zxingcpp.BarcodeFormats(self._qr)
 
     def decode_gray(self, gray: np.ndarray) -> list[str]:
-        results = self._zx.read_barcodes(gray, formats=self._formats)
+        results = self._zx.read_barcodes(gray, formats=self._formats, try_invert=self._try_invert)
         return [r.text for r in results if r.valid and r.format == self._qr]
 
 

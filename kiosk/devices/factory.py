@@ -4,7 +4,7 @@ The UI's one call:
 
     devices = make_devices(cfg, on_code)   # on_code(payload, origin) runs on a device thread
     devices.start()
-    ... devices.camera.latest(), devices.camera.status, devices.wedge.feed(key, t) ...
+    ... devices.camera.latest(), devices.camera.state, devices.handle_key(key, time.monotonic()) ...
     devices.stop()
 
 Real and stand-in devices are picked here only: camera.kind = opencv | synthetic | none,
@@ -23,7 +23,7 @@ from kiosk.devices.decoder import DecodePipeline
 from kiosk.devices.feed import CodeFeed, OnCode
 from kiosk.devices.frames import Backoff
 from kiosk.devices.serial_scanner import SerialScanner
-from kiosk.devices.wedge import WedgeReader, WedgeSettings
+from kiosk.devices.wedge import WedgeEvent, WedgeReader, WedgeSettings
 from kiosk.devices.worker import DecodeWorker
 
 
@@ -110,6 +110,29 @@ class Devices:
 
     def offer_wedge_scan(self, payload: str) -> bool:
         return self.feed.offer(payload, "wedge")
+
+    def handle_key(self, key: str, at: float) -> list[WedgeEvent]:
+        """Feed one key event (Kivy thread, at = time.monotonic()); scans go to the feed.
+
+        Returns what belongs to the focused form field: `typed` text and named `key`s.
+        With no wedge scanner configured every key is returned as typed.
+        """
+        if self.wedge is None:
+            return [WedgeEvent("typed", key) if len(key) == 1 else WedgeEvent("key", key)]
+        return self._pass_on(self.wedge.feed(key, at))
+
+    def poll_keys(self, at: float) -> list[WedgeEvent]:
+        """Call from a Kivy Clock (every ~20 ms): releases held keys that were typing after all."""
+        return [] if self.wedge is None else self._pass_on(self.wedge.poll(at))
+
+    def _pass_on(self, events: list[WedgeEvent]) -> list[WedgeEvent]:
+        rest = []
+        for ev in events:
+            if ev.kind == "scan":
+                self.feed.offer(ev.text, "wedge")
+            else:
+                rest.append(ev)
+        return rest
 
     def start(self) -> Devices:
         for part in (self.camera, self.worker, self.serial):

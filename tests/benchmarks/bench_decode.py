@@ -25,7 +25,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from kiosk.devices import synth  # noqa: E402
-from kiosk.devices.decoder import DecodePipeline  # noqa: E402
+from kiosk.devices.decoder import DecodePipeline, ZxingBackend  # noqa: E402
 from kiosk.settings import BY_NAME  # noqa: E402
 
 Decode = Callable[[np.ndarray], list[str]]
@@ -59,6 +59,7 @@ def decoders() -> dict[str, Decode]:
     for backend in ("zxing", "pyzbar"):
         for gray in ("luma", "min"):
             out[f"{backend}/{gray}"] = DecodePipeline(backend, gray).decode
+    out["zxing/min no-invert"] = DecodePipeline(ZxingBackend(try_invert=False), "min").decode
     out["pyzbar stock"] = stock_pyzbar()
     out["opencv"] = opencv_detector()
     return out

@@ -129,3 +129,20 @@ def test_serial_scanner_from_settings_reads_a_pty(cfg: Config) -> None:
         os.close(master)
         os.close(slave)
     assert got == [("HCN1:serial-code", "serial")]
+
+
+def test_handle_key_sends_scans_to_the_feed_and_returns_typing(cfg: Config) -> None:
+    got: list[tuple[str, str]] = []
+    devices = make_devices(cfg.replace(camera__kind="none"), lambda p, o: got.append((p, o)))
+    typed = []
+    for i, ch in enumerate("HC1:KEYBOARD\n"):
+        typed += devices.handle_key(ch, 10.0 + i * 0.003)
+    for i, ch in enumerate("36.6"):
+        typed += devices.handle_key(ch, 20.0 + i * 0.25)
+    typed += devices.poll_keys(30.0)
+    typed += devices.handle_key("backspace", 31.0)
+    assert got == [("HC1:KEYBOARD", "wedge")]
+    assert [(e.kind, e.text) for e in typed] == [("typed", "3"), ("typed", "6"), ("typed", "."), ("typed", "6"),
+                                                 ("key", "backspace")]
+    plain = make_devices(cfg.replace(camera__kind="none", scanner__kind="none"), lambda p, o: None)
+    assert [(e.kind, e.text) for e in plain.handle_key("7", 0.0)] == [("typed", "7")]
