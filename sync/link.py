@@ -106,8 +106,10 @@ class ServerLink:
         self.clock = clock
         self.skew_s = skew_s  # server clock minus kiosk clock, seconds
         self.skew_measured = False
+        # Passed with every request: a Session-level `verify` loses to REQUESTS_CA_BUNDLE in the
+        # environment (requests issue 3829), and the configured bundle must win.
+        self.verify: str | bool = ca_bundle or True
         self.session = requests.Session()
-        self.session.verify = ca_bundle or True
         self.session.headers["User-Agent"] = "checkpoint-kiosk-sync/1"
 
     def close(self) -> None:
@@ -137,6 +139,7 @@ class ServerLink:
                 headers=all_headers,
                 timeout=self.timeout_s,
                 allow_redirects=False,
+                verify=self.verify,
             )
             content = resp.content
         except requests.RequestException as exc:
