@@ -212,3 +212,36 @@ def test_visitor_form_reports_every_bad_field(gate: GateService, store: Store) -
     assert set(fields) == {"name", "phone", "id_number", "origin_region", "reason", "host_building"}
     assert all(e.zh and e.en for e in fields.values())
     assert store.db.execute("select count(*) from people").fetchone()[0] == 0
+
+
+def test_roster_pick_without_an_id_number_uses_the_attestation(gate: GateService, store: Store, vault: Vault) -> None:
+    with store.writing() as w:
+        uid, _ = save_person(w.db, vault, kind="resident", name="王奶奶", now="2026-11-01T00:00:00+00:00", building="1")
+    out = gate.pass_gate(GateRequest(person_uuid=uid, attested_colour=Colour.GREEN, readings=NORMAL))
+    assert out.lane == "roster" and out.colour_source is ColourSource.ATTESTED and out.decision.outcome is Outcome.PASS
+    assert store.db.execute("select count(*) from pending_rechecks").fetchone()[0] == 0  # nothing to re-check with
+
+
+def test_roster_pick_with_a_passport_on_file(make_gate: Callable[..., GateService], store: Store, vault: Vault) -> None:
+    with store.writing() as w:
+        uid, _ = save_person(w.db, vault, kind="resident", name="John Smith", now="2026-11-01T00:00:00+00:00",
+                             id_type="passport", id_number="E12345678", building="2")
+    checker = ScriptedChecker({"E12345678": PlatformAnswer(Colour.YELLOW)})
+    out = make_gate(checker).pass_gate(GateRequest(person_uuid=uid, readings=NORMAL))
+    assert checker.calls == ["E12345678"] and out.colour is Colour.YELLOW and out.decision.outcome is Outcome.REVIEW
+
+
+def test_a_failing_checker_counts_as_offline(make_gate: Callable[..., GateService]) -> None:
+    class Broken:
+        def check(self, *, qr_text: str | None = None, id_number: str | None = None) -> PlatformAnswer | None:
+            raise ConnectionError("boom")
+
+    out = make_gate(Broken()).pass_gate(GateRequest(id_number=ID_DEAN, attested_colour=Colour.GREEN, readings=NORMAL))
+    assert out.colour_source is ColourSource.ATTESTED and out.recheck_pending
+
+
+def test_unknown_person_is_refused(gate: GateService) -> None:
+    with pytest.raises(InvalidInput, match="no such person"):
+        gate.pass_gate(GateRequest(person_uuid="nope"))
+    with pytest.raises(InvalidInput, match="no such gate entry"):
+        gate.override("nope", "reason")
