@@ -62,7 +62,7 @@ def cmd_issue_code(args: argparse.Namespace) -> int:
 
         segno.make(text, error="m").save(args.png, scale=8, border=4)
     if args.json:
-        print(json.dumps({"kind": args.kind, "text": text, "colour": args.colour, "png": args.png} | extra, ensure_ascii=False))
+        print(json.dumps({"kind": args.kind, "text": text, "colour": args.colour, "png": str(args.png) if args.png else None} | extra, ensure_ascii=False))
     else:
         print(text)
     return 0
