@@ -69,6 +69,36 @@ def in_process(n: int) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
     return lat, cpu
 
 
+def schema_validators(n: int) -> dict[str, list[float]]:
+    """Why jsonschema-rs: the pure-Python validator against it, same schema and document."""
+    import json
+
+    import jsonschema
+    import jsonschema_rs
+
+    from kiosk.domain.codes.hcert_schema import SCHEMA_FILE
+    from tests.verify.factory import vaccination
+
+    schema = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+    py = jsonschema.validators.validator_for(schema)(schema)
+    rs = jsonschema_rs.validator_for(schema)
+    doc = vaccination()
+    lat: dict[str, list[float]] = {"jsonschema (Python)": [], "jsonschema-rs": []}
+    for _ in range(10):
+        for name, is_valid in (("jsonschema (Python)", py.is_valid), ("jsonschema-rs", rs.is_valid)):
+            for _ in range(n // 10):
+                t = time.perf_counter()
+                assert is_valid(doc)
+                lat[name].append((time.perf_counter() - t) * 1000)
+    return lat
+
+
+DIRECT = (
+    "import argparse, sys; from kiosk.commands.verify import register; p = argparse.ArgumentParser(); "
+    "register(p.add_subparsers()); a = p.parse_args(sys.argv[1:]); sys.exit(a.handler(a))"
+)
+
+
 def cli_calls(calls: int) -> dict[str, list[float]]:
     """Wall time of whole processes: the interpreter, imports, trust loading and verify."""
     es = make_signer("ES256")
@@ -91,6 +121,19 @@ def cli_calls(calls: int) -> dict[str, list[float]]:
             code,
         ],
         "kiosk verify --json garbage (unsupported)": [kiosk, "verify", "--json", "hello"],
+        # The same handler without kiosk.cli.main, whose `import kiosk.store.errors` pulls in
+        # sqlite_utils (and numpy) through kiosk/store/__init__.py: what verify itself costs.
+        "verify handler alone, same DCC": [
+            sys.executable,
+            "-c",
+            DIRECT,
+            "verify",
+            "--trust",
+            str(pem),
+            "--at",
+            "2026-11-28T08:00:00Z",
+            code,
+        ],
     }
     lat: dict[str, list[float]] = {k: [] for k in runs}
     for _ in range(calls):
@@ -119,6 +162,13 @@ def main() -> None:
     print(
         f"p95 ratio PS256/ES256: {pct(results['eu-dcc PS256'], 95) / es_p95:.2f}; cn-signed/ES256 DCC: {pct(results['cn-signed ES256'], 95) / es_p95:.2f}"
     )
+    print("\nhcert schema validation alone, interleaved")
+    print("| validator | median | p95 |\n| --- | --- | --- |")
+    sv = schema_validators(min(args.n, 2000))
+    for name, lat in sv.items():
+        print(f"| {name} | {statistics.median(lat) * 1000:.1f} µs | {pct(lat, 95) * 1000:.1f} µs |")
+    ratio = statistics.median(sv["jsonschema (Python)"]) / statistics.median(sv["jsonschema-rs"])
+    print(f"median ratio Python/Rust: {ratio:.0f}x")
     print(f"\n`kiosk verify` wall time, {args.calls} runs each, interleaved")
     print("| command | median | p95 | max |\n| --- | --- | --- | --- |")
 
