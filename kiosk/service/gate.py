@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -32,7 +33,7 @@ from kiosk.domain.models import (
 )
 from kiosk.domain.policy import Decision, GateFacts, PolicyTable, decide, override
 from kiosk.domain.report import local_day
-from kiosk.domain.temperature import Measurement, Rules, Verdict, assess, classify, remeasure_due
+from kiosk.domain.temperature import Measurement, Reading, Rules, Verdict, assess, classify, remeasure_due
 from kiosk.service import modes
 from kiosk.service.common import Clock, InvalidInput, iso, state_put, utc_now
 from kiosk.service.duty import DutyRoster
@@ -182,7 +183,7 @@ class GateService:
             decision = decide(facts, self.table)
             colour, source = _colour(code, attested)
             fever = verdict is Verdict.FEVER_CONFIRMED
-            last_c = req.readings[-1].value_c if req.readings else None
+            last_c = _finite(req.readings[-1].value_c) if req.readings else None
             guard = self.duty.current_guard()
             body = {
                 "direction": str(req.direction), "person_kind": str(kind), "person_uuid": person.uuid if person else None,
@@ -190,7 +191,7 @@ class GateService:
                 "code": _code_body(code), "colour": str(colour), "colour_source": str(source),
                 "attested_colour": str(req.attested_colour) if req.attested_colour else None,
                 "temperature": {"verdict": str(verdict), "readings": [
-                    {"value_c": r.value_c, "method": str(r.method), "classification": str(classify(r.value_c, self.rules))}
+                    {"value_c": _finite(r.value_c), "method": str(r.method), "classification": str(classify(r.value_c, self.rules))}
                     for r in req.readings]},
                 "key_groups": sorted(facts.key_groups), "risk_level": risk,
                 "outcome": str(decision.outcome), "reasons": [str(r) for r in decision.reasons],
@@ -209,12 +210,13 @@ class GateService:
             )
             for r in req.readings:
                 cls = classify(r.value_c, self.rules)
-                data = {"entry_uuid": rec.uuid, "value_c": r.value_c, "method": str(r.method), "classification": str(cls), "valid": str(cls) != "bad"}
+                valid, value = cls is not Reading.BAD, _finite(r.value_c)
+                data = {"entry_uuid": rec.uuid, "value_c": value, "method": str(r.method), "classification": str(cls), "valid": valid}
                 t = w.append("temperature", data, created_at=iso(now))
                 w.db.execute(
                     "insert into temperature_readings (record_uuid, seq, created_at, entry_uuid, value_c, method, classification, valid)"
                     " values (?,?,?,?,?,?,?,?)",
-                    [t.uuid, t.seq, t.created_at, rec.uuid, r.value_c, str(r.method), str(cls), int(data["valid"])],
+                    [t.uuid, t.seq, t.created_at, rec.uuid, value, str(r.method), str(cls), int(valid)],
                 )
             recheck = (unverified and code is not None and code.format is CodeFormat.CN_TOKEN
                        and (lane == "scan" or id_cipher is not None))
@@ -261,6 +263,11 @@ class GateService:
 
 def _field(field: str, code: str, zh: str, en: str) -> FieldError:
     return FieldError(field, code, zh, en)
+
+
+def _finite(value: float) -> float | None:
+    """NaN/inf from a broken sensor is kept as 'no value' (JSON and the hash chain need finite numbers)."""
+    return value if math.isfinite(value) else None
 
 
 def _colour(code: VerificationResult | None, attested: Colour | None) -> tuple[Colour, ColourSource]:

@@ -245,3 +245,10 @@ def test_unknown_person_is_refused(gate: GateService) -> None:
         gate.pass_gate(GateRequest(person_uuid="nope"))
     with pytest.raises(InvalidInput, match="no such gate entry"):
         gate.override("nope", "reason")
+
+
+def test_non_finite_readings_are_recorded_as_bad(gate: GateService, store: Store) -> None:
+    out = gate.pass_gate(GateRequest(qr_text="GREEN:x", readings=(Measurement(float("inf"), Method.INFRARED), Measurement(float("nan"), Method.KEYPAD))))
+    assert out.temperature is Verdict.REMEASURE_BAD and out.decision.outcome is Outcome.REVIEW
+    assert store.db.execute("select value_c, valid from temperature_readings order by seq").fetchall() == [(None, 0), (None, 0)]
+    assert store.check() == []
