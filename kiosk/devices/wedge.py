@@ -79,7 +79,7 @@ class WedgeReader:
         if is_enter:
             if not self._held and at <= self._swallow_enter_until:
                 self._swallow_enter_until = -1.0
-                return _merge(events)  # the Enter after a suffix-terminated scan
+                return _merge(events)  # the scanner's second line end
             return _merge(events + self._finish(at, by_enter=True))
         if len(key) != 1:  # Backspace, Tab, arrows …: never part of a scan
             return _merge([*events, *self._release(), WedgeEvent("key", key)])
@@ -109,8 +109,9 @@ class WedgeReader:
             complete = complete and len(body) >= s.min_length
         if complete and body:
             self._held = []
-            if not by_enter:
-                self._swallow_enter_until = at + self._gap_limit()
+            # A second line end right after (CR LF, or Enter after a suffix) is the scanner's,
+            # not the guard's: it must not submit the form.
+            self._swallow_enter_until = at + self._gap_limit()
             return [WedgeEvent("scan", body)]
         enter = [WedgeEvent("typed", "\n")] if by_enter else []
         return self._release() + enter

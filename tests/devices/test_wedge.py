@@ -36,6 +36,9 @@ CODE = "https://jkm.example.gov.cn/v?t=Zz9"
 TIMING_CASES = [
     ("scanner burst + Enter", keys(CODE + "\n", 0.0, 0.004), 1.0, [(SCAN, CODE)]),
     ("scanner sends CR", keys("HC1:ABCDEF\r", 0.0, 0.003), 1.0, [(SCAN, "HC1:ABCDEF")]),
+    ("scanner sends CR LF: one scan, no stray Enter", keys("HC1:ABCDEF\r\n", 0.0, 0.003), 1.0, [(SCAN, "HC1:ABCDEF")]),
+    ("two scans back to back", keys("CODE-ONE\n", 0.0, 0.004) + keys("CODE-TWO\n", 0.5, 0.004), 1.0,
+     [(SCAN, "CODE-ONE"), (SCAN, "CODE-TWO")]),
     ("guard types an ID number", keys("11010519491231002X\n", 0.0, 0.18), 10.0, [(TYPED, "11010519491231002X\n")]),
     ("short fast burst + Enter is typing", keys("36.5\n", 0.0, 0.01), 1.0, [(TYPED, "36.5\n")]),
     ("guard types, pauses, scanner fires", keys("ab", 0.0, 0.2) + keys("CODE1234\n", 2.0, 0.005), 5.0,
