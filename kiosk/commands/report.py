@@ -19,6 +19,8 @@ def register(sub: Any) -> None:
     fmt.add_argument("--csv", action="store_true", help="print CSV (one header line, one value line)")
     d.add_argument("--file", action="store_true", help="also store the report and queue it for upload")
     d.set_defaults(handler=daily)
+    f = rsub.add_parser("file-due", help="file every report that is due (after report.hour; a missed yesterday too) — for a timer")
+    f.set_defaults(handler=file_due)
 
 
 def parse_day(text: str) -> dt.date:
@@ -58,4 +60,21 @@ def daily(args: argparse.Namespace) -> int:
         for key, value in data.items():
             if key not in ("day", "kind"):
                 print(f"  {key:<18} {value}")
+    return 0
+
+
+def file_due(args: argparse.Namespace) -> int:
+    from kiosk.service.reports import Reports
+    from kiosk.store.db import open_store
+
+    cfg = config_from(args)
+    store = open_store(cfg.db_path, busy_timeout_ms=cfg["store.busy_timeout_ms"])
+    try:
+        filed = Reports(store, cfg).file_due()
+    finally:
+        store.close()
+    for f in filed:
+        print(f"kiosk report: filed the {f.report.kind} report for {f.report.day} (record {f.record_uuid})")
+    if not filed:
+        print("kiosk report: nothing due")
     return 0

@@ -99,6 +99,15 @@ def test_report_daily_formats(data_dir: Path, capsys: pytest.CaptureFixture[str]
         main(["report", "daily", "--date", "28/11/2026"])
 
 
+def test_report_file_due(data_dir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KIOSK_REPORT_HOUR", "0")  # today's report is due whatever the hour
+    _seed(data_dir)
+    assert main(["report", "file-due"]) == 0
+    assert f"filed the daily report for {_today()}" in capsys.readouterr().out
+    assert main(["report", "file-due"]) == 0
+    assert "nothing due" in capsys.readouterr().out
+
+
 def test_add_guard(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["admin", "add-guard", "王建国", "--phone", "010-12345678", "--pin", "2580"]) == 0
     assert main(["admin", "add-guard", "王建国"]) == 1
