@@ -48,13 +48,20 @@ def _read_or_create_key(path: Path) -> bytes:
             raise VaultError(f"{path} is not a vault key (expected {KEY_BYTES} bytes, base64); it was left untouched")
         return key
     key = secrets.token_bytes(KEY_BYTES)
-    # O_EXCL: never overwrite a key another process just created.
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    # Written to a temp file and linked into place, so no reader ever sees a half-written key.
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
         os.write(fd, base64.urlsafe_b64encode(key) + b"\n")
         os.fsync(fd)
     finally:
         os.close(fd)
+    try:
+        os.link(tmp, path)  # fails if another process created the key first: then use theirs
+    except FileExistsError:
+        return _read_or_create_key(path)
+    finally:
+        os.unlink(tmp)
     return key
 
 

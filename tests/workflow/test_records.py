@@ -191,3 +191,17 @@ def test_admin_pin_lockout_survives_a_restart(store: Store, cfg: Config, clock: 
     assert restarted.verify("2468").status is PinStatus.LOCKED  # even the right PIN waits
     clock.advance(minutes=5, seconds=1)
     assert restarted.verify("2468").ok
+
+
+def test_vault_key_created_once_by_racing_processes(tmp_path: Path) -> None:
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("fork")
+    with ctx.Pool(4) as pool:
+        digests = pool.map(_open_and_hash, [str(tmp_path)] * 8)
+    assert len(set(digests)) == 1 and digests[0] == Vault.open(tmp_path).lookup_hash("x")
+    assert sorted(p.name for p in (tmp_path / "secrets").iterdir()) == ["vault.key"]
+
+
+def _open_and_hash(folder: str) -> str:
+    return Vault.open(Path(folder)).lookup_hash("x")
