@@ -27,6 +27,13 @@ HEADLESS = [
     (["db", "migrate"], False),
     (["config", "show"], False),
     (["config", "docs"], False),
+    (["verify", "--json", "HC1:NCFOXN%TS3DH"], False),
+    (["sync", "status"], False),
+    (["sync", "--once"], False),
+    (["sync-log", "--json"], False),
+    (["report", "daily", "--json"], False),
+    (["export", "--from", "2026-11-01", "--to", "2026-11-28", "--format", "xlsx"], False),
+    (["roster", "search", "王"], False),
 ]
 
 
@@ -34,7 +41,9 @@ HEADLESS = [
 def test_headless_commands_do_not_import_the_gui(tmp_path: Path, args: list[str], cv2_ok: bool) -> None:
     env = dict(os.environ, KIOSK_STORE_DATA_DIR=str(tmp_path))
     env.pop("KIOSK_CONFIG", None)
-    proc = subprocess.run([sys.executable, "-c", PROBE, *args], capture_output=True, text=True, env=env, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-c", PROBE, *args], capture_output=True, text=True, env=env, timeout=120, cwd=tmp_path
+    )
     result = json.loads(proc.stdout.strip().splitlines()[-1])
     assert result["kivy"] is False, f"`kiosk {' '.join(args)}` imported kivy"
     if not cv2_ok:
