@@ -75,6 +75,7 @@ def write_csv(rows: list[dict[str, Any]], path: Path) -> None:
 def write_xlsx(rows: list[dict[str, Any]], path: Path) -> None:
     """openpyxl: the well-kept pure-Python XLSX writer; every string cell typed as text."""
     from openpyxl import Workbook
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
     wb = Workbook(write_only=False)
     ws = wb.active
@@ -87,6 +88,8 @@ def write_xlsx(rows: list[dict[str, Any]], path: Path) -> None:
             cell = ws.cell(row=i, column=j)
             cell.value = value
             if isinstance(value, str):
+                # XML cannot hold control characters (a name from elsewhere might): show them as �.
+                cell.value = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
                 cell.data_type = "s"  # never a formula, whatever the text starts with
     ws.freeze_panes = "A2"
     wb.save(path)

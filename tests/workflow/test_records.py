@@ -205,3 +205,13 @@ def test_vault_key_created_once_by_racing_processes(tmp_path: Path) -> None:
 
 def _open_and_hash(folder: str) -> str:
     return Vault.open(Path(folder)).lookup_hash("x")
+
+
+def test_xlsx_export_survives_control_characters(tmp_path: Path) -> None:
+    from kiosk.service.export import COLUMNS
+
+    row = dict.fromkeys(COLUMNS, "")
+    row["name"] = "张\x01三"
+    write_xlsx([row], tmp_path / "c.xlsx")
+    ws = load_workbook(tmp_path / "c.xlsx").active
+    assert ws is not None and ws.cell(row=2, column=COLUMNS.index("name") + 1).value == "张\ufffd三"
