@@ -118,17 +118,22 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _platform_checker(cfg: Any) -> Any:
-    """The sync area's code-check client, if it is installed and this kiosk is provisioned.
+    """The sync area's code-check client (sync/code_check.py) with this kiosk's credentials.
 
-    Contract with sync/code_check.py: `checker_from_config(cfg) -> CodeChecker | None`.
-    Without it (or without a server) the token is reported `unverified`, as offline.
+    Not provisioned, or a bad setting: the token is reported `unverified`, as offline,
+    with the reason on stderr.
     """
     try:
-        from sync.code_check import checker_from_config  # type: ignore[import-not-found, unused-ignore]
-    except ImportError:
-        return None
-    try:
-        return checker_from_config(cfg)
-    except Exception as exc:  # not provisioned, bad URL...: offline is the honest answer
+        from sync import credentials
+        from sync.code_check import HttpCodeChecker
+
+        creds = credentials.load(cfg.data_dir)
+        return HttpCodeChecker(
+            creds,
+            timeout_s=cfg["codes.check_timeout_s"],
+            base_url=cfg["sync.server_url"] or None,
+            ca_bundle=cfg["sync.ca_bundle"],
+        )
+    except Exception as exc:  # not provisioned, damaged credentials, bad CA file...
         print(f"kiosk verify: platform check unavailable: {exc}", file=sys.stderr)
         return None
