@@ -85,11 +85,12 @@ def write_xlsx(rows: list[dict[str, Any]], path: Path) -> None:
     for i, row in enumerate(rows, start=2):
         for j, key in enumerate(COLUMNS, start=1):
             value = row[key]
+            if isinstance(value, str):
+                # XML cannot hold control characters (a name from elsewhere might): show them as �.
+                value = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
             cell = ws.cell(row=i, column=j)
             cell.value = value
             if isinstance(value, str):
-                # XML cannot hold control characters (a name from elsewhere might): show them as �.
-                cell.value = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
                 cell.data_type = "s"  # never a formula, whatever the text starts with
     ws.freeze_panes = "A2"
     wb.save(path)
