@@ -177,12 +177,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from sync.server.context import ServerContext
+
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args))
-    except (SettingsError, ValueError) as exc:
+    except (SettingsError, ValueError, OSError) as exc:
         print(f"kiosk-central: {exc}", file=sys.stderr)
         return 2
+    finally:
+        ServerContext.close_all()
 
 
 if __name__ == "__main__":

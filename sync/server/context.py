@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Engine
@@ -18,6 +19,7 @@ class ServerContext:
     engine: Engine
     bundle_key: Ed25519PrivateKey
     admin_token: str
+    opened: ClassVar[list[ServerContext]] = []  # so a CLI run can release every engine it made
 
     @classmethod
     def open(cls, settings: ServerSettings, *, migrate: bool = True) -> ServerContext:
@@ -25,4 +27,11 @@ class ServerContext:
         engine = make_engine(settings.db_url)
         if migrate:
             upgrade(engine)
-        return cls(settings, engine, keys.bundle_key(settings.data_dir), keys.admin_token(settings.data_dir))
+        ctx = cls(settings, engine, keys.bundle_key(settings.data_dir), keys.admin_token(settings.data_dir))
+        cls.opened.append(ctx)
+        return ctx
+
+    @classmethod
+    def close_all(cls) -> None:
+        while cls.opened:
+            cls.opened.pop().engine.dispose()

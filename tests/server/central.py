@@ -3,6 +3,8 @@ database, and a minimal signed client built on sync.protocol (the same code the 
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import socket
@@ -18,6 +20,7 @@ import requests
 
 from kiosk.store.db import Store, open_store
 from sync.protocol import JSON_TYPE, PATH_BATCHES, PATH_ENROLL, encode_batch, sign_request, wire_record
+from sync.server.cli import main as cli_main
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent / "kiosk-central"
@@ -30,9 +33,20 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def run_cli(data_dir: Path, db_url: str, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    cmd = [str(BIN), *args, "--data-dir", str(data_dir), "--db", db_url]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=60, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+def run_cli(data_dir: Path, db_url: str, *args: str, check: bool = True, subprocess_: bool = False) -> subprocess.CompletedProcess[str]:
+    """`kiosk-central ARGS --data-dir D --db URL`: in this process (the same code as the console script,
+    without a second of interpreter start-up per call), or as the installed console script."""
+    argv = [*args, "--data-dir", str(data_dir), "--db", db_url]
+    if subprocess_:
+        proc = subprocess.run([str(BIN), *argv], capture_output=True, text=True, timeout=60, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    else:
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = cli_main(argv)
+            except SystemExit as exc:  # argparse refusals
+                code = int(exc.code or 0)
+        proc = subprocess.CompletedProcess(argv, code, out.getvalue(), err.getvalue())
     if check and proc.returncode != 0:
         raise AssertionError(f"{' '.join(args)} failed ({proc.returncode}): {proc.stderr}")
     return proc
@@ -49,8 +63,8 @@ class Central:
     log_path: Path
     codes: list[str] = field(default_factory=list)
 
-    def cli(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-        return run_cli(self.data_dir, self.db_url, *args, check=check)
+    def cli(self, *args: str, check: bool = True, subprocess_: bool = False) -> subprocess.CompletedProcess[str]:
+        return run_cli(self.data_dir, self.db_url, *args, check=check, subprocess_=subprocess_)
 
     def admin_token(self) -> str:
         return (self.data_dir / "secrets" / "admin_token").read_text().strip()

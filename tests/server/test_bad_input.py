@@ -236,7 +236,7 @@ def test_a_replayed_request_is_refused(kiosk: Kiosk, central: Central) -> None:
 
 def test_refusals_are_in_the_server_sync_log(kiosk: Kiosk, central: Central) -> None:
     wrong_secret(kiosk)
-    rows = json.loads(central.cli("sync-log", "--device", kiosk.device_id, "--json").stdout)
+    rows = json.loads(central.cli("sync-log", "--device", kiosk.device_id, "--json", subprocess_=True).stdout)
     assert rows[0]["status"] == 401 and rows[0]["error_code"] == "bad-signature" and rows[0]["endpoint"] == "batches"
     assert central.admin_get("/admin/sync-log", device=kiosk.device_id)[0]["error_code"] == "bad-signature"
 

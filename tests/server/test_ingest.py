@@ -23,7 +23,7 @@ def test_batch_is_stored_and_acked_through_its_last_seq(kiosk: Kiosk, central: C
     assert (ack.received, ack.stored, ack.duplicates, ack.acked_through_seq) == (25, 25, 0, 25)
     assert ack.chain.status == "ok" and ack.chain.verified_through_seq == 25 and ack.chain.last_hash == recs[-1]["hash"]
     assert central.records_count(kiosk.device_id) == 25
-    assert central.cli("records", "count", "--device", kiosk.device_id).stdout.strip() == "25"
+    assert central.cli("records", "count", "--device", kiosk.device_id, subprocess_=True).stdout.strip() == "25"
     # the server's view matches the kiosk's own chain head
     assert kiosk.store.db.execute("select last_hash from device_state").fetchone()[0] == ack.chain.last_hash
 
