@@ -59,7 +59,11 @@ def run(args: argparse.Namespace) -> int:
     cfg = config_from(args)
     payload = args.payload
     if payload == "-":
-        payload = sys.stdin.buffer.read(64 * 1024)  # the verifier rejects > 4 KB itself, with a reason
+        raw = sys.stdin.buffer.read(64 * 1024)  # the verifier rejects > 4 KB itself, with a reason
+        try:
+            payload = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            payload = raw  # verify() reports it as not UTF-8 text
     at = args.at
     if at is not None and at.tzinfo is None:  # a time without offset is the kiosk's local time
         at = at.replace(tzinfo=zoneinfo.ZoneInfo(cfg["kiosk.timezone"]))

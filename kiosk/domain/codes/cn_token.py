@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable
 
 from kiosk.domain.codes.context import VerifyContext
 from kiosk.domain.masking import mask_id, mask_name
@@ -75,11 +76,8 @@ def verify_cn_token(text: str, region: str, ctx: VerifyContext) -> VerificationR
     )
 
 
-def _remask(value: str, mask: object) -> str:
-    if not value or "*" in value:
-        return value
-    assert callable(mask)
-    return str(mask(value))
+def _remask(value: str, mask: Callable[[str], str]) -> str:
+    return value if not value or "*" in value else mask(value)
 
 
 def _unverified(reason: str, details: dict[str, str]) -> VerificationResult:
