@@ -86,6 +86,35 @@ def test_kid_only_in_the_unprotected_header_is_used() -> None:
     assert result.status is CodeStatus.VALID, result.reason
 
 
+def _custom_headers(protected: dict[int, object], unprotected: dict[int, object]) -> str:
+    """A DCC signed by ES with the headers given (alg / kid missing, unsupported...)."""
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    claims = {1: "FR", 6: int(T0.timestamp()) - 60, 4: int(T0.timestamp()) + 3600, -260: {1: vaccination()}}
+    prot, payload = cbor2.dumps(protected), cbor2.dumps(claims)
+    assert isinstance(ES.key, ec.EllipticCurvePrivateKey)
+    sig = ES.key.sign(cose.sig_structure(prot, payload), ec.ECDSA(hashes.SHA256()))
+    return "HC1:" + cose.zlib_base45_encode(cbor2.dumps(cbor2.CBORTag(18, [prot, unprotected, payload, sig])))
+
+
+@pytest.mark.parametrize(
+    ("code", "status", "step"),
+    [
+        (lambda: _custom_headers({1: -35, 4: ES.kid}, {}), CodeStatus.MALFORMED, "alg"),
+        (lambda: _custom_headers({4: ES.kid}, {}), CodeStatus.MALFORMED, "alg"),
+        (lambda: _custom_headers({1: -7}, {}), CodeStatus.MALFORMED, "kid"),
+        (lambda: _custom_headers({1: -7, 4: ES.kid}, {}), CodeStatus.SIGNATURE_INVALID, "signature"),  # DER, not r||s
+        (lambda: make_dcc(ES, iat=T0, exp=T0 - timedelta(seconds=1)), CodeStatus.EXPIRED, "time"),
+        (lambda: make_dcc(ES, iat=T0 + timedelta(days=2), exp=T0 + timedelta(days=1)), CodeStatus.MALFORMED, "claims"),
+    ],
+    ids=["es384", "no-alg", "no-kid", "der-signature", "expired-before-issue", "exp-before-iat"],
+)
+def test_header_and_claim_problems(code: object, status: CodeStatus, step: str) -> None:
+    result = verify(code(), ctx(ES))  # type: ignore[operator]
+    assert (result.status, result.details.get("step")) == (status, step), result.reason
+
+
 @pytest.mark.parametrize(
     ("make", "status", "step"),
     [
