@@ -79,7 +79,10 @@ def run(args: argparse.Namespace) -> int:
             for path in args.trust:
                 trust.merge(load_trust_path(path))
         else:
-            trust, _ = kiosk_trust(cfg)
+            loaded = kiosk_trust(cfg)
+            trust = loaded.store
+            if loaded.error:
+                print(f"kiosk verify: warning: using older trust: {loaded.error}", file=sys.stderr)
     except TrustError as exc:
         return _usage_error(f"--trust: {exc}" if args.trust else f"trust store: {exc}")
 

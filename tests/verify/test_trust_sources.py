@@ -89,3 +89,15 @@ def test_a_corrupt_bundle_keeps_the_last_good_trust(cfg: Config, store: Store) -
     verifier = KioskVerifier(cfg, clock=lambda: T0, recheck_s=0)
     _apply_bundle(store, {"dsc": [{"certificate": "!!"}]}, "2026-11-28T02:00:00Z")
     assert verifier(make_dcc(A)).is_valid
+
+
+def test_a_restart_after_a_corrupt_bundle_uses_the_newest_usable_one(cfg: Config, store: Store) -> None:
+    _apply_bundle(store, {"dsc": [A.bundle_entry()]}, "2026-11-28T01:00:00Z")
+    _apply_bundle(store, {"dsc": [{"certificate": "!!"}]}, "2026-11-28T02:00:00Z")
+    verifier = KioskVerifier(cfg, clock=lambda: T0)  # the start must not fail
+    assert verifier(make_dcc(A)).is_valid
+    assert verifier.trust_error is not None and "trust.dsc[0]" in verifier.trust_error
+    _apply_bundle(store, {"dsc": [B.bundle_entry()]}, "2026-11-28T03:00:00Z")
+    verifier.refresh(force=True)
+    assert verifier.trust_error is None
+    assert verifier(make_dcc(B)).is_valid and verifier(make_dcc(A)).status is CodeStatus.UNTRUSTED
