@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from kiosk.domain.identity import DocType, FieldError, validate_id
+from kiosk.domain.identity import DocType, FieldError, validate_id, validate_text
 from kiosk.domain.masking import mask_id
 from kiosk.domain.models import (
     CodeChecker,
@@ -171,7 +171,8 @@ class GateService:
         capacity = int(self.cfg["occupancy.capacity"])
         risk = risk_level_for(self.store.db, person.origin_region) if person and person.origin_region else None
         unverified = code is not None and code.status is CodeStatus.UNVERIFIED
-        attested = req.attested_colour if (code is None or unverified) else None
+        seen = req.attested_colour if req.attested_colour is not Colour.NONE else None  # "none" = not attested
+        attested = seen if (code is None or unverified) else None
         with self.store.writing() as w:
             occupancy = modes.current_occupancy(w.db, period)
             facts = GateFacts(
@@ -224,7 +225,7 @@ class GateService:
                 w.db.execute(
                     "insert into pending_rechecks (entry_uuid, created_at, qr_text, id_cipher, attested_colour) values (?,?,?,?,?)",
                     [rec.uuid, rec.created_at, req.qr_text if lane == "scan" else None, id_cipher,
-                     str(req.attested_colour) if req.attested_colour else None],
+                     str(seen) if seen else None],
                 )
             if fever:
                 msg = f"confirmed fever {last_c:.1f} °C at the gate (发热复测确认)"
@@ -243,6 +244,9 @@ class GateService:
         ).fetchone()
         if row is None:
             raise InvalidInput([_field("entry_uuid", "unknown-entry", "找不到这条通行记录", "no such gate entry")])
+        reason, problem = validate_text(reason, "reason", max_len=500)
+        if problem:
+            raise InvalidInput([problem])
         before = Decision(Outcome(row[0]), tuple(Reason(r) for r in json.loads(row[1])), overridden=bool(row[3]))
         after = override(before, guard if guard is not None else self.duty.current_guard(), reason)
         now = self.clock()

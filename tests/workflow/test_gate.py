@@ -75,8 +75,12 @@ def test_override_is_recorded_with_guard_and_reason(gate: GateService, store: St
     gate.duty.sign_in("王建国")
     out = gate.pass_gate(GateRequest(qr_text="YELLOW:x", readings=NORMAL))
     assert out.decision.outcome is Outcome.REVIEW
-    with pytest.raises(OverrideRefused):
+    with pytest.raises(InvalidInput, match="required"):
         gate.override(out.entry_uuid, "")
+    with pytest.raises(InvalidInput, match="too long"):
+        gate.override(out.entry_uuid, "x" * 501)
+    with pytest.raises(OverrideRefused, match="needs a reason"):
+        gate.override(out.entry_uuid, "x")
     after = gate.override(out.entry_uuid, "居委会电话确认")
     assert after.outcome is Outcome.PASS and after.override_by == "王建国" and after.original_outcome is Outcome.REVIEW
     assert one(store, "select outcome, overridden, original_outcome, override_reason, guard from gate_entries") == ("pass", 1, "review", "居委会电话确认", "王建国")
@@ -252,3 +256,10 @@ def test_non_finite_readings_are_recorded_as_bad(gate: GateService, store: Store
     assert out.temperature is Verdict.REMEASURE_BAD and out.decision.outcome is Outcome.REVIEW
     assert store.db.execute("select value_c, valid from temperature_readings order by seq").fetchall() == [(None, 0), (None, 0)]
     assert store.check() == []
+
+
+def test_attested_none_means_not_attested(gate: GateService) -> None:
+    out = gate.pass_gate(GateRequest(qr_text="TOKEN:t", attested_colour=Colour.NONE, readings=NORMAL))
+    assert out.decision.outcome is Outcome.REVIEW and Reason.CODE_UNVERIFIED in out.decision.reasons
+    assert (out.colour, out.colour_source) == (Colour.NONE, ColourSource.NONE)
+    assert gate.store.db.execute("select attested_colour from pending_rechecks").fetchone() == (None,)
