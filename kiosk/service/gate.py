@@ -190,7 +190,7 @@ class GateService:
                 "direction": str(req.direction), "person_kind": str(kind), "person_uuid": person.uuid if person else None,
                 "lane": lane, "mode": str(mode), "guard": guard, "id_masked": id_masked,
                 "code": _code_body(code), "colour": str(colour), "colour_source": str(source),
-                "attested_colour": str(req.attested_colour) if req.attested_colour else None,
+                "attested_colour": str(seen) if seen else None,
                 "temperature": {"verdict": str(verdict), "readings": [
                     {"value_c": _finite(r.value_c), "method": str(r.method), "classification": str(classify(r.value_c, self.rules))}
                     for r in req.readings]},
