@@ -98,7 +98,7 @@ def test_codes_in_a_video_reach_the_callback_once_each_in_order(gate_video: tupl
     assert [(p, o) for p, o, _ in seen] == [(CODE_A, "camera"), (CODE_B, "camera")]
     assert {t for *_, t in seen} == {"decode"}, "on_code runs on the decode worker's thread"
     assert camera.state.frames == written
-    assert worker.frames_decoded > written // 3
+    assert worker.frames_decoded > written // 4
     assert camera.latest() is not None and camera.latest().shape == (H, W, 3)
 
 
