@@ -1,5 +1,5 @@
-"""Local SQLite store: one writer, atomic steps, versioned forward-only migrations."""
+"""Local SQLite store: one writer, atomic steps, versioned forward-only migrations.
 
-from kiosk.store.db import Store, StoreError, open_store
-
-__all__ = ["Store", "StoreError", "open_store"]
+Import from the submodules (`kiosk.store.db`, `kiosk.store.errors`): this package stays
+empty so that `kiosk.store.errors` costs nothing to import in fast commands.
+"""
