@@ -6,14 +6,15 @@ Shifts are journal records ('shift_start', 'shift_end') with a projection in dut
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 
 import uuid6
 
 from kiosk.domain.identity import FieldError, validate_name
-from kiosk.service.admin_pin import hash_pin, pin_matches
-from kiosk.service.common import Clock, InvalidInput, iso, utc_now
+from kiosk.service.admin_pin import LOCK_FOR, MAX_TRIES, hash_pin, pin_matches
+from kiosk.service.common import Clock, InvalidInput, iso, state_get, state_put, utc_now
 from kiosk.store.db import Store
 
 _DUTY_PHONE = re.compile(r"^\+?[0-9][0-9\- ]{4,19}$")
@@ -66,8 +67,8 @@ class DutyRoster:
         row = self.store.db.execute("select uuid, name, duty_phone, pin_hash from guards where name = ? and active = 1", [name.strip()]).fetchone()
         if row is None:
             raise SignInRefused("值守人员名单中没有此人", "this name is not on the duty roster")
-        if row[3] and not pin_matches(pin or "", row[3]):
-            raise SignInRefused("PIN 不正确", "wrong PIN")
+        if row[3]:
+            self._check_pin(row[0], pin or "", row[3])
         for duty in self.on_duty():
             if duty.guard_uuid == row[0]:
                 return duty
@@ -76,6 +77,22 @@ class DutyRoster:
             rec = w.append("shift_start", {"guard_uuid": row[0], "name": row[1]}, created_at=now)
             w.db.execute("insert into duty_shifts (record_uuid, guard_uuid, started_at) values (?,?,?)", [rec.uuid, row[0], now])
         return OnDuty(row[0], row[1], row[2], now)
+
+    def _check_pin(self, guard_uuid: str, pin: str, stored: str) -> None:
+        """A short PIN is guessable: 5 wrong tries lock that guard's sign-in for 5 minutes."""
+        key, now = f"guard_pin_failures:{guard_uuid}", self.clock()
+        got = state_get(self.store.db, key)
+        fails, since = (int(got[0]), dt.datetime.fromisoformat(got[1])) if got else (0, now)
+        if fails >= MAX_TRIES and now < since + LOCK_FOR:
+            raise SignInRefused("PIN 错误次数过多，请5分钟后再试", "too many wrong PINs; try again in 5 minutes")
+        if pin_matches(pin, stored):
+            if got:
+                with self.store.writing() as w:
+                    w.db.execute("delete from kiosk_state where key = ?", [key])
+            return
+        with self.store.writing() as w:
+            state_put(w.db, key, str(fails % MAX_TRIES + 1), now.isoformat())
+        raise SignInRefused("PIN 不正确", "wrong PIN")
 
     def sign_out(self, name: str) -> bool:
         """End the guard's open shift; False if they were not on duty."""

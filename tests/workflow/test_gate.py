@@ -263,3 +263,16 @@ def test_attested_none_means_not_attested(gate: GateService) -> None:
     assert out.decision.outcome is Outcome.REVIEW and Reason.CODE_UNVERIFIED in out.decision.reasons
     assert (out.colour, out.colour_source) == (Colour.NONE, ColourSource.NONE)
     assert gate.store.db.execute("select attested_colour from pending_rechecks").fetchone() == (None,)
+
+
+def test_guard_pin_locks_after_five_wrong_tries(gate: GateService, clock: Clock) -> None:
+    gate.duty.add_guard("赵六", pin="2580")
+    for _ in range(5):
+        with pytest.raises(ValueError, match="wrong PIN"):
+            gate.duty.sign_in("赵六", "0000")
+    with pytest.raises(ValueError, match="too many"):
+        gate.duty.sign_in("赵六", "2580")
+    clock.advance(minutes=5, seconds=1)
+    assert gate.duty.sign_in("赵六", "2580").name == "赵六"
+    with pytest.raises(ValueError, match="not on the duty roster"):
+        gate.duty.sign_in("nobody")
