@@ -17,6 +17,8 @@ def register(sub: Any) -> None:
     s = rsub.add_parser("search", help="by name, building or the last digits of the ID number (masked output)")
     s.add_argument("text")
     s.set_defaults(handler=search)
+    k = rsub.add_parser("key-groups", help="people flagged in a key group, for health monitoring (masked output)")
+    k.set_defaults(handler=key_groups)
 
 
 def import_csv(args: argparse.Namespace) -> int:
@@ -55,4 +57,20 @@ def search(args: argparse.Namespace) -> int:
         store.close()
     for p in found:
         print(f"{p.name_masked}\t{p.kind}\t{p.building}-{p.unit}-{p.room}\t{p.id_masked}\t{p.phone_masked}")
+    return 0
+
+
+def key_groups(args: argparse.Namespace) -> int:
+    from kiosk.service.people import key_group_people
+    from kiosk.store.db import open_store
+
+    cfg = config_from(args)
+    store = open_store(cfg.db_path, busy_timeout_ms=cfg["store.busy_timeout_ms"], lock=False)
+    try:
+        found = key_group_people(store.db)
+    finally:
+        store.close()
+    for p in found:
+        print(f"{p.name_masked}\t{p.kind}\t{','.join(p.key_groups)}\torigin {p.origin_region or '-'}\t{p.id_masked}\t{p.phone_masked}")
+    print(f"{len(found)} key-group people")
     return 0

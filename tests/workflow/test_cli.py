@@ -108,6 +108,23 @@ def test_report_file_due(data_dir: Path, capsys: pytest.CaptureFixture[str], mon
     assert "nothing due" in capsys.readouterr().out
 
 
+def test_key_groups_listing(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from kiosk.service.visitors import VisitorForm
+    from tests.workflow.conftest import ID_DEAN
+
+    cfg = load_config(env={"KIOSK_STORE_DATA_DIR": str(data_dir)})
+    store = open_store(cfg.db_path)
+    try:
+        GateService(store, cfg, table_verify).register_visitor(
+            VisitorForm("李小龙", "13912345678", "cn-id", ID_DEAN, "360426", "送货", "5", inbound=True))
+    finally:
+        store.close()
+    assert main(["roster", "key-groups"]) == 0
+    out = capsys.readouterr().out
+    assert "李**" in out and "inbound" in out and "360***********0071" in out and ID_DEAN not in out
+    assert "1 key-group people" in out
+
+
 def test_add_guard(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["admin", "add-guard", "王建国", "--phone", "010-12345678", "--pin", "2580"]) == 0
     assert main(["admin", "add-guard", "王建国"]) == 1
