@@ -14,6 +14,7 @@ from typing import Any
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
 from starlette.concurrency import run_in_threadpool
 
 from sync.protocol import (
@@ -102,6 +103,9 @@ def create_app(settings: ServerSettings) -> FastAPI:
     async def _server_time(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         try:
             response = await call_next(request)
+        except OperationalError as exc:  # the database is down or restarting: tell clients to come back
+            err = ProtocolError(503, ErrorCode.UNAVAILABLE, f"the database is unavailable ({type(exc.orig).__name__}); nothing was acknowledged, retry later")
+            response = JSONResponse(err.to_json(), status_code=503, headers={"Retry-After": "10"})
         except Exception as exc:  # never a bare 500 page: a JSON error the client can classify
             err = ProtocolError(500, ErrorCode.SERVER_ERROR, f"internal error ({type(exc).__name__}); nothing was acknowledged")
             response = JSONResponse(err.to_json(), status_code=500)
