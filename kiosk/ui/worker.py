@@ -35,6 +35,10 @@ class UiWorker:
     def pending(self) -> int:
         return self._jobs.qsize()
 
+    def idle(self) -> bool:
+        """No job queued or running (answers may still be on their way to the Kivy thread)."""
+        return self._jobs.unfinished_tasks == 0
+
     def stop(self, timeout: float = 5.0) -> None:
         self._jobs.put(None)
         self._thread.join(timeout)
@@ -43,6 +47,7 @@ class UiWorker:
         while True:
             item = self._jobs.get()
             if item is None:
+                self._jobs.task_done()
                 return
             job, on_done, on_error = item
             self.busy_since = time.monotonic()
@@ -57,3 +62,4 @@ class UiWorker:
                     Clock.schedule_once(lambda _dt, r=result, f=on_done: f(r))
             finally:
                 self.busy_since = None
+                self._jobs.task_done()

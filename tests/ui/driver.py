@@ -68,11 +68,15 @@ class Driver:
                 raise ScenarioFailed(f"timed out after {timeout} s waiting for {what or cond}")
             time.sleep(0.05)
 
+    def wait_idle(self, timeout: float = 10.0) -> None:
+        """Until the UI worker has finished every job (and its answer reached the screen)."""
+        self.wait_until(self.app.worker.idle, timeout, "the UI worker to finish")
+        self.settle(3)
+
     def settle(self, frames: int = 3) -> None:
         """Let Kivy lay out and draw a few frames."""
         for _ in range(frames):
             self.call(lambda: None)
-            time.sleep(1 / 60)
 
     # --- what the screens show ------------------------------------------------
     def screen(self, name: str | None = None) -> Any:
@@ -91,7 +95,7 @@ class Driver:
         w = self.screen(screen)
         for part in path:
             w = w.ids[part] if part in getattr(w, "ids", {}) else getattr(w, part)
-        return w
+        return getattr(w, "__self__", w)  # kv ids are weak proxies: hand out the widget itself
 
     # --- touching -------------------------------------------------------------
     def tap(self, widget_or_path: Any, *path: str) -> None:
@@ -105,12 +109,14 @@ class Driver:
             if getattr(w, "disabled", False):
                 raise ScenarioFailed(f"{w} is disabled")
             x, y = w.to_window(*w.center)
+            if not visible_at(w, x, y):
+                raise ScenarioFailed(f"{w} is scrolled out of sight: a finger could not touch it")
             touch = UnitTestTouch(x, y)
             touch.touch_down()
             touch.touch_up()
 
         self.call(do)
-        self.settle(2)
+        self.settle(1)  # Kivy handles queued touches before the next step's Clock callback
 
     def tap_text(self, screen: str, text: str) -> None:
         """Touch the button showing `text` (e.g. a key of the on-screen keyboard)."""
@@ -122,8 +128,30 @@ class Driver:
                     return w
             return None
 
-        target = self.wait_until(find, 5, f"a button {text!r} on {screen}")
-        self.tap(target)
+        deadline = time.monotonic() + 5
+        while True:  # find and touch in one step on the Kivy thread
+            target = self.call(find)
+            if target is not None:
+                self.tap(target)
+                return
+            if time.monotonic() > deadline:
+                raise ScenarioFailed(f"no button {text!r} on {screen}")
+            time.sleep(0.05)
+
+    def scroll_into_view(self, screen: str, *path: str) -> None:
+        """Drag the surrounding scroll view until the widget shows (as a finger would)."""
+        from kivy.uix.scrollview import ScrollView
+
+        def do() -> None:
+            w = self.widget(screen, *path)
+            p = w.parent
+            while p is not None and not isinstance(p, ScrollView):
+                p = p.parent
+            if p is not None:
+                p.scroll_to(w, padding=10, animate=False)
+
+        self.call(do)
+        self.settle(3)
 
     def type_on_keypad(self, screen: str, keypad_id: str, text: str) -> None:
         for ch in text:
@@ -144,6 +172,22 @@ class Driver:
         return target
 
 
+def visible_at(w: Any, x: float, y: float) -> bool:
+    """Is the window point (x, y) inside the window and every scroll view around `w`?"""
+    from kivy.core.window import Window
+    from kivy.uix.scrollview import ScrollView
+
+    if not (0 <= x < Window.width and 0 <= y < Window.height):
+        return False
+    p = w.parent
+    while p is not None and p is not p.parent:
+        if isinstance(p, ScrollView):
+            if not p.collide_point(*p.parent.to_widget(x, y)):  # in the space where p.pos lives
+                return False
+        p = p.parent
+    return True
+
+
 def main(argv: list[str]) -> int:
     scenario_name, data_dir, shots = argv[0], Path(argv[1]), Path(argv[2])
     overrides = dict(a.split("=", 1) for a in argv[3:])
@@ -162,7 +206,11 @@ def main(argv: list[str]) -> int:
 
     scenario = getattr(scenarios, scenario_name)
     store = open_store(cfg.db_path)
-    services = scenarios.services_for(scenario_name, cfg, store)
+    setup = getattr(scenarios, f"setup_{scenario_name}", None)
+    ctx: dict[str, Any] = {}
+    if setup is not None:
+        cfg, ctx = setup(cfg, store, shots)
+    services = scenarios.services_for(cfg, store)
     from kiosk.ui.kiosk_app import KioskApp
 
     app = KioskApp(cfg, store, services)
@@ -172,7 +220,7 @@ def main(argv: list[str]) -> int:
         driver = Driver(app, shots)
         try:
             driver.wait_until(lambda: app.root is not None and app.ready_at is not None, 20, "the app to start")
-            facts = scenario(driver, cfg, store) or {}
+            facts = scenario(driver, cfg, store, ctx) or {}
             result.update(ok=True, facts=facts)
         except BaseException as exc:  # noqa: BLE001 - reported to the test
             result.update(ok=False, error=f"{type(exc).__name__}: {exc}", trace=traceback.format_exc())

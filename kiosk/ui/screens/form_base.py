@@ -8,6 +8,7 @@ from typing import Any
 
 from kivy.properties import StringProperty
 from kivy.uix.screenmanager import Screen
+from kivy.uix.scrollview import ScrollView
 
 from kiosk.ui.lang import tr
 
@@ -19,16 +20,29 @@ class FormScreen(Screen):
         """field name -> FormField widget, for every FormField declared with an id."""
         return {w.field_name: w for w in self.ids.values() if getattr(w, "field_name", "")}
 
-    def on_kv_post(self, _base: Any) -> None:
-        for ff in self.fields().values():
-            ff.input.bind(focus=self._focus_changed)
+    _bound = False
+
+    def _bind_fields(self) -> None:
+        """The keyboard follows whichever field the finger touched last."""
+        if not self._bound:
+            for ff in self.fields().values():
+                ff.input.bind(focus=self._focus_changed)
+            self._bound = True
 
     def _focus_changed(self, field: Any, focused: bool) -> None:
-        if focused and "keyboard" in self.ids:
+        if not focused:
+            return
+        if "keyboard" in self.ids:
             self.ids.keyboard.reset()
             self.ids.keyboard.target = field
+        scroller = field.parent
+        while scroller is not None and not isinstance(scroller, ScrollView):
+            scroller = scroller.parent
+        if scroller is not None:  # a field reached with Tab on a hardware keyboard comes into view
+            scroller.scroll_to(field.parent, padding=10, animate=False)
 
     def enter(self, **_params: Any) -> None:
+        self._bind_fields()
         for ff in self.fields().values():
             ff.input.text = ""
             ff.error = ""

@@ -89,7 +89,7 @@ class PinyinKeyboard(BoxLayout):
 
     def _refresh(self) -> None:
         self.pending = self._composer.pending
-        self.candidates = self._composer.candidates(limit=9)
+        self.candidates = self._composer.candidates(limit=30)  # the bar scrolls sideways
         bar = self.ids.candidate_bar
         bar.clear_widgets()
         for cand in self.candidates:

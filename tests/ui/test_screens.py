@@ -1,0 +1,96 @@
+"""The real kiosk App in a real window, driven by touch; then the database is checked.
+
+Screenshots of every screen visited go to $KIOSK_TEST_ARTIFACTS/screenshots.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+Run = Callable[..., dict[str, Any]]
+
+
+def test_full_gate_pass_from_a_video_camera(run_scenario: Run, open_db: Callable[..., Any]) -> None:
+    r = run_scenario("gate_pass")
+    f = r["facts"]
+    assert f["camera"] == "ok" and f["frames"] >= 3
+    assert f["who"].startswith("绿码") and "赵*" in f["who"] and "110***********002X" in f["who"]
+    assert f["kind"] == "pass" and f["shown"]["headline"] == "通行" and f["shown"]["temperature"] == "体温 36.5 °C"
+    store = open_db(r["data_dir"])
+    rows = list(store.db.query("select * from gate_entries"))
+    assert len(rows) == 1, rows
+    e = rows[0]
+    assert (e["code_format"], e["code_status"], e["code_colour"], e["colour_source"]) == ("cn-signed", "valid", "green", "signed")
+    assert e["outcome"] == "pass" and e["temperature_c"] == 36.5 and e["direction"] == "in"
+    body = json.loads(store.db.execute("select body from journal where uuid = ?", [e["record_uuid"]]).fetchone()[0])
+    assert "11010519491231002X" not in json.dumps(body, ensure_ascii=False)  # only the masked ID is recorded
+    pending = store.db.execute("select count(*) from outbox where state = 'pending'").fetchone()[0]
+    assert pending == store.db.execute("select count(*) from journal").fetchone()[0]  # every record queued for upload
+    assert store.check() == []
+
+
+def test_temperature_keypad_and_remeasure(run_scenario: Run, open_db: Callable[..., Any]) -> None:
+    r = run_scenario("temperature")
+    f = r["facts"]
+    (low_v, low_hint, low_method), (fever_v, fever_hint, fever_method) = f["steps"]
+    assert "体温过低" in low_hint and low_method == "infrared"
+    assert "接触式体温计" in fever_hint and fever_method == "contact"  # the flow switches to the contact thermometer
+    assert f["deny"]["headline"] == "禁止通行" and "复测确认发热" in f["deny"]["reasons"]
+    assert f["pass"]["headline"] == "通行" and f["pass"]["who"].startswith("王*")
+    assert f["sounds"] == ["deny", "pass"]
+    store = open_db(r["data_dir"])
+    entries = list(store.db.query("select * from gate_entries order by seq"))
+    assert [(e["outcome"], e["fever_confirmed"]) for e in entries] == [("deny", 1), ("pass", 0)]
+    readings = list(store.db.query(
+        "select value_c, method, classification from temperature_readings where entry_uuid = ? order by seq",
+        [entries[0]["record_uuid"]]))
+    assert [(x["value_c"], x["method"], x["classification"]) for x in readings] == [
+        (34.2, "infrared", "low"), (37.6, "infrared", "fever"), (37.8, "contact", "fever")]
+    assert store.db.execute("select count(*) from alerts where kind = 'fever-confirmed'").fetchone()[0] == 1
+
+
+def test_visitor_registered_through_the_form_with_pinyin(run_scenario: Run, open_db: Callable[..., Any]) -> None:
+    r = run_scenario("visitor")
+    f = r["facts"]
+    assert "李" in f["candidates_li"]
+    assert f["errors"]["phone"] and not any(v for k, v in f["errors"].items() if k != "phone")  # only the bad field
+    assert f["values"]["name"] == "李明" and f["values"]["reason"] == "探亲"
+    assert f["title"] == "访客已登记"
+    store = open_db(r["data_dir"])
+    people = list(store.db.query("select * from people where kind = 'visitor'"))
+    assert len(people) == 1
+    p = people[0]
+    assert p["name"] == "李明" and p["phone_masked"] == "138****5678" and json.loads(p["key_groups"]) == ["inbound"]
+    assert p["origin_region"] == "110105" and b"11010519491231002X" not in (p["id_cipher"] or b"")
+    reg = store.db.execute("select reason, host_building, host_unit, host_room from visitor_registrations").fetchall()
+    assert reg == [("探亲", "3", "2", "301")]
+
+
+def test_admin_pin_lockout_after_five_wrong_tries(run_scenario: Run, open_db: Callable[..., Any]) -> None:
+    r = run_scenario("admin_pin")
+    f = r["facts"]
+    assert f["idle_mode"] == "封闭管理"  # the lockdown switch reached the idle screen
+    assert f["messages"][:4] == [f"密码错误，还可尝试 {n} 次。" for n in (4, 3, 2, 1)]
+    assert f["messages"][4].startswith("密码错误次数过多，已锁定至")
+    assert f["after_right_pin"][0] == "admin_pin" and "锁定" in f["after_right_pin"][1]  # the right PIN is refused now
+    store = open_db(r["data_dir"])
+    kinds = [k for (k,) in store.db.execute("select kind from journal order by seq")]
+    assert "mode_change" in kinds and "admin_pin_locked" in kinds
+    assert store.db.execute("select value from kiosk_state where key = 'admin_pin_locked_until'").fetchone()
+
+
+def test_language_switch_and_every_string_renders(run_scenario: Run) -> None:
+    f = run_scenario("language")["facts"]
+    assert f["zh"] == "请出示健康码" and f["zh_again"] == "请出示健康码"
+    assert f["en"] == "Please show your health code"
+    assert f["en_buttons"] == ["No smartphone", "Visitor", "Exit", "中文"] and f["en_nophone"] == "Check"
+    assert f["unrendered"] == []
+
+
+def test_every_screen_has_large_touch_targets_and_elderly_mode_enlarges_text(run_scenario: Run) -> None:
+    f = run_scenario("gallery")["facts"]
+    assert len(f["screens"]) >= 11
+    assert f["too_small"] == [], "\n".join(f["too_small"])
+    assert abs(f["larger"] / f["normal"] - 1.35) < 0.01
