@@ -135,3 +135,17 @@ def test_the_first_record_must_link_to_the_genesis_hash(kiosk: Kiosk) -> None:
     ack = _ack(kiosk.send([_forged(kiosk.device_id, 1, "cd" * 32)]))
     assert ack.chain.status == "broken" and ack.chain.verified_through_seq == 0
     assert GENESIS_HASH == "0" * 64
+
+
+def test_racing_retries_of_one_batch_store_it_once(kiosk: Kiosk, central: Central) -> None:
+    """A kiosk that timed out and retried while the first attempt was still being processed
+    (several workers on PostgreSQL): the device row lock serialises them."""
+    from tests.server.central import batch_headers
+
+    recs = kiosk.append(500)
+    batch_id, body = kiosk.batch_body(recs)
+    with ThreadPoolExecutor(5) as pool:
+        acks = list(pool.map(lambda _: _ack(kiosk.post("/v1/batches", body, headers=batch_headers(batch_id))), range(5)))
+    assert sum(a.stored for a in acks) == 500 and sorted(a.duplicates for a in acks) == [0, 500, 500, 500, 500]
+    assert all(a.acked_through_seq == 500 and a.chain.status == "ok" for a in acks)
+    assert central.records_count(kiosk.device_id) == 500
