@@ -4,7 +4,7 @@ PostgreSQL, for several batch sizes side by side. Reports wall time, the kiosk p
 RSS (os.wait4 on that process alone), records/s, and per-batch latency (median, p95) from the
 kiosk's own sync log; then checks the server holds every record once with its chain verified.
 
-Run: .venv/bin/python tests/benchmarks/bench_sync.py [--records 100000] [--batches 500,1000,2000] [--backends sqlite,postgresql]
+Run: .venv/bin/python tests/benchmarks/bench_sync.py [--records 100000] [--batch 500] [--compare 250,500,1000,2000]
 """
 
 from __future__ import annotations
@@ -80,10 +80,12 @@ def build_backlog(db_path: Path, n: int) -> str:
     return device_id
 
 
-def run_once(central_url: str, engine: object, work: Path, n: int, batch: int) -> dict[str, float]:
+def run_once(central_url: str, engine: object, work: Path, n: int, batch: int, max_bytes: int | None = None) -> dict[str, float]:
     data = work / f"kiosk-{batch}-{uuid.uuid4().hex[:6]}"
     env = {**os.environ, "KIOSK_STORE_DATA_DIR": str(data), "KIOSK_SYNC_BATCH_MAX_RECORDS": str(batch),
-           "KIOSK_SYNC_BATCH_MAX_BYTES": "4000000", "KIOSK_SYNC_TIMEOUT_S": "60"}
+           "KIOSK_SYNC_TIMEOUT_S": "60"}
+    if max_bytes:  # the comparison lifts the byte limit so that the record count decides
+        env["KIOSK_SYNC_BATCH_MAX_BYTES"] = str(max_bytes)
     env.pop("KIOSK_CONFIG", None)
     device_id = build_backlog(data / "kiosk.db", n)
     store = open_store(data / "kiosk.db")
@@ -120,14 +122,25 @@ def run_once(central_url: str, engine: object, work: Path, n: int, batch: int) -
             "p50_ms": statistics.median(lat), "p95_ms": pct(lat, 95), "ok": float(ok), "held": held[0], "total": total}
 
 
+def table(results: dict[int, dict[str, float]], base: float) -> None:
+    print("| batch (records) | wall time | records/s | kiosk peak RSS | batches | batch p50 / p95 | vs 500 | all on server once, chain ok |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    for b, r in results.items():
+        print(f"| {b} | {r['wall_s']:.1f} s | {r['rate']:,.0f} | {r['rss_mb']:.0f} MB | {r['batches']:.0f} | "
+              f"{r['p50_ms']:.0f} / {r['p95_ms']:.0f} ms | {r['wall_s'] / base:.2f}× | "
+              f"{'yes' if r['ok'] else 'NO'} ({r['held']:.0f} of {r['total']:.0f}) |")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--records", type=int, default=100_000)
-    ap.add_argument("--batches", default="500,1000,2000")
+    ap.add_argument("--records", type=int, default=100_000, help="backlog of the headline runs")
     ap.add_argument("--backends", default="sqlite,postgresql")
+    ap.add_argument("--batch", type=int, default=500, help="batch size of the headline runs (the shipped default)")
+    ap.add_argument("--compare", default="250,500,1000,2000", help="batch sizes compared on a smaller backlog ('' to skip)")
+    ap.add_argument("--compare-records", type=int, default=20_000)
+    ap.add_argument("--rounds", type=int, default=3, help="interleaved rounds of the comparison")
     args = ap.parse_args()
-    sizes = [int(x) for x in args.batches.split(",")]
-    print(f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC; load average {os.getloadavg()[0]:.1f}; {args.records} records per run")
+    print(f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC; load average {os.getloadavg()[0]:.1f}")
     with tempfile.TemporaryDirectory(prefix="bench-sync-") as tmp:
         work = Path(tmp)
         for backend in args.backends.split(","):
@@ -137,20 +150,34 @@ def main() -> None:
             central = start_central(central_dir, db_url, workers=2 if pg else 1)
             engine = make_engine(db_url)
             try:
-                results = {b: run_once(central.url, engine, work, args.records, b) for b in sizes}
+                head = run_once(central.url, engine, work, args.records, args.batch)
+                print(f"\n{args.records:,}-record backlog, `kiosk sync --once`, server on {backend}"
+                      f"{' (2 workers)' if pg else ''}:")
+                table({args.batch: head}, head["wall_s"])
+                sizes = [int(x) for x in args.compare.split(",") if x]
+                if sizes and backend == "sqlite":
+                    walls: dict[int, list[float]] = {b: [] for b in sizes}
+                    last: dict[int, dict[str, float]] = {}
+                    for rnd in range(args.rounds):
+                        order = sizes if rnd % 2 == 0 else list(reversed(sizes))  # interleaved, alternating order
+                        for b in order:
+                            last[b] = run_once(central.url, engine, work, args.compare_records, b, 4_000_000)
+                            walls[b].append(last[b]["wall_s"])
+                    ref = statistics.median(walls[500]) if 500 in walls else statistics.median(walls[sizes[0]])
+                    print(f"\nbatch sizes side by side, {args.compare_records:,} records each, {args.rounds} interleaved rounds, "
+                          f"server on {backend}: median wall time (all rounds) and ratio to 500")
+                    print("| batch (records) | median wall | runs | median records/s | ratio to 500 | last run: batch p50 / p95 |")
+                    print("| --- | --- | --- | --- | --- | --- |")
+                    for b in sizes:
+                        med = statistics.median(walls[b])
+                        runs = ", ".join(f"{w:.1f}" for w in walls[b])
+                        print(f"| {b} | {med:.1f} s | {runs} | {args.compare_records / med:,.0f} | {med / ref:.2f}× | "
+                              f"{last[b]['p50_ms']:.0f} / {last[b]['p95_ms']:.0f} ms |")
             finally:
                 engine.dispose()
                 central.stop()
                 if pg:
                     drop_pg_database(pg)
-            base = results[sizes[0]]["wall_s"]
-            print(f"\nserver on {backend}:")
-            print("| batch (records) | wall time | records/s | kiosk peak RSS | batches | batch p50 / p95 | vs first | all on server once, chain ok |")
-            print("| --- | --- | --- | --- | --- | --- | --- | --- |")
-            for b, r in results.items():
-                print(f"| {b} | {r['wall_s']:.1f} s | {r['rate']:,.0f} | {r['rss_mb']:.0f} MB | {r['batches']:.0f} | "
-                      f"{r['p50_ms']:.0f} / {r['p95_ms']:.0f} ms | {r['wall_s'] / base:.2f}× | "
-                      f"{'yes' if r['ok'] else 'NO'} ({r['held']:.0f} of {r['total']:.0f}) |")
 
 
 if __name__ == "__main__":
