@@ -52,7 +52,7 @@ def make_decoder(cfg: Mapping[str, Any]) -> DecodePipeline:
     backend = _choice(cfg, "decoder.backend", ("zxing", "pyzbar"))
     gray = _choice(cfg, "decoder.gray", ("min", "luma"))
     try:
-        return DecodePipeline(backend, gray, cfg["decoder.max_side"])
+        return DecodePipeline(backend, gray, cfg["decoder.max_side"], cfg["decoder.sharpen_retry"])
     except (ImportError, OSError) as exc:  # e.g. libzbar0 not installed
         raise DeviceConfigError("decoder.backend", f"{backend} cannot be loaded: {exc}") from None
 

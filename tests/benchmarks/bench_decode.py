@@ -55,13 +55,15 @@ def opencv_detector() -> Decode:
 
 
 def decoders() -> dict[str, Decode]:
+    """The shipped pipeline first, then each ingredient on its own (no sharpened retry)."""
     default = DecodePipeline(BY_NAME["decoder.backend"].default, BY_NAME["decoder.gray"].default,
-                             BY_NAME["decoder.max_side"].default)
-    out: dict[str, Decode] = {f"pipeline ({default.name})": default.decode}
-    for backend in ("zxing", "pyzbar"):
-        for gray in ("luma", "min"):
-            out[f"{backend}/{gray}"] = DecodePipeline(backend, gray).decode
-    out["zxing/min no-invert"] = DecodePipeline(ZxingBackend(try_invert=False), "min").decode
+                             BY_NAME["decoder.max_side"].default, BY_NAME["decoder.sharpen_retry"].default)
+    out: dict[str, Decode] = {f"pipeline ({default.name}, sharpen retry)": default.decode}
+    for gray in ("luma", "min"):
+        out[f"zxing/{gray}"] = DecodePipeline(ZxingBackend(sharpen_retry=False), gray).decode
+    out["zxing/min no-invert"] = DecodePipeline(ZxingBackend(try_invert=False, sharpen_retry=False), "min").decode
+    for gray in ("luma", "min"):
+        out[f"pyzbar/{gray}"] = DecodePipeline("pyzbar", gray).decode
     out["pyzbar stock"] = stock_pyzbar()
     out["opencv"] = opencv_detector()
     return out
