@@ -61,7 +61,7 @@ SETTINGS: tuple[Setting, ...] = (
     S("decoder.backend", str, "zxing", "QR decoder: zxing (zxing-cpp) or pyzbar (zbar); both read QR codes only", choices=("zxing", "pyzbar")),
     S("decoder.gray", str, "min", "Colour to grey conversion: min = per-pixel min(B,G,R) (helps green/yellow codes), luma = standard grey", choices=("min", "luma")),
     S("decoder.max_side", int, 2560, "Larger frames are scaled down to this longest side before decoding", unit="px", min=320, max=8192),
-    S("decoder.sharpen_retry", bool, True, "zxing: a QR code seen but not readable (out of focus) is tried again sharpened"),
+    S("decoder.sharpen_retry", bool, True, "A QR code that zxing sees but cannot read (out of focus) is tried again on a sharpened copy"),
     S("decoder.duplicate_window_s", float, 3.0, "The same code is not processed again until it has been out of sight this long", unit="s", min=0.0, max=60.0),
     S("scanner.kind", str, "wedge", "Hand-held scanner: wedge (USB keyboard), serial (serial port) or none", choices=("wedge", "serial", "none")),
     S("scanner.prefix", str, "", "Characters the wedge scanner sends before each code (empty = tell scans from typing by key timing)"),
