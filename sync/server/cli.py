@@ -123,6 +123,21 @@ def cmd_device_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_device_disable(args: argparse.Namespace) -> int:
+    """A lost or stolen kiosk: its requests are refused (401) from now on; its records stay."""
+    from sqlalchemy import update
+
+    from sync.server.context import ServerContext
+    from sync.server.tables import devices
+
+    with ServerContext.open(settings_from(args)).engine.begin() as conn:
+        done = conn.execute(update(devices).where(devices.c.device_id == args.device_id).values(disabled=args.disable)).rowcount
+    if not done:
+        raise ValueError(f"no enrolled device {args.device_id!r} (see kiosk-central device list)")
+    print(f"{args.device_id}: {'disabled' if args.disable else 'enabled'}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     from sync.server import cli_admin
 
@@ -171,6 +186,11 @@ def build_parser() -> argparse.ArgumentParser:
     _common(p)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_device_list)
+    for name, flag, text in (("disable", True, "refuse a lost or stolen kiosk's requests (records stay)"), ("enable", False, "accept a disabled kiosk again")):
+        p = dev.add_parser(name, help=text)
+        _common(p)
+        p.add_argument("device_id")
+        p.set_defaults(func=cmd_device_disable, disable=flag)
 
     cli_admin.register(sub, _common)
     return parser

@@ -149,3 +149,24 @@ def test_racing_retries_of_one_batch_store_it_once(kiosk: Kiosk, central: Centra
     assert sum(a.stored for a in acks) == 500 and sorted(a.duplicates for a in acks) == [0, 500, 500, 500, 500]
     assert all(a.acked_through_seq == 500 and a.chain.status == "ok" for a in acks)
     assert central.records_count(kiosk.device_id) == 500
+
+
+def test_a_disabled_kiosk_is_refused_and_its_records_stay(kiosk: Kiosk, central: Central) -> None:
+    _ack(kiosk.send(kiosk.append(3)))
+    central.cli("device", "disable", kiosk.device_id)
+    refused = kiosk.send(kiosk.append(2))
+    assert refused.status_code == 401 and error_of(refused)["code"] == "unknown-device"
+    assert central.records_count(kiosk.device_id) == 3
+    listed = json.loads(central.cli("device", "list", "--json").stdout)
+    assert next(d for d in listed if d["device_id"] == kiosk.device_id)["disabled"] is True
+    central.cli("device", "enable", kiosk.device_id)
+    assert _ack(kiosk.send(_all(kiosk))).acked_through_seq == 5
+    assert central.cli("device", "disable", "no-such-device", check=False).returncode == 2
+
+
+def _all(k: Kiosk) -> list[dict[str, object]]:
+    from kiosk.store.journal import Record
+    from sync.protocol import wire_record
+
+    rows = k.store.db.execute("select seq, uuid, kind, created_at, body, prev_hash, hash from journal order by seq").fetchall()
+    return [wire_record(Record(*r)) for r in rows]
