@@ -170,3 +170,16 @@ def _all(k: Kiosk) -> list[dict[str, object]]:
 
     rows = k.store.db.execute("select seq, uuid, kind, created_at, body, prev_hash, hash from journal order by seq").fetchall()
     return [wire_record(Record(*r)) for r in rows]
+
+
+def test_backlog_is_shown_from_what_the_kiosk_reports(kiosk: Kiosk, central: Central) -> None:
+    from sync.protocol import encode_batch
+    from tests.server.central import batch_headers
+
+    recs = kiosk.append(50)
+    batch_id = str(uuid.uuid4())
+    body = encode_batch(kiosk.device_id, batch_id, recs[:10], device_last_seq=50)
+    _ack(kiosk.post("/v1/batches", body, headers=batch_headers(batch_id)))
+    device = next(d for d in central.admin_get("/admin/devices") if d["device_id"] == kiosk.device_id)
+    assert (device["backlog"], device["records"], device["acked_through_seq"], device["reported_last_seq"]) == (40, 10, 10, 50)
+    assert device["last_seen_at"] is not None and device["chain_status"] == "ok"
