@@ -17,7 +17,7 @@ PROTOCOL_VERSION = 1
 DEFAULT_MAX_BATCH_RECORDS = 2000
 DEFAULT_MAX_BATCH_BYTES = 4 * 1024 * 1024  # the request body as sent (gzip)
 MAX_DECOMPRESSED_BYTES = 64 * 1024 * 1024  # gzip-bomb guard, whatever the limits above
-MAX_RECORD_BODY_CHARS = 64 * 1024
+MAX_RECORD_BODY_CHARS = 1024 * 1024  # a daily report with its visitor list fits; a runaway body does not
 
 UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 HEX64_PATTERN = r"^[0-9a-f]{64}$"
