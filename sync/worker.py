@@ -1,7 +1,7 @@
 """The background sync thread: wakes on a new record (an Event the gate service sets) or a timer.
 
-Each round: pull the bundle when due, upload everything due, re-check offline codes while
-the platform answers, and purge old acknowledged records once an hour. A failing round
+Each round: pull the bundle when due, re-check offline codes while the platform answers,
+purge old acknowledged records (once an hour), then upload everything due. A failing round
 is logged and retried; the thread never dies silently and never blocks the gate: all it
 shares with the gate is the store's single-writer lock, held for short steps only.
 """
@@ -71,7 +71,8 @@ class SyncWorker:
         """Call after committing a record: the worker uploads it now instead of at the next tick."""
         self.wake.set()
 
-    def run_round(self) -> Round:
+    def run_round(self, max_wait_s: float = 0.0) -> Round:
+        """Pull, re-check, purge, then upload — so records the first three write go up at once."""
         if not self._started:
             self.uploader.start()  # release claims of a process that died
             self._started = True
@@ -80,7 +81,6 @@ class SyncWorker:
         if self.puller is not None and now >= self._next_pull:
             pulled = self.puller.pull()
             self._next_pull = now + self.pull_interval_s
-        unsent = self.uploader.drain(max_wait_s=0.0, should_stop=self._stop.is_set)
         rechecked = None
         if self.checker is not None:
             rechecked = recheck_pending(self.store, self.checker, self.vault)
@@ -88,6 +88,7 @@ class SyncWorker:
         if now >= self._next_retention:
             retention = purge(self.store, self.retention_days)
             self._next_retention = now + RETENTION_EVERY_S
+        unsent = self.uploader.drain(max_wait_s=max_wait_s, should_stop=self._stop.is_set)
         self.rounds += 1
         self.last_round = Round(pulled, unsent, rechecked, retention)
         return self.last_round

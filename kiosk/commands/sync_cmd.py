@@ -44,36 +44,51 @@ def run_sync(args: argparse.Namespace) -> int:
     from sync.credentials import CredentialsError
     from sync.factory import make_worker
     from sync.protocol import BundleError
-    from sync.retention import purge
 
     if args.wait < 0:
         print("kiosk sync: --wait must be zero or more seconds", file=sys.stderr)
         return 2
     cfg, store = _open(args)
+    checker = None
     try:
         try:
-            worker = make_worker(cfg, store)
+            checker = _checker(cfg)
+            worker = make_worker(cfg, store, checker=checker)
         except (CredentialsError, BundleError) as exc:
             print(f"kiosk sync: {exc}", file=sys.stderr)
             return 2
         if not args.once:
             return _forever(worker)
         try:
-            worker.uploader.start()
-            pulled = worker.puller.pull() if worker.puller else None
-            purge(store, cfg["store.retention_days"])  # may add an alert record: before the upload
-            left = worker.uploader.drain(max_wait_s=args.wait)
+            done = worker.run_round(max_wait_s=args.wait)
             stats = worker.uploader.outbox.stats()
         finally:
             worker.uploader.link.close()
     finally:
+        if checker is not None:
+            checker.close()
         store.close()
+    pulled, left = done.pulled, done.unsent
+    if done.rechecked is not None and (done.rechecked.checked or done.rechecked.offline):
+        r = done.rechecked
+        print(f"re-checks: {r.checked} done ({r.mismatched} mismatch alert(s))" + ("; platform offline, the rest wait" if r.offline else ""))
     if pulled is not None:
         print(f"bundle: {pulled.status}" + (f" ({pulled.error})" if pulled.error else ""))
     print(f"records on the server: {stats.sent}; still to send: {left}; parked as failed: {stats.failed}")
     if stats.failed:
         print("kiosk sync: parked records need the admin: see `kiosk sync status`, then `kiosk sync retry-failed`", file=sys.stderr)
     return 0 if left == 0 and stats.failed == 0 else 1
+
+
+def _checker(cfg: Any) -> Any:
+    """The online code check for re-checking offline passes (sync's HttpCodeChecker)."""
+    from sync import credentials
+    from sync.code_check import HttpCodeChecker
+
+    creds = credentials.load(cfg.data_dir)
+    return HttpCodeChecker(
+        creds, timeout_s=cfg["codes.check_timeout_s"], base_url=cfg["sync.server_url"] or None, ca_bundle=cfg["sync.ca_bundle"]
+    )
 
 
 def _forever(worker: Any) -> int:
