@@ -95,6 +95,19 @@ def cmd_records_count(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_reports(args: argparse.Namespace) -> int:
+    from sync.server.admin_views import report_list
+    from sync.server.context import ServerContext
+
+    if args.date:
+        from datetime import date
+
+        date.fromisoformat(args.date)  # ValueError -> exit 2 with the reason
+    rows = report_list(ServerContext.open(settings_from(args)).engine, args.date)
+    _emit(rows, args.json, "{date}  {kind:<5}  device={device_id}  received {received_at}  report={report_id}")
+    return 0
+
+
 def cmd_device_add(args: argparse.Namespace) -> int:
     from sync.server.context import ServerContext
     from sync.server.enrol import new_enrol_code
@@ -166,6 +179,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, default=100)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_sync_log)
+
+    p = sub.add_parser("reports", help="daily (and zero) reports received from kiosks")
+    _common(p)
+    p.add_argument("--date", help="YYYY-MM-DD")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_reports)
 
     rec = sub.add_parser("records", help="records received").add_subparsers(dest="records_command", required=True)
     p = rec.add_parser("count", help="records held, per device")

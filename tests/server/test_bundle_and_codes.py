@@ -190,6 +190,9 @@ def test_daily_reports_are_received_once(kiosk: Kiosk, central: Central) -> None
     again = kiosk.post("/v1/reports", body, headers={"Content-Type": "application/json"})
     assert again.status_code == 200 and again.json()["stored"] is False
     assert any(r["report_id"] == report["report_id"] for r in central.admin_get("/admin/reports", date="2026-11-28"))
+    listed = json.loads(central.cli("reports", "--date", "2026-11-28", "--json").stdout)
+    assert [r["kind"] for r in listed if r["report_id"] == report["report_id"]] == ["zero"]
+    assert central.cli("reports", "--date", "28/11/2026", check=False).returncode == 2
     bad = kiosk.post("/v1/reports", json.dumps(report | {"date": "2026-13-40"}).encode())
     assert bad.status_code == 422 and "date" in error_of(bad)["message"]
 
