@@ -199,3 +199,39 @@ def test_server_sigkilled_mid_batch_and_restarted(sqlite_server: Server, tmp_pat
     finally:
         k.proxy.close()
         k.store.close()
+
+
+def test_kiosk_killed_mid_upload_resumes_after_restart(server: Server, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from kiosk.store.db import open_store
+
+    k = make_kiosk(server, tmp_path, {"KIOSK_SYNC_BATCH_MAX_RECORDS": "100"})
+    k.fill(450)
+    k.store.close()
+    k.proxy.push(Fault("pass"), Fault("pass"), Fault("slow", delay_s=30))  # the third batch hangs
+    env = {**os.environ, "KIOSK_STORE_DATA_DIR": str(k.cfg.data_dir), "KIOSK_SYNC_SERVER_URL": k.proxy.url,
+           "KIOSK_SYNC_BATCH_MAX_RECORDS": "100", "KIOSK_SYNC_TIMEOUT_S": "60"}
+    env.pop("KIOSK_CONFIG", None)
+    kiosk_bin = str(Path(sys.executable).parent / "kiosk")
+    proc = subprocess.Popen([kiosk_bin, "sync", "--once"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 30
+        while len(k.proxy.batches()) < 3 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert len(k.proxy.batches()) == 3
+        proc.send_signal(signal.SIGKILL)  # the kiosk dies while its third batch is in flight
+        proc.wait(10)
+        k.store = open_store(k.cfg.db_path)
+        assert k.outbox_states() == {"sent": 200, "claimed": 100, "pending": 150 + 1}  # + the bundle record
+        k.store.close()
+        again = subprocess.run([kiosk_bin, "sync", "--once"], env=env, capture_output=True, text=True, timeout=60)
+        assert again.returncode == 0, again.stdout + again.stderr
+        k.store = open_store(k.cfg.db_path)
+        assert_exactly_once_and_chained(server, k)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        k.proxy.close()
+        k.store.close()
