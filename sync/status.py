@@ -1,0 +1,45 @@
+"""The sync status for the admin: backlog, parked records, last success and error, clock skew."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kiosk.config import Config
+from kiosk.store.db import Store
+
+from sync import credentials
+from sync import log as synclog
+from sync.outbox import Outbox
+from sync.puller import K_MODE, current_etag
+
+
+def sync_status(cfg: Config, store: Store) -> dict[str, Any]:
+    """What the admin sees (CLI `kiosk sync status`, and the admin screen)."""
+    stats = Outbox(store).stats()
+    skew = synclog.get_state(store, synclog.K_CLOCK_SKEW)
+    skew_s = float(skew[0]) if skew else None
+    error = synclog.get_state(store, synclog.K_LAST_ERROR)
+    error_at = synclog.get_state(store, synclog.K_LAST_ERROR_AT)
+    success = synclog.get_state(store, synclog.K_LAST_SUCCESS)
+    mode = synclog.get_state(store, K_MODE)
+    try:
+        creds = credentials.load(cfg.data_dir)
+        server, provisioned = cfg["sync.server_url"] or creds.server_url, True
+    except credentials.CredentialsError:
+        server, provisioned = cfg["sync.server_url"] or None, False
+    return {
+        "provisioned": provisioned,
+        "server": server,
+        "pending": stats.pending + stats.claimed,
+        "failed": stats.failed,
+        "sent": stats.sent,
+        "oldest_pending_at": stats.oldest_pending_at,
+        "next_attempt_at": stats.next_attempt_at,
+        "last_success_at": success[0] if success else None,
+        "last_error": error[0] if error else None,
+        "last_error_at": error_at[0] if error_at else None,
+        "clock_skew_s": skew_s,
+        "clock_skew_warning": skew_s is not None and abs(skew_s) > cfg["sync.skew_warn_s"],
+        "bundle_etag": current_etag(store),
+        "mode_from_bundle": mode[0] if mode else None,
+    }
