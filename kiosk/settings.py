@@ -102,7 +102,7 @@ SETTINGS: tuple[Setting, ...] = (
     # --- sync (issue 6, kiosk side): uploads, bundle pulls, retries ---
     S("sync.server_url", str, "", "Central server base URL; empty = the one saved by `kiosk provision`"),
     S("sync.ca_bundle", str, "", "PEM file of the CA certificates trusted for the server; empty = the system's CAs"),
-    S("sync.batch_max_records", int, 500, "Most records in one upload batch", unit="records", min=1, max=10000),
+    S("sync.batch_max_records", int, 1000, "Most records in one upload batch", unit="records", min=1, max=10000),
     S("sync.batch_max_bytes", int, 1000000, "Most bytes of record JSON in one upload batch (before gzip)", unit="bytes", min=1024, max=50000000),
     S("sync.interval_s", float, 30.0, "The worker wakes at least this often (and at once on a new record)", unit="s", min=0.05, max=3600.0),
     S("sync.pull_interval_s", float, 300.0, "How often the bundle is asked for (cheap: ETag)", unit="s", min=1.0, max=86400.0),
