@@ -113,9 +113,10 @@ def create_app(settings: ServerSettings) -> FastAPI:
         return response
 
     async def _device_call(
-        request: Request, endpoint: str, limit: int, handler: Callable[[str, bytes], tuple[Any, dict[str, Any]]]
+        request: Request, endpoint: str, limit: int, handler: Callable[[str, bytes, dict[str, Any]], Any]
     ) -> Any:
-        """Authenticate, run `handler(device_id, body)` in a worker thread, log the attempt either way."""
+        """Authenticate, run `handler(device_id, body, info)` in a worker thread, log the attempt either way
+        (with whatever the handler put in `info`: batch id, records, stored)."""
         started, device_id, body = time.perf_counter(), request.headers.get("x-kiosk-device"), b""
         info: dict[str, Any] = {}
         try:
@@ -123,7 +124,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
             device_id = await run_in_threadpool(
                 authenticate, ctx.engine, request.headers, request.method, _signed_path(request), body, time.time(), settings.clock_window_s
             )
-            result, info = await run_in_threadpool(handler, device_id, body)
+            result = await run_in_threadpool(handler, device_id, body, info)
         except ProtocolError as exc:
             await run_in_threadpool(log_attempt, ctx.engine, device_id, endpoint, exc.status, len(body), started,
                                     error_code=str(exc.code), message=exc.message, **info)
@@ -152,43 +153,46 @@ def create_app(settings: ServerSettings) -> FastAPI:
     @app.post(PATH_BATCHES, response_model=BatchAck, responses=ERRORS,
               openapi_extra=_schema(BatchEnvelope) | {"parameters": [{"name": H_IDEMPOTENCY, "in": "header", "required": True, "schema": {"type": "string"}}]})
     async def upload_batch(request: Request) -> Any:
-        def handle(device_id: str, body: bytes) -> tuple[BatchAck, dict[str, Any]]:
+        def handle(device_id: str, body: bytes, info: dict[str, Any]) -> BatchAck:
+            info["batch_id"] = request.headers.get(H_IDEMPOTENCY, "")[:36] or None
             raw = read_body(body, request.headers.get("content-type"), request.headers.get("content-encoding"), settings.max_batch_bytes)
             batch: BatchEnvelope = parse_batch(raw, settings.max_batch_records, signer=device_id)
-            info = {"batch_id": batch.batch_id, "records": len(batch.records)}
+            info.update(batch_id=batch.batch_id, records=len(batch.records))
             key = request.headers.get(H_IDEMPOTENCY)
             if key is not None and key != batch.batch_id:
                 raise ProtocolError(422, ErrorCode.INVALID, f"{H_IDEMPOTENCY} {key!r} differs from the envelope's batch_id {batch.batch_id!r}")
             with ctx.engine.begin() as conn:
                 ack = ingest_batch(conn, batch, body_digest(body), utc_now_iso())
-            return ack, info | {"stored": ack.stored}
+            info["stored"] = ack.stored
+            return ack
 
         return await _device_call(request, "batches", settings.max_batch_bytes, handle)
 
     @app.get(PATH_BUNDLE, responses={304: {"description": "unchanged (If-None-Match)"}, **ERRORS})
     async def bundle(request: Request) -> Any:
-        def handle(device_id: str, body: bytes) -> tuple[Response, dict[str, Any]]:
+        def handle(device_id: str, body: bytes, info: dict[str, Any]) -> Response:
             with ctx.engine.connect() as conn:
                 content = bundles.build(conn)
             envelope, etag = sign_bundle(content, ctx.bundle_key)
             if etag_matches(request.headers.get("if-none-match"), etag):
-                return Response(status_code=304, headers={"ETag": etag}), {}
-            return Response(envelope, media_type="application/json", headers={"ETag": etag}), {"records": len(content["roster"])}
+                return Response(status_code=304, headers={"ETag": etag})
+            info["records"] = len(content["roster"])
+            return Response(envelope, media_type="application/json", headers={"ETag": etag})
 
         return await _device_call(request, "bundle", JSON_BODY_LIMIT, handle)
 
     @app.post(PATH_CODE_CHECK, response_model=CodeCheckResponse, responses=ERRORS, openapi_extra=_schema(CodeCheckRequest))
     async def code_check(request: Request) -> Any:
-        def handle(device_id: str, body: bytes) -> tuple[CodeCheckResponse, dict[str, Any]]:
+        def handle(device_id: str, body: bytes, info: dict[str, Any]) -> CodeCheckResponse:
             req = parse_model(CodeCheckRequest, body)
             with ctx.engine.connect() as conn:
-                return registry.check(conn, settings.data_dir, req), {}
+                return registry.check(conn, settings.data_dir, req)
 
         return await _device_call(request, "code-check", JSON_BODY_LIMIT, handle)
 
     @app.post(PATH_REPORTS, response_model=ReportAck, responses=ERRORS, openapi_extra=_schema(ReportUpload))
     async def upload_report(request: Request) -> Any:
-        def handle(device_id: str, body: bytes) -> tuple[ReportAck, dict[str, Any]]:
+        def handle(device_id: str, body: bytes, info: dict[str, Any]) -> ReportAck:
             req = parse_model(ReportUpload, body)
             now = utc_now_iso()
             with ctx.engine.begin() as conn:
@@ -196,7 +200,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
                 if held is None:
                     conn.execute(reports.insert().values(report_id=req.report_id, device_id=device_id, date=req.date.isoformat(),
                                                          kind=req.kind, body=body.decode("utf-8"), received_at=now))
-            return ReportAck(report_id=req.report_id, stored=held is None, received_at=now if held is None else held.received_at), {}
+            return ReportAck(report_id=req.report_id, stored=held is None, received_at=now if held is None else held.received_at)
 
         return await _device_call(request, "reports", JSON_BODY_LIMIT, handle)
 

@@ -48,6 +48,8 @@ def test_same_batch_id_with_another_body_is_refused(kiosk: Kiosk, central: Centr
     resp = kiosk.send(recs[2:], batch_id)
     assert resp.status_code == 422 and error_of(resp)["code"] == "idempotency-conflict"
     assert central.records_count(kiosk.device_id) == 2
+    logged = central.admin_get("/admin/sync-log", device=kiosk.device_id, limit=1)[0]
+    assert (logged["batch_id"], logged["status"], logged["error_code"], logged["records"]) == (batch_id, 422, "idempotency-conflict", 2)
 
 
 def test_a_gap_holds_the_ack_back_until_it_is_filled(kiosk: Kiosk, central: Central) -> None:
