@@ -172,7 +172,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
     async def bundle(request: Request) -> Any:
         def handle(device_id: str, body: bytes, info: dict[str, Any]) -> Response:
             with ctx.engine.connect() as conn:
-                content = bundles.build(conn)
+                content = bundles.build(conn, ctx.data_key)
             envelope, etag = sign_bundle(content, ctx.bundle_key)
             if etag_matches(request.headers.get("if-none-match"), etag):
                 return Response(status_code=304, headers={"ETag": etag})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from cryptography.fernet import Fernet
 from sqlalchemy import Connection, select
 
 from sync.server.tables import risk_areas, roster, server_state, trust_entries
@@ -35,7 +36,15 @@ def set_mode(conn: Connection, mode: str, now_iso: str) -> None:
     touch(conn, now_iso)
 
 
-def build(conn: Connection) -> dict[str, Any]:
+def seal(key: Fernet, value: str) -> str:
+    return key.encrypt(value.encode("utf-8")).decode("ascii") if value else ""
+
+
+def unseal(key: Fernet, value: str) -> str:
+    return key.decrypt(value.encode("ascii")).decode("utf-8") if value else ""
+
+
+def build(conn: Connection, key: Fernet) -> dict[str, Any]:
     trust: dict[str, Any] = {"dsc": [], "cn_issuers": [], "revoked": {"uvci_sha256": [], "signature_sha256": []}}
     for t in conn.execute(select(trust_entries).order_by(trust_entries.c.kind, trust_entries.c.kid)):
         if t.kind == "dsc":
@@ -47,7 +56,8 @@ def build(conn: Connection) -> dict[str, Any]:
         elif t.kind == "revoked_signature":
             trust["revoked"]["signature_sha256"].append(t.kid)
     people = [
-        {"uuid": r.uuid, "name": r.name, "id_number": r.id_number, "phone": r.phone, "building": r.building, "unit": r.unit, "room": r.room}
+        {"uuid": r.uuid, "name": r.name, "id_number": unseal(key, r.id_number), "phone": unseal(key, r.phone),
+         "building": r.building, "unit": r.unit, "room": r.room}
         for r in conn.execute(select(roster).order_by(roster.c.uuid))
     ]
     areas = [{"region_code": a.region_code, "level": a.level, "since": a.since} for a in conn.execute(select(risk_areas).order_by(risk_areas.c.region_code))]

@@ -58,10 +58,11 @@ def _clean_person(raw: dict[str, str], where: str) -> dict[str, str]:
     return out | {"id_number": idn, "phone": phone}
 
 
-def _roster_add(conn: Connection, person: dict[str, str]) -> str:
+def _roster_add(conn: Connection, ctx: ServerContext, person: dict[str, str]) -> str:
     uid = person.pop("uuid", "") or str(uuid.uuid4())
+    sealed = person | {"id_number": bundles.seal(ctx.data_key, person["id_number"]), "phone": bundles.seal(ctx.data_key, person["phone"])}
     conn.execute(delete(roster).where(roster.c.uuid == uid))
-    conn.execute(roster.insert().values(uuid=uid, **person))
+    conn.execute(roster.insert().values(uuid=uid, **sealed))
     return uid
 
 
@@ -69,7 +70,7 @@ def cmd_roster_add(args: argparse.Namespace) -> int:
     person = _clean_person({f: getattr(args, f) or "" for f in ROSTER_FIELDS}, "")
     ctx = _engine(args)
     with ctx.engine.begin() as conn:
-        uid = _roster_add(conn, person | {"uuid": args.uuid or ""})
+        uid = _roster_add(conn, ctx, person | {"uuid": args.uuid or ""})
         bundles.touch(conn, _now())
     print(uid)
     return 0
@@ -86,7 +87,7 @@ def cmd_roster_import(args: argparse.Namespace) -> int:
     ctx = _engine(args)
     with ctx.engine.begin() as conn:
         for person in people:
-            _roster_add(conn, person)
+            _roster_add(conn, ctx, person)
         bundles.touch(conn, _now())
     print(f"imported {len(people)} resident(s)")
     return 0
@@ -96,7 +97,8 @@ def cmd_roster_list(args: argparse.Namespace) -> int:
     ctx = _engine(args)
     with ctx.engine.connect() as conn:
         rows = [
-            {"uuid": r.uuid, "name": r.name, "id_masked": mask_id(r.id_number), "phone_masked": mask_phone(r.phone),
+            {"uuid": r.uuid, "name": r.name, "id_masked": mask_id(bundles.unseal(ctx.data_key, r.id_number)),
+             "phone_masked": mask_phone(bundles.unseal(ctx.data_key, r.phone)),
              "address": "-".join(x for x in (r.building, r.unit, r.room) if x)}
             for r in conn.execute(select(roster).order_by(roster.c.building, roster.c.unit, roster.c.room))
         ]
@@ -165,7 +167,7 @@ def cmd_trust_revoke(args: argparse.Namespace) -> int:
 def cmd_bundle_show(args: argparse.Namespace) -> int:
     ctx = _engine(args)
     with ctx.engine.connect() as conn:
-        content = bundles.build(conn)
+        content = bundles.build(conn, ctx.data_key)
     for person in content["roster"]:
         person["id_number"], person["phone"] = mask_id(person["id_number"]), mask_phone(person["phone"])
     print(json.dumps(content, ensure_ascii=False, indent=2))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
+from cryptography.fernet import Fernet
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Engine
 
@@ -19,6 +20,7 @@ class ServerContext:
     engine: Engine
     bundle_key: Ed25519PrivateKey
     admin_token: str
+    data_key: Fernet  # residents' ID numbers and phones are stored encrypted with it
     opened: ClassVar[list[ServerContext]] = []  # so a CLI run can release every engine it made
 
     @classmethod
@@ -27,7 +29,8 @@ class ServerContext:
         engine = make_engine(settings.db_url)
         if migrate:
             upgrade(engine)
-        ctx = cls(settings, engine, keys.bundle_key(settings.data_dir), keys.admin_token(settings.data_dir))
+        d = settings.data_dir
+        ctx = cls(settings, engine, keys.bundle_key(d), keys.admin_token(d), keys.data_key(d))
         cls.opened.append(ctx)
         return ctx
 

@@ -9,6 +9,7 @@ import os
 import secrets
 from pathlib import Path
 
+from cryptography.fernet import Fernet
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -52,6 +53,13 @@ def issuer_key_pem(data_dir: Path) -> bytes:
     path = secrets_dir(data_dir) / "cn_issuer_p256.pem"
     _write_new(path, _pem(ec.generate_private_key(ec.SECP256R1())))
     return path.read_bytes()
+
+
+def data_key(data_dir: Path) -> Fernet:
+    """Encrypts residents' ID numbers and phones at rest in the roster table (Fernet: AES-CBC + HMAC)."""
+    path = secrets_dir(data_dir) / "data.key"
+    _write_new(path, Fernet.generate_key())
+    return Fernet(path.read_bytes().strip())
 
 
 def admin_token(data_dir: Path) -> str:

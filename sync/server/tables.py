@@ -136,8 +136,8 @@ roster = Table(
     metadata,
     Column("uuid", String(36), primary_key=True),
     Column("name", String(100), nullable=False),
-    Column("id_number", String(18), nullable=False, server_default=""),
-    Column("phone", String(20), nullable=False, server_default=""),
+    Column("id_number", Text, nullable=False, server_default=""),  # Fernet ciphertext (keys.data_key), "" if none
+    Column("phone", Text, nullable=False, server_default=""),  # Fernet ciphertext
     Column("building", String(20), nullable=False, server_default=""),
     Column("unit", String(20), nullable=False, server_default=""),
     Column("room", String(20), nullable=False, server_default=""),

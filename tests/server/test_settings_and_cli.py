@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -47,6 +48,9 @@ def test_roster_import_is_all_or_nothing(tmp_path: Path) -> None:
     assert sorted(r["name"] for r in rows) == ["张三", "李四"]
     assert all("11010519491231002X" not in json.dumps(r, ensure_ascii=False) for r in rows)
     assert any(r["id_masked"].endswith("002X") for r in rows)
+    with sqlite3.connect(tmp_path / "c.db") as conn:  # at rest: ciphertext, not the number
+        stored = conn.execute("select id_number, phone from roster where name = '张三'").fetchone()
+    assert stored[0] and "11010519491231002X" not in stored[0] and "13800138000" not in stored[1]
 
 
 def test_issue_code_refuses_bad_input(tmp_path: Path) -> None:
