@@ -11,9 +11,11 @@ from zoneinfo import ZoneInfo
 from kivy.app import App
 from kivy.clock import Clock
 from kivy.core.text import LabelBase
+from kivy.core.window import Window
 from kivy.lang import Builder
 from kivy.properties import NumericProperty, ObjectProperty
 from kivy.uix.screenmanager import ScreenManager
+from kivy.uix.textinput import TextInput
 
 from kiosk.config import Config
 from kiosk.ui.app import UI_DIR, cjk_font
@@ -82,6 +84,11 @@ class KioskApp(App):
         idle.ids.preview.start()
         if self.services is not None:
             self.services.start(self.code_from_device)
+            hub = self.services.extra.get("devices")
+            if hub is not None:  # a keyboard-wedge scanner types into the kiosk's window
+                self._hub = hub
+                Window.bind(on_key_down=self._on_key_down)
+                Clock.schedule_interval(lambda _dt: hub.poll_keys(), 0.02)
         self.refresh_status()
         Clock.schedule_once(self._ready, 0)
 
@@ -92,6 +99,18 @@ class KioskApp(App):
         if self.services is not None:
             self.services.stop()
         self.worker.stop()
+
+    def _on_key_down(self, _win: Any, key: int, _scancode: int, codepoint: str | None, _mods: Any) -> bool:
+        """Keys while no field has focus go to the wedge reader (scans); a field gets its own."""
+        if any(isinstance(w, TextInput) and w.focus for w in self.root.current_screen.walk()):
+            return False
+        if key in (13, 271):  # Enter, keypad Enter
+            self._hub.key("enter")
+        elif codepoint:
+            self._hub.key(codepoint)
+        else:
+            return False
+        return True
 
     def code_from_device(self, payload: str, origin: str) -> None:
         """Called on a device thread: hand the code to the Kivy thread."""

@@ -45,3 +45,25 @@ TEMPERATURE_STEPS: dict[str, str] = {
     "remeasure-fever": N_("High temperature. Wait a moment, then measure with a contact thermometer."),
     "fever-confirmed": N_("Fever confirmed"),
 }
+
+# Daily report fields (kiosk.domain.report.DailyReport) in the order the admin reads them
+REPORT_FIELDS: dict[str, str] = {
+    "day": N_("Day"),
+    "kind": N_("Report"),
+    "entries_in": N_("Entries in"),
+    "entries_out": N_("Entries out"),
+    "residents": N_("Residents"),
+    "visitors": N_("Visitors"),
+    "staff": N_("Staff"),
+    "fevers_confirmed": N_("Confirmed fevers"),
+    "codes_green": N_("Green codes"),
+    "codes_yellow": N_("Yellow codes"),
+    "codes_red": N_("Red codes"),
+    "codes_none": N_("No colour"),
+    "codes_unverified": N_("Codes checked later (offline)"),
+    "key_group_people": N_("Key-group people"),
+    "denials": N_("Denied"),
+    "reviews": N_("Sent to review"),
+    "overrides": N_("Guard overrides"),
+}
+REPORT_KINDS: dict[str, str] = {"zero": N_("Zero report (nothing abnormal)"), "daily": N_("Daily report")}

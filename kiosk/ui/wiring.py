@@ -6,6 +6,7 @@ camera. `Services` is what KioskApp receives; tests and the benchmark build one 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -47,7 +48,8 @@ def build_services(cfg: Any, store: Any, *, with_sync: bool = True, with_devices
     gate = GateAdapter(service, checker, after_commit=notify)
     duty = DutyAdapter(service.duty)
     status = StatusAdapter(store, cfg, service.mode, duty)
-    admin = AdminAdapter(store, cfg, AdminPin(store, cfg.data_dir), service, report=_report_fn(cfg, store), export=_export_fn(cfg, store))
+    admin = AdminAdapter(store, cfg, AdminPin(store, cfg.data_dir), service, report=_report_fn(cfg, store, service),
+                         export=_export_fn(cfg, store, vault, service))
     services = Services(gate=gate, duty=duty, status=status, admin=admin, extra={"service": service, "sync": worker})
     if with_devices:
         from kiosk.ui.adapters.camera import attach_devices
@@ -87,9 +89,32 @@ def _sync_parts(cfg: Any, store: Any, vault: Any) -> tuple[Any, Any]:
     return checker, make_worker(cfg, store, checker=checker, vault=vault)
 
 
-def _report_fn(cfg: Any, store: Any) -> Callable[[], dict[str, Any]] | None:
-    return None
+EXPORT_DAYS = 7  # the admin screen exports the last week; the CLI (`kiosk export`) takes any period
 
 
-def _export_fn(cfg: Any, store: Any) -> Callable[[Any], Any] | None:
-    return None
+def _report_fn(cfg: Any, store: Any, service: Any) -> Callable[[], dict[str, Any]]:
+    """Today's daily report (or zero report) so far, as the workflow computes it."""
+    from kiosk.domain.report import local_day
+    from kiosk.service.reports import Reports
+
+    reports = Reports(store, cfg, service.clock)
+    return lambda: reports.compute(local_day(service.clock(), cfg["kiosk.timezone"])).as_dict()
+
+
+def _export_fn(cfg: Any, store: Any, vault: Any, service: Any) -> Callable[[Any], Any]:
+    """CSV of the last EXPORT_DAYS days into a folder, ID numbers and phones masked."""
+    import datetime as dt
+
+    from kiosk.domain.report import local_day
+    from kiosk.service.export import export_rows, write_csv
+
+    def export(folder: Any) -> Any:
+        last = local_day(service.clock(), cfg["kiosk.timezone"])
+        first = last - dt.timedelta(days=EXPORT_DAYS - 1)
+        rows = export_rows(store, vault, first, last, cfg["kiosk.timezone"], full=False)
+        gate = re.sub(r"[^\w-]", "_", cfg["kiosk.gate_name"])  # a gate name is no path
+        path = folder / f"kiosk-{gate}-{first}-{last}.csv"
+        write_csv(rows, path)
+        return path
+
+    return export

@@ -100,40 +100,42 @@ class Driver:
     # --- touching -------------------------------------------------------------
     def tap(self, widget_or_path: Any, *path: str) -> None:
         """Touch down and up at the centre of a widget, as a finger would."""
-        from kivy.tests.common import UnitTestTouch
 
         def do() -> None:
             w = self.widget(widget_or_path, *path) if isinstance(widget_or_path, str) else widget_or_path
-            if w.get_root_window() is None:
-                raise ScenarioFailed(f"{w} is not on screen")
-            if getattr(w, "disabled", False):
-                raise ScenarioFailed(f"{w} is disabled")
-            x, y = w.to_window(*w.center)
-            if not visible_at(w, x, y):
-                raise ScenarioFailed(f"{w} is scrolled out of sight: a finger could not touch it")
-            touch = UnitTestTouch(x, y)
-            touch.touch_down()
-            touch.touch_up()
+            self._touch(w)
 
+        # The touch is queued now and dispatched in this same frame, after the Clock
+        # callbacks; the next step (a Clock callback too) therefore sees its effect.
         self.call(do)
-        self.settle(1)  # Kivy handles queued touches before the next step's Clock callback
+
+    def _touch(self, w: Any) -> None:
+        from kivy.tests.common import UnitTestTouch
+
+        if w.get_root_window() is None:
+            raise ScenarioFailed(f"{w} is not on screen")
+        if getattr(w, "disabled", False):
+            raise ScenarioFailed(f"{w} is disabled")
+        x, y = w.to_window(*w.center)
+        if not visible_at(w, x, y):
+            raise ScenarioFailed(f"{w} is scrolled out of sight: a finger could not touch it")
+        touch = UnitTestTouch(x, y)
+        touch.touch_down()
+        touch.touch_up()
 
     def tap_text(self, screen: str, text: str) -> None:
         """Touch the button showing `text` (e.g. a key of the on-screen keyboard)."""
         from kivy.uix.button import Button
 
-        def find() -> Any:
+        def find_and_touch() -> bool:
             for w in self.screen(screen).walk():
                 if isinstance(w, Button) and w.text == text and w.get_root_window() is not None and not w.disabled:
-                    return w
-            return None
+                    self._touch(w)
+                    return True
+            return False
 
         deadline = time.monotonic() + 5
-        while True:  # find and touch in one step on the Kivy thread
-            target = self.call(find)
-            if target is not None:
-                self.tap(target)
-                return
+        while not self.call(find_and_touch):
             if time.monotonic() > deadline:
                 raise ScenarioFailed(f"no button {text!r} on {screen}")
             time.sleep(0.05)

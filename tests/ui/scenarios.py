@@ -15,7 +15,7 @@ from tests.ui import codes
 
 
 def services_for(cfg: Any, store: Any) -> Services:
-    return build_services(cfg, store, with_sync=False, with_devices=cfg["camera.kind"] == "opencv")
+    return build_services(cfg, store, with_sync=False, with_devices=True)
 
 
 # --- helpers -------------------------------------------------------------------------
@@ -37,6 +37,17 @@ def focus(d: Any, screen: str, field_id: str) -> None:
 
 def text_of(d: Any, screen: str, *path: str) -> str:
     return str(d.call(lambda: d.widget(screen, *path).text))
+
+
+def scanner_types(text: str) -> None:
+    """Key events as a keyboard-wedge scanner sends them (all within a few ms)."""
+    from kivy.core.window import Window
+
+    for ch in text:
+        Window.dispatch("on_key_down", ord(ch), 0, ch, [])
+        Window.dispatch("on_key_up", ord(ch), 0)
+    Window.dispatch("on_key_down", 13, 40, None, [])
+    Window.dispatch("on_key_up", 13, 40)
 
 
 def key_on_keypad(d: Any, screen: str, value: str) -> None:
@@ -81,7 +92,7 @@ def temperature(d: Any, cfg: Any, store: Any, ctx: dict[str, Any]) -> dict[str, 
     d.screenshot("temperature-3-fever-result")
     d.tap("result", "ok")
     d.wait_screen("idle")
-    app.code_from_device(ctx["code2"], "wedge")
+    d.call(lambda: scanner_types(ctx["code2"]))  # a USB scanner types the code and Enter, fast
     d.wait_screen("temperature")
     key_on_keypad(d, "temperature", "36.5")
     d.tap("temperature", "record")
@@ -145,10 +156,29 @@ def setup_admin_pin(cfg: Any, store: Any, shots: Path) -> tuple[Any, dict[str, A
     from kiosk.service.admin_pin import AdminPin
 
     AdminPin(store, cfg.data_dir).set_pin(PIN)
-    return cfg.replace(ui__status_refresh_s=0.5), {}
+    usb = cfg.data_dir / "usb"
+    usb.mkdir(parents=True)
+    return cfg.replace(ui__status_refresh_s=0.5, admin__export_dir=str(usb)), {"usb": usb}
 
 
 def admin_pin(d: Any, cfg: Any, store: Any, ctx: dict[str, Any]) -> dict[str, Any]:
+    d.wait_screen("idle")
+    # first an elderly resident without a smartphone passes (offline: the guard attests green)
+    d.tap("idle", "no_phone")
+    d.wait_screen("nophone")
+    key_on_keypad(d, "nophone", "11010519491231002X")
+    d.screenshot("nophone-1-id")
+    d.tap("nophone", "check")
+    d.wait_screen("attest")
+    d.screenshot("nophone-2-attest")
+    d.tap("attest", "green")
+    d.wait_screen("temperature")
+    key_on_keypad(d, "temperature", "36.6")
+    d.tap("temperature", "record")
+    d.wait_screen("result")
+    nophone = {k: text_of(d, "result", k) for k in ("headline", "who", "reasons")}
+    d.screenshot("nophone-3-result")
+    d.tap("result", "ok")
     d.wait_screen("idle")
     d.tap("idle", "admin")
     d.wait_screen("admin_pin")
@@ -161,11 +191,19 @@ def admin_pin(d: Any, cfg: Any, store: Any, ctx: dict[str, Any]) -> dict[str, An
     d.tap("admin", "lockdown_on")
     d.wait_until(lambda: d.screen("admin").mode == "lockdown", 10, "lockdown")
     d.screenshot("admin-2-lockdown")
+    d.tap("admin", "tab_report")
+    d.wait_until(lambda: "进入人次: 1" in d.screen("admin").report_text, 10, "the daily report")
+    d.screenshot("admin-3-report")
+    d.tap("admin", "tab_export")
+    d.tap("admin", "export")
+    d.wait_until(lambda: "已保存到" in d.screen("admin").export_message, 10, "the export")
+    export_message = text_of(d, "admin", "export_message")
+    d.screenshot("admin-4-export")
     d.tap("admin", "logout")
     d.wait_screen("idle")
     d.wait_until(lambda: d.screen("idle").mode == "lockdown", 10, "the idle screen to show lockdown")
     idle_mode = text_of(d, "idle", "mode")
-    d.screenshot("admin-3-idle-lockdown")
+    d.screenshot("admin-5-idle-lockdown")
     d.tap("idle", "admin")
     d.wait_screen("admin_pin")
     messages = []
@@ -175,12 +213,13 @@ def admin_pin(d: Any, cfg: Any, store: Any, ctx: dict[str, Any]) -> dict[str, An
         d.tap("admin_pin", "enter")
         d.wait_until(lambda b=before: d.widget("admin_pin", "message").text not in ("", b), 10, "the PIN answer")
         messages.append(text_of(d, "admin_pin", "message"))
-    d.screenshot("admin-4-locked")
+    d.screenshot("admin-6-locked")
     key_on_keypad(d, "admin_pin", PIN)  # the right PIN does not open a locked panel
     d.tap("admin_pin", "enter")
     d.wait_idle()
     after_right_pin = (d.current(), text_of(d, "admin_pin", "message"))
-    return {"messages": messages, "after_right_pin": after_right_pin, "idle_mode": idle_mode}
+    return {"messages": messages, "after_right_pin": after_right_pin, "idle_mode": idle_mode, "nophone": nophone,
+            "export_message": export_message, "exported": [str(p) for p in ctx["usb"].iterdir()]}
 
 
 

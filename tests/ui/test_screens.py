@@ -68,14 +68,23 @@ def test_visitor_registered_through_the_form_with_pinyin(run_scenario: Run, open
     assert reg == [("探亲", "3", "2", "301")]
 
 
-def test_admin_pin_lockout_after_five_wrong_tries(run_scenario: Run, open_db: Callable[..., Any]) -> None:
+def test_no_smartphone_lane_then_admin_pin_lockout(run_scenario: Run, open_db: Callable[..., Any]) -> None:
     r = run_scenario("admin_pin")
     f = r["facts"]
+    # the no-smartphone lane, offline: the guard attested green, the record says so
+    assert f["nophone"]["headline"] == "通行" and f["nophone"]["who"] == "110***********002X"
+    # the admin exported the week to the USB folder, ID numbers masked
+    (exported,) = f["exported"]
+    text = open(exported, encoding="utf-8-sig").read()
+    assert "110***********002X" in text and "11010519491231002X" not in text and f["export_message"].startswith("已保存到")
     assert f["idle_mode"] == "封闭管理"  # the lockdown switch reached the idle screen
     assert f["messages"][:4] == [f"密码错误，还可尝试 {n} 次。" for n in (4, 3, 2, 1)]
     assert f["messages"][4].startswith("密码错误次数过多，已锁定至")
     assert f["after_right_pin"][0] == "admin_pin" and "锁定" in f["after_right_pin"][1]  # the right PIN is refused now
     store = open_db(r["data_dir"])
+    (entry,) = store.db.query("select lane, colour_source, code_colour, outcome from gate_entries")
+    assert entry == {"lane": "id-number", "colour_source": "attested", "code_colour": "green", "outcome": "pass"}
+    assert store.db.execute("select count(*) from pending_rechecks").fetchone()[0] == 1  # re-checked when online
     kinds = [k for (k,) in store.db.execute("select kind from journal order by seq")]
     assert "mode_change" in kinds and "admin_pin_locked" in kinds
     assert store.db.execute("select value from kiosk_state where key = 'admin_pin_locked_until'").fetchone()

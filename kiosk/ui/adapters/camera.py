@@ -1,14 +1,15 @@
-"""The camera and the decode worker (kiosk.devices), attached to the screens.
+"""The input devices (kiosk.devices: camera, decoder, scanners) attached to the screens.
 
 The preview reads the newest frame from the camera's one-slot queue on the Kivy clock;
-the decode worker hands codes to `on_code` on its own thread (the App re-schedules them
-onto the Kivy thread). With no camera device and a demo video configured, the video
-plays in a loop instead (the demo, `make run`).
+the decode worker and scanners hand codes to `on_code` on their own threads (the App
+re-schedules them onto the Kivy thread). With no camera device and a demo video
+configured, the video plays in a loop instead (the demo, `make run`).
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -33,48 +34,63 @@ class CameraFrames:
         return "ok" if status in ("live", "ended") else status
 
 
-def camera_source_text(cfg: Any) -> tuple[str, bool]:
-    """(source, loop): a device index with no such device falls back to ui.demo_video."""
+def with_demo_fallback(cfg: Any) -> Any:
+    """A device-index camera that is not there is replaced by ui.demo_video (looped)."""
     source = str(cfg["camera.source"]).strip()
     demo = str(cfg["ui.demo_video"]).strip()
-    if source.isdigit() and not Path(f"/dev/video{source}").exists() and demo:
+    if cfg["camera.kind"] == "opencv" and source.isdigit() and not Path(f"/dev/video{source}").exists() and demo:
         log.warning("no camera at /dev/video%s: showing the demo video %s", source, demo)
-        return demo, True
-    return source, bool(cfg["camera.file_loop"])
+        return cfg.replace(camera__source=demo, camera__file_loop=True, camera__file_realtime=True)
+    return cfg
+
+
+class DeviceHub:
+    """Owns kiosk.devices.factory.Devices once started; forwards hardware-keyboard keys."""
+
+    def __init__(self, cfg: Any) -> None:
+        self.cfg = with_demo_fallback(cfg)
+        self.devices: Any = None
+
+    def start(self, on_code: Callable[[str, str], None]) -> None:
+        from kiosk.devices.factory import make_devices
+
+        self.devices = make_devices(self.cfg, on_code).start()
+
+    def stop(self) -> None:
+        if self.devices is not None:
+            self.devices.stop()
+
+    def key(self, key: str) -> None:
+        """A key from the hardware keyboard while no field has focus: a wedge scanner types here."""
+        if self.devices is not None:
+            self.devices.handle_key(key, time.monotonic())
+
+    def poll_keys(self) -> None:
+        if self.devices is not None:
+            self.devices.poll_keys(time.monotonic())
 
 
 def attach_devices(cfg: Any, services: Any) -> None:
-    if cfg["camera.kind"] != "opencv":
-        return
-    from kiosk.devices.camera import camera_for
-    from kiosk.devices.decoder import DecodePipeline
-    from kiosk.devices.feed import CodeFeed
-    from kiosk.devices.worker import DecodeWorker
+    """Camera preview, decode worker and scanners, as the settings say (fails loudly on bad ones)."""
+    from kiosk.devices.factory import make_camera
 
-    source, loop = camera_source_text(cfg)
-    try:
-        camera = camera_for(
-            source, width=cfg["camera.width"], height=cfg["camera.height"], realtime=cfg["camera.file_realtime"],
-            loop=loop, stall_after_s=cfg["camera.stall_after_s"],
-        )
-    except (FileNotFoundError, ValueError) as exc:
-        log.error("camera not usable: %s", exc)  # the status bar shows "camera not working"
-        return
-    decoder = DecodePipeline(cfg["decoder.backend"], cfg["decoder.gray"], cfg["decoder.max_side"])
-    holder: dict[str, Any] = {}
+    hub = DeviceHub(cfg)
+    make_camera(hub.cfg)  # a wrong camera setting stops the start here, with the key and the reason
+    services.start, services.stop = hub.start, hub.stop
+    services.extra["devices"] = hub
+    services.frames = _LazyFrames(hub)
 
-    def start(on_code: Callable[[str, str], None]) -> None:
-        feed = CodeFeed(on_code, cfg["decoder.duplicate_window_s"])
-        holder["feed"] = feed
-        holder["worker"] = DecodeWorker(camera, decoder, feed=feed).start()
-        camera.start()
 
-    def stop() -> None:
-        if "worker" in holder:
-            holder["worker"].stop()
-        camera.stop()
+class _LazyFrames:
+    """The preview's frame source; the camera exists once the devices are started."""
 
-    services.frames = CameraFrames(camera)
-    services.start, services.stop = start, stop
-    services.extra["camera"] = camera
-    services.extra["feed"] = holder
+    def __init__(self, hub: DeviceHub) -> None:
+        self.hub = hub
+
+    def latest(self) -> tuple[int, np.ndarray] | None:
+        cam = self.hub.devices.camera if self.hub.devices is not None else None
+        return None if cam is None else CameraFrames(cam).latest()
+
+    def state(self) -> str:
+        cam = self.hub.devices.camera if self.hub.devices is not None else None
+        return "off" if cam is None else CameraFrames(cam).state()

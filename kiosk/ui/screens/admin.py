@@ -12,6 +12,7 @@ from kivy.properties import StringProperty
 from kivy.uix.screenmanager import Screen
 
 from kiosk.ui.lang import tr
+from kiosk.ui.texts import REPORT_FIELDS, REPORT_KINDS
 
 
 def table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> str:
@@ -68,7 +69,7 @@ class AdminScreen(Screen):
         w.submit(lambda: adm.pending_records(30), lambda rows: setattr(self, "records_text", table(rows, ("seq", "kind", "created_at", "state", "last_error"))), self._err)
         w.submit(app.duty.on_duty, lambda d: setattr(self, "duty_text", "\n".join(d.names) + (f"\n{d.phone}" if d.phone else "")), self._err)
         w.submit(adm.key_groups, lambda rows: setattr(self, "groups_text", table(rows, ("name", "id_masked", "groups", "origin", "created_at"))), self._err)
-        w.submit(adm.daily_report, lambda rep: setattr(self, "report_text", "\n".join(f"{k}: {v}" for k, v in rep.items())), self._err)
+        w.submit(adm.daily_report, self._report, self._err)
         w.submit(adm.settings, lambda rows: setattr(self, "settings_text", "\n".join(f"{n} = {v}   ({src})" for n, v, src in rows)), self._err)
 
     def _status(self, s: Any) -> None:
@@ -81,6 +82,14 @@ class AdminScreen(Screen):
     def _append_log(self, rows: Sequence[Mapping[str, Any]]) -> None:
         self._log_text = table(rows, ("at", "direction", "records", "http_status", "error"))
         self.sync_text = getattr(self, "_status_line", "") + "\n\n" + self._log_text
+
+    def _report(self, rep: Mapping[str, Any]) -> None:
+        lines = []
+        for key, label in REPORT_FIELDS.items():
+            if key in rep:
+                value = tr._(REPORT_KINDS[rep[key]]) if key == "kind" and rep[key] in REPORT_KINDS else rep[key]
+                lines.append(f"{tr._(label)}: {value}")
+        self.report_text = "\n".join(lines)
 
     def set_lockdown(self, on: bool) -> None:
         app = App.get_running_app()
