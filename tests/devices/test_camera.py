@@ -3,8 +3,10 @@ the capture thread, the one-slot queue and the decode worker, to payloads."""
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -48,12 +50,12 @@ def _scene(background: np.ndarray, card: np.ndarray | None, t: float) -> np.ndar
     return frame
 
 
-def write_video(path: Path, script: list[tuple[str | None, int]], fps: float = 60.0) -> int:
-    """Write an MJPG video: for each (payload or None, frames) the code crosses the picture."""
+def write_video(path: Path, script: list[tuple[str | None, int]], fps: float = 60.0, fourcc: str = "MJPG") -> int:
+    """Write a video: for each (payload or None, frames) the code crosses the picture."""
     rng = np.random.default_rng(5)
     background = cv2.resize(rng.integers(60, 200, (12, 16, 3), dtype=np.uint8), (W, H), interpolation=cv2.INTER_NEAREST)
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), fps, (W, H))
-    assert writer.isOpened(), "OpenCV cannot write MJPG here"
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*fourcc), fps, (W, H))
+    assert writer.isOpened(), f"OpenCV cannot write {fourcc} here"
     total = 0
     for payload, count in script:
         card = _code_card(payload) if payload else None
@@ -164,8 +166,8 @@ def test_a_camera_that_stops_delivering_shows_as_stalled() -> None:
 
 
 def test_video_file_paced_at_its_frame_rate(tmp_path: Path) -> None:
-    video = tmp_path / "paced.avi"
-    written = write_video(video, [(None, 30)], fps=60.0)
+    video = tmp_path / "paced.mp4"
+    written = write_video(video, [(None, 30)], fps=60.0, fourcc="mp4v")
     for realtime, low, high in ((True, 0.4, 3.0), (False, 0.0, 0.4)):
         camera = camera_for(str(video), realtime=realtime)
         started = time.monotonic()
@@ -227,3 +229,31 @@ def test_an_unreachable_ip_camera_reconnects_instead_of_hanging() -> None:
         assert "cannot open" in camera.state.detail
     finally:
         camera.stop(timeout=3)
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        pass
+
+
+def test_an_http_ip_camera_is_decoded_and_a_lost_server_shows_as_reconnecting(gate_video: tuple[Path, int]) -> None:
+    """An IP camera over HTTP (a real server on 127.0.0.1 serving the video stream)."""
+    path, written = gate_video
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(path.parent)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/{path.name}"
+    seen: list[str] = []
+    camera = camera_for(url, stall_after_s=2.0, backoff=Backoff(0.05, 0.2))
+    worker = DecodeWorker(camera, DecodePipeline(), lambda p, o: seen.append(p), 3.0).start()
+    camera.start()
+    try:
+        # A network stream that ends is a lost camera: it is reopened, so the frames keep coming.
+        assert wait_for(lambda: camera.state.frames > written and camera.state.reconnects >= 1 and len(seen) >= 2, 20), camera.state
+        assert seen[:2] == [CODE_A, CODE_B]
+        server.shutdown()
+        server.server_close()
+        assert wait_for(lambda: camera.status is CameraStatus.RECONNECTING and "cannot open" in camera.state.detail, 20)
+        assert camera.latest() is None, "a lost camera must not keep showing its last picture"
+    finally:
+        camera.stop(timeout=5)
+        worker.stop()

@@ -201,3 +201,14 @@ def test_16_bit_and_transparent_pictures_are_read() -> None:
     assert DecodePipeline().decode(image) == ["DEEP-PNG"]
     with pytest.raises(ImageError, match="empty file"):
         decode_image_bytes(b"")
+
+
+def test_sharpened_retry_reads_out_of_focus_codes_the_plain_pass_misses() -> None:
+    frames = [f for f in synth.frame_set(6, conditions=("defocus",)) if f.payload]
+    plain = DecodePipeline("zxing", "min", sharpen_retry=False)
+    retry = DecodePipeline("zxing", "min", sharpen_retry=True)
+    plain_hits = sum(f.payload in plain.decode(f.image) for f in frames)
+    retry_results = [retry.decode(f.image) for f in frames]
+    assert all(c == f.payload for f, codes in zip(frames, retry_results, strict=True) for c in codes)
+    retry_hits = sum(f.payload in codes for f, codes in zip(frames, retry_results, strict=True))
+    assert retry_hits > plain_hits, (plain_hits, retry_hits)
