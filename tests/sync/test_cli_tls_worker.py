@@ -171,3 +171,30 @@ def test_credentials_readable_by_others_are_refused(tmp_path: Path) -> None:
     path.write_text("{not json")
     with pytest.raises(credentials.CredentialsError, match="damaged"):
         credentials.load(tmp_path)
+
+
+def test_worker_survives_a_failing_round_and_keeps_going(server: Server, tmp_path: Path) -> None:
+    k = make_kiosk(server, tmp_path, {"KIOSK_SYNC_INTERVAL_S": "0.05"})
+    worker = make_worker(k.cfg, k.store)
+    real_pull = worker.puller.pull  # type: ignore[union-attr]
+    calls = {"n": 0}
+
+    def failing_once() -> object:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise OSError("disk hiccup")
+        return real_pull()
+
+    worker.puller.pull = failing_once  # type: ignore[method-assign,union-attr]
+    worker.pull_interval_s = 0.0
+    try:
+        k.fill(3)
+        worker.start()
+        deadline = time.monotonic() + 10
+        while k.outbox_states() != {"sent": 4} and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert calls["n"] >= 2 and k.outbox_states() == {"sent": 4}
+    finally:
+        worker.stop()
+        k.proxy.close()
+        k.store.close()

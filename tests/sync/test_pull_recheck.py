@@ -109,3 +109,15 @@ def test_offline_codes_are_rechecked_and_a_mismatch_raises_an_alert(server: Serv
     finally:
         k.proxy.close()
         k.store.close()
+
+
+def test_an_older_bundle_than_the_one_in_force_is_not_applied(server: Server, kiosk: KioskUnderTest) -> None:
+    from sync.puller import apply_bundle
+
+    vault = Vault.open(kiosk.cfg.data_dir)
+    future = {"version": 1, "issued_at": "2099-01-01T00:00:00+00:00", "policy": {"mode": "lockdown"}}
+    apply_bundle(kiosk.store, future, '"future"', vault)
+    result = make_puller(kiosk.store, make_link(kiosk.cfg, kiosk.creds, kiosk.store), vault).pull()
+    assert result.status is PullStatus.REJECTED and "older than the one in force" in (result.error or "")
+    assert kiosk.store.db.execute("select value from kiosk_state where key = 'mode_from_bundle'").fetchone() == ("lockdown",)
+    assert kiosk.store.db.execute("select count(*) from bundles").fetchone()[0] == 1
