@@ -129,6 +129,20 @@ def sqlite_server(tmp_path: Path) -> Iterator[Server]:
     central.stop()
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def own_server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Server]:
+    """A server of this test's own on either backend (it may be killed and restarted)."""
+    pg = create_pg_database() if request.param == "postgresql" else None
+    central = _start(request.param, tmp_path / "central", pg)
+    engine = make_engine(central.db_url)
+    srv = Server(central, engine, request.param)
+    yield srv
+    engine.dispose()
+    srv.central.stop()
+    if pg:
+        drop_pg_database(pg)
+
+
 @dataclass
 class KioskUnderTest:
     cfg: Config

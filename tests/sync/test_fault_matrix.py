@@ -169,8 +169,9 @@ def test_wrong_credentials_hold_the_upload_without_parking(server: Server, kiosk
     assert_exactly_once_and_chained(server, kiosk)
 
 
-def test_server_sigkilled_mid_batch_and_restarted(sqlite_server: Server, tmp_path: Path) -> None:
-    srv = sqlite_server
+def test_server_sigkilled_mid_batch_and_restarted(own_server: Server, tmp_path: Path) -> None:
+    srv = own_server
+    pg_url = srv.central.db_url if srv.backend == "postgresql" else None
     k = make_kiosk(srv, tmp_path, {"KIOSK_SYNC_BATCH_MAX_RECORDS": "1000", "KIOSK_SYNC_TIMEOUT_S": "5"})
     port = int(srv.central.url.rsplit(":", 1)[1])
     restarted = threading.Event()
@@ -182,7 +183,7 @@ def test_server_sigkilled_mid_batch_and_restarted(sqlite_server: Server, tmp_pat
         def restart() -> None:
             from tests.sync.conftest import _start
 
-            srv.central = _start("sqlite", srv.central.data_dir, None, port=port)
+            srv.central = _start(srv.backend, srv.central.data_dir, pg_url, port=port)
             restarted.set()
 
         threading.Thread(target=restart, daemon=True).start()
