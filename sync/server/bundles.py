@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from typing import Any
+from uuid import uuid4
 
 from cryptography.fernet import Fernet
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, delete, select
 
 from sync.server.tables import risk_areas, roster, server_state, trust_entries
 
@@ -40,8 +41,27 @@ def seal(key: Fernet, value: str) -> str:
     return key.encrypt(value.encode("utf-8")).decode("ascii") if value else ""
 
 
+FERNET_PREFIX = "gAAAAA"  # every Fernet token (version byte 0x80 + timestamp) starts so in base64
+
+
 def unseal(key: Fernet, value: str) -> str:
-    return key.decrypt(value.encode("ascii")).decode("utf-8") if value else ""
+    """Decrypt a sealed value. Rows written before migration 0002 hold clear text and are read
+    as they are (re-import the roster to seal them); a token that fails to decrypt is an error."""
+    if not value or not value.startswith(FERNET_PREFIX):
+        return value
+    return key.decrypt(value.encode("ascii")).decode("utf-8")
+
+
+def add_resident(conn: Connection, key: Fernet, *, name: str, id_number: str = "", phone: str = "", building: str = "",
+                 unit: str = "", room: str = "", uuid: str | None = None, now_iso: str) -> str:
+    """Add or replace one roster entry (ID number and phone sealed) and move the bundle on.
+    The caller validates the values (the CLI does: kiosk.domain.identity)."""
+    uid = uuid or str(uuid4())
+    conn.execute(delete(roster).where(roster.c.uuid == uid))
+    conn.execute(roster.insert().values(uuid=uid, name=name, id_number=seal(key, id_number), phone=seal(key, phone),
+                                        building=building, unit=unit, room=room))
+    touch(conn, now_iso)
+    return uid
 
 
 def build(conn: Connection, key: Fernet) -> dict[str, Any]:

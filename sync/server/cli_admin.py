@@ -8,7 +8,6 @@ import csv
 import hashlib
 import json
 import re
-import uuid
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -59,11 +58,8 @@ def _clean_person(raw: dict[str, str], where: str) -> dict[str, str]:
 
 
 def _roster_add(conn: Connection, ctx: ServerContext, person: dict[str, str]) -> str:
-    uid = person.pop("uuid", "") or str(uuid.uuid4())
-    sealed = person | {"id_number": bundles.seal(ctx.data_key, person["id_number"]), "phone": bundles.seal(ctx.data_key, person["phone"])}
-    conn.execute(delete(roster).where(roster.c.uuid == uid))
-    conn.execute(roster.insert().values(uuid=uid, **sealed))
-    return uid
+    fields = {k: v for k, v in person.items() if k != "uuid"}
+    return bundles.add_resident(conn, ctx.data_key, uuid=person.get("uuid") or None, now_iso=_now(), **fields)
 
 
 def cmd_roster_add(args: argparse.Namespace) -> int:

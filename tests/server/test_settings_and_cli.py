@@ -71,3 +71,17 @@ def test_device_list_shows_new_codes_only_once_used(tmp_path: Path) -> None:
     assert json.loads(run_cli(tmp_path, db, "device", "list", "--json").stdout) == []
     assert (tmp_path / "secrets" / "admin_token").stat().st_mode & 0o777 == 0o600
     assert (tmp_path / "secrets").stat().st_mode & 0o777 == 0o700
+
+
+def test_sealed_values_round_trip_and_legacy_clear_text_is_read() -> None:
+    from cryptography.fernet import Fernet, InvalidToken
+
+    from sync.server.bundles import seal, unseal
+
+    key = Fernet(Fernet.generate_key())
+    token = seal(key, "11010519491231002X")
+    assert token.startswith("gAAAAA") and unseal(key, token) == "11010519491231002X"
+    assert seal(key, "") == "" and unseal(key, "") == ""
+    assert unseal(key, "13800138000") == "13800138000"  # written before migration 0002
+    with pytest.raises(InvalidToken):
+        unseal(Fernet(Fernet.generate_key()), token)  # another key: an error, never garbage
