@@ -26,8 +26,9 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from kiosk.devices.factory import make_decoder
-    from kiosk.devices.images import ImageError, load_image
+    # images first: it sets OpenCV's pixel limit before cv2 is imported
+    from kiosk.devices.images import ImageError, load_image  # isort: skip
+    from kiosk.devices.factory import make_decoder  # isort: skip
 
     pipeline = make_decoder(config_from(args))
     status = 0

@@ -6,12 +6,16 @@ be black on black) and 16-bit images are brought to 8 bits.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
-import cv2
-import numpy as np
-
 MAX_FILE_BYTES = 200 * 1024 * 1024
+MAX_IMAGE_PIXELS = 100_000_000  # a small PNG can claim 60000x60000 pixels: refuse, do not allocate
+# OpenCV reads this once, when cv2 is first imported (import this module before cv2 to get it).
+os.environ.setdefault("OPENCV_IO_MAX_IMAGE_PIXELS", str(MAX_IMAGE_PIXELS))
+
+import cv2  # noqa: E402
+import numpy as np  # noqa: E402
 
 
 class ImageError(ValueError):
@@ -21,7 +25,10 @@ class ImageError(ValueError):
 def decode_image_bytes(data: bytes) -> np.ndarray:
     if not data:
         raise ImageError("empty file")
-    image: np.ndarray | None = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
+    try:
+        image: np.ndarray | None = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
+    except cv2.error:
+        raise ImageError(f"larger than {os.environ['OPENCV_IO_MAX_IMAGE_PIXELS']} pixels") from None
     if image is None or image.size == 0:
         raise ImageError("not an image OpenCV can read (PNG, JPEG, BMP, TIFF, WebP …)")
     if image.dtype == np.uint16:

@@ -89,3 +89,14 @@ def test_plain_output_for_people(images: dict[str, Path], tmp_path: Path) -> Non
     assert proc.returncode == 0
     assert f"{images['utf8.png']}: Müller 张三" in proc.stdout
     assert f"{images['blank.png']}: no code found" in proc.stdout
+
+
+def test_a_picture_bomb_is_refused_not_allocated(tmp_path: Path) -> None:
+    """A 15000x15000 PNG is a few hundred kB on disk and 225 MB in memory: refused."""
+    bomb = tmp_path / "bomb.png"
+    ok, buf = cv2.imencode(".png", np.zeros((15000, 15000), np.uint8))
+    assert ok
+    bomb.write_bytes(buf.tobytes())
+    code, objs, err, _ = run(["scan-image", "--json", str(bomb)], tmp_path)
+    assert code == 2
+    assert objs[0]["codes"] == [] and "larger than 100000000 pixels" in objs[0]["error"]
