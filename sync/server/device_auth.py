@@ -17,14 +17,13 @@ def authenticate(
 ) -> str:
     """Returns the device id, or raises ProtocolError (401/400). The nonce is spent even if the request later fails."""
     signed = read_auth_headers(headers)
-    with engine.connect() as conn:
-        row = conn.execute(select(devices.c.secret, devices.c.disabled).where(devices.c.device_id == signed.device_id)).first()
-    if row is None or row.disabled:
-        raise ProtocolError(401, ErrorCode.UNKNOWN_DEVICE, f"device {signed.device_id!r} is not enrolled (or is disabled); provision it first")
-    check_timestamp(signed, now, window_s)
-    verify_signature(signed, row.secret, method, path, body)
     try:
-        with engine.begin() as conn:
+        with engine.begin() as conn:  # one round of the pool per request: look-up, checks and the nonce together
+            row = conn.execute(select(devices.c.secret, devices.c.disabled).where(devices.c.device_id == signed.device_id)).first()
+            if row is None or row.disabled:
+                raise ProtocolError(401, ErrorCode.UNKNOWN_DEVICE, f"device {signed.device_id!r} is not enrolled (or is disabled); provision it first")
+            check_timestamp(signed, now, window_s)
+            verify_signature(signed, row.secret, method, path, body)
             conn.execute(insert(nonces).values(device_id=signed.device_id, nonce=signed.nonce, seen_at=now))
             if random.random() < 0.01:  # housekeeping: a nonce older than twice the window can no longer pass the clock check
                 _purge(conn, now - 2 * window_s)
