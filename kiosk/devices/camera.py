@@ -87,6 +87,7 @@ def opencv_opener(source: int | str, width: int = 0, height: int = 0, timeout_s:
 
         if isinstance(source, int):
             cap = cv2.VideoCapture(source)
+            cap.set(cv2.CAP_PROP_BUFFERSIZE, 1)  # fewer queued frames in the driver: less lag
             if width and height:
                 cap.set(cv2.CAP_PROP_FRAME_WIDTH, width)
                 cap.set(cv2.CAP_PROP_FRAME_HEIGHT, height)
