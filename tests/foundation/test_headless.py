@@ -34,6 +34,7 @@ HEADLESS = [
     (["report", "daily", "--json"], False),
     (["export", "--from", "2026-11-01", "--to", "2026-11-28", "--format", "xlsx"], False),
     (["roster", "search", "王"], False),
+    (["scan-image", "--json", "missing.png"], True),
 ]
 
 
