@@ -25,6 +25,22 @@ from sync.outbox import Batch, Outbox
 from sync.protocol import GZIP, H_IDEMPOTENCY, JSON_TYPE, PATH_BATCHES, BatchAck, encode_batch
 
 
+def refused_records(reply: Reply, batch: Batch) -> list[int] | None:
+    """Seqs of the batch the server's 4xx names (details.seq, or problems on records.<i>.*)."""
+    details = reply.error_detail.get("details")
+    if not isinstance(details, dict):
+        return None
+    named: set[int] = set()
+    if isinstance(details.get("seq"), int):
+        named.add(details["seq"])
+    for problem in details.get("problems") or []:
+        parts = str(problem.get("field", "") if isinstance(problem, dict) else "").split(".")
+        if len(parts) >= 2 and parts[0] == "records" and parts[1].isdigit() and int(parts[1]) < len(batch.records):
+            named.add(batch.records[int(parts[1])].seq)
+    in_batch = sorted(named & set(batch.seqs))
+    return in_batch or None
+
+
 class Step(enum.StrEnum):
     SENT = "sent"  # a batch was acknowledged (fully or in part)
     IDLE = "idle"  # nothing is due
@@ -166,7 +182,9 @@ class Uploader:
             self._split(batch)
             return Step.SPLIT
         if verdict is Verdict.PARK:
-            self.outbox.park(batch, error or "refused")
+            # When the server names the records it refuses, only those are parked and the
+            # rest of the batch goes again at once; otherwise the whole batch is parked.
+            self.outbox.park(batch, error or "refused", only=refused_records(reply, batch))
             return Step.PARKED
         self.failures += 1
         delay = self.backoff.delay(self.failures, parse_retry_after(reply.headers.get("Retry-After")))

@@ -215,13 +215,20 @@ class Outbox:
                 [state, due, error[:500], state, state, json.dumps(batch.seqs)],
             )
 
-    def park(self, batch: Batch, error: str) -> None:
-        """The server refused the batch as it is: failed, kept and shown to the admin."""
+    def park(self, batch: Batch, error: str, only: Sequence[int] | None = None) -> None:
+        """The server refused the batch (or `only` these records of it): failed, kept and
+        shown to the admin. Other records of the batch go back to pending, due at once."""
+        refused = [s for s in batch.seqs if only is None or s in set(only)]
         with self.store.writing() as w:
             w.db.execute(
                 "update outbox set state = 'failed', attempts = attempts + 1, last_error = ?, claimed_at = null "
                 "where state = 'claimed' and seq in (select value from json_each(?))",
-                [error[:500], json.dumps(batch.seqs)],
+                [error[:500], json.dumps(refused)],
+            )
+            w.db.execute(
+                "update outbox set state = 'pending', batch_id = null, claimed_at = null, next_attempt_at = null "
+                "where state = 'claimed' and seq in (select value from json_each(?))",
+                [json.dumps(batch.seqs)],
             )
 
     def requeue_failed(self) -> int:

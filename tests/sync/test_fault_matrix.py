@@ -236,3 +236,21 @@ def test_kiosk_killed_mid_upload_resumes_after_restart(server: Server, tmp_path:
             proc.kill()
         k.proxy.close()
         k.store.close()
+
+
+def test_only_the_record_the_server_refuses_is_parked(server: Server, kiosk: KioskUnderTest) -> None:
+    kiosk.fill(10)
+    kiosk.fill(1, kind="Not A Kind")  # seq 11: the server's schema refuses this kind (422)
+    kiosk.fill(9)
+    up = kiosk.uploader()
+    left = up.drain(max_wait_s=0.2)
+    states = dict(kiosk.store.db.execute("select seq, state from outbox").fetchall())
+    assert [s for s, st in states.items() if st == "failed"] == [11]
+    assert all(states[s] == "sent" for s in range(1, 11))
+    assert left == 9  # stored on the server, but it cannot confirm them past the refused record
+    err = kiosk.store.db.execute("select last_error from outbox where seq = 11").fetchone()[0]
+    assert "422" in err and "records.10.kind" in err
+    held = {r[0] for r in server.rows(kiosk.creds.device_id)}
+    assert held == set(range(1, 21)) - {11}
+    dev = server.device(kiosk.creds.device_id)
+    assert dev.stored_through_seq == 10 and dev.chain_status == "gap"
