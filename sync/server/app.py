@@ -7,6 +7,7 @@ good or bad, lands in the server's sync log.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -55,6 +56,7 @@ from sync.server.settings import ServerSettings, from_env
 from sync.server.synclog import log_attempt
 from sync.server.tables import reports
 
+log = logging.getLogger("kiosk-central")
 JSON_BODY_LIMIT = 256 * 1024  # enrol / code check / reports
 
 
@@ -104,9 +106,11 @@ def create_app(settings: ServerSettings) -> FastAPI:
         try:
             response = await call_next(request)
         except OperationalError as exc:  # the database is down or restarting: tell clients to come back
+            log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc.orig)
             err = ProtocolError(503, ErrorCode.UNAVAILABLE, f"the database is unavailable ({type(exc.orig).__name__}); nothing was acknowledged, retry later")
             response = JSONResponse(err.to_json(), status_code=503, headers={"Retry-After": "10"})
         except Exception as exc:  # never a bare 500 page: a JSON error the client can classify
+            log.exception("internal error on %s %s", request.method, request.url.path)
             err = ProtocolError(500, ErrorCode.SERVER_ERROR, f"internal error ({type(exc).__name__}); nothing was acknowledged")
             response = JSONResponse(err.to_json(), status_code=500)
         response.headers[H_SERVER_TIME] = utc_now_iso()
