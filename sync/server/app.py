@@ -17,6 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import OperationalError
 from starlette.concurrency import run_in_threadpool
+from starlette.requests import ClientDisconnect
 
 from sync.protocol import (
     H_IDEMPOTENCY,
@@ -73,11 +74,14 @@ async def _read_limited(request: Request, limit: int) -> bytes:
     if declared and declared.isdigit() and int(declared) > limit:
         raise ProtocolError(413, ErrorCode.TOO_LARGE, f"the body is {declared} bytes; the limit is {limit}", {"max_bytes": limit})
     chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise ProtocolError(413, ErrorCode.TOO_LARGE, f"the body exceeds the limit of {limit} bytes", {"max_bytes": limit})
-        chunks.append(chunk)
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise ProtocolError(413, ErrorCode.TOO_LARGE, f"the body exceeds the limit of {limit} bytes", {"max_bytes": limit})
+            chunks.append(chunk)
+    except ClientDisconnect:  # connection reset mid-body: nothing to store, nobody to answer; the sync log says so
+        raise ProtocolError(400, ErrorCode.MALFORMED, f"the client disconnected after {size} bytes of the body") from None
     return b"".join(chunks)
 
 

@@ -257,3 +257,26 @@ def test_admin_views_need_the_token(central: Central) -> None:
     assert requests.get(central.url + "/admin/devices", timeout=10).status_code == 401
     wrong = requests.get(central.url + "/admin/devices", headers={"Authorization": "Bearer nope"}, timeout=10)
     assert wrong.status_code == 401 and error_of(wrong)["code"] == "unsigned"
+
+
+def test_connection_reset_mid_body_stores_nothing_and_is_logged(kiosk: Kiosk, central: Central) -> None:
+    import socket
+    from urllib.parse import urlparse
+
+    bid, body = kiosk.batch_body(kiosk.append(1500))
+    hdrs = {**batch_headers(bid), **sign_request(kiosk.device_id, kiosk.secret, "POST", PATH_BATCHES, body)}
+    url = urlparse(central.url)
+    head = f"POST {PATH_BATCHES} HTTP/1.1\r\nHost: {url.netloc}\r\nContent-Length: {len(body)}\r\n"
+    head += "".join(f"{k}: {v}\r\n" for k, v in hdrs.items()) + "\r\n"
+    with socket.create_connection((url.hostname, url.port), timeout=10) as sock:
+        sock.sendall(head.encode() + body[: len(body) // 2])
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")  # RST on close
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        logged = central.admin_get("/admin/sync-log", device=kiosk.device_id, limit=1)
+        if logged:
+            break
+        time.sleep(0.1)
+    assert logged and logged[0]["status"] == 400 and "disconnected" in logged[0]["message"], logged
+    assert central.records_count(kiosk.device_id) == 0
+    assert kiosk.send(_all_records(kiosk)[:1000]).status_code == 200  # the server keeps serving
