@@ -12,6 +12,8 @@ import logging
 import time
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 
 from kiosk.domain.models import Colour, PlatformAnswer
 from pydantic import ValidationError
@@ -38,10 +40,15 @@ class HttpCodeChecker:
     ) -> None:
         if not 0 < timeout_s <= 30:
             raise ValueError(f"the code-check timeout must be between 0 and 30 s, got {timeout_s}")
+        self.timeout_s = timeout_s
         self.link = ServerLink(creds, base_url=base_url, timeout_s=timeout_s, ca_bundle=ca_bundle, clock=clock)
+        # requests' timeout bounds each socket wait, not the whole exchange (a server trickling
+        # bytes, or the link's one re-signed retry, could run past it): a hard deadline on top.
+        self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="code-check")
         self.last_error: str | None = None  # for the admin screen / sync log: why the last check gave None
 
     def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
         self.link.close()
 
     def check(self, *, qr_text: str | None = None, id_number: str | None = None) -> PlatformAnswer | None:
@@ -50,7 +57,14 @@ class HttpCodeChecker:
         request_id = str(uuid.uuid4())
         payload = {"request_id": request_id, "qr_text": qr_text} if qr_text is not None else {"request_id": request_id, "id_number": id_number}
         body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-        reply = self.link.request("POST", PATH_CODE_CHECK, body, {"Content-Type": JSON_TYPE})
+        future = self._pool.submit(self.link.request, "POST", PATH_CODE_CHECK, body, {"Content-Type": JSON_TYPE})
+        try:
+            reply = future.result(timeout=self.timeout_s)
+        except FutureTimeout:
+            future.cancel()
+            self.last_error = f"the platform did not answer within {self.timeout_s:g} s (timed out)"
+            log.info("code check gave no answer: %s", self.last_error)
+            return None
         if reply.status != 200:
             self.last_error = reply.describe()
             log.info("code check gave no answer: %s", self.last_error)

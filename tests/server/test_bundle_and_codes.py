@@ -166,6 +166,49 @@ def silent_server() -> Iterator[str]:
     srv.close()
 
 
+@pytest.fixture
+def trickling_server() -> Iterator[str]:
+    """Answers one byte every 0.2 s: each socket wait is short, the whole answer never comes in time."""
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(8)
+    stop = threading.Event()
+
+    def serve() -> None:
+        srv.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                conn, _ = srv.accept()
+            except OSError:
+                continue
+            threading.Thread(target=trickle, args=(conn,), daemon=True).start()
+
+    def trickle(conn: socket.socket) -> None:
+        with conn:
+            for ch in b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 900\r\n\r\n" + b" " * 900:
+                if stop.wait(0.2):
+                    return
+                try:
+                    conn.sendall(bytes([ch]))
+                except OSError:
+                    return
+
+    t = threading.Thread(target=serve, daemon=True)
+    t.start()
+    yield f"http://127.0.0.1:{srv.getsockname()[1]}"
+    stop.set()
+    t.join(2)
+    srv.close()
+
+
+def test_code_check_keeps_its_deadline_against_a_trickling_server(kiosk: Kiosk, trickling_server: str) -> None:
+    checker = HttpCodeChecker(_creds(kiosk, trickling_server), timeout_s=0.6)
+    started = time.monotonic()
+    assert checker.check(qr_text="http://127.0.0.1/hc/abcdefghijklmnop") is None
+    assert time.monotonic() - started < 1.2 and "within 0.6 s" in (checker.last_error or "")
+    checker.close()
+
+
 def test_code_check_gives_none_when_the_server_is_slow_or_gone(kiosk: Kiosk, silent_server: str) -> None:
     slow = HttpCodeChecker(_creds(kiosk, silent_server), timeout_s=0.5)
     started = time.monotonic()
