@@ -1,6 +1,6 @@
 """Retention: purge records older than store.retention_days, but only once the server holds them.
 
-Only a prefix of the chain is ever purged (seq 1..S, every one of them old AND acknowledged
+Only a prefix of the chain is ever purged (in short steps) (seq 1..S, every one of them old AND acknowledged
 AND not waiting for a re-check), and device_state.anchor_seq/anchor_hash move to record S,
 so the remaining chain still verifies from the anchor. Old records that are not on the
 server are kept and flagged with an alert, once a day, for the admin.
@@ -45,43 +45,53 @@ def _quote(identifier: str) -> str:
     return '"' + identifier.replace('"', '""') + '"'
 
 
-def purge(store: Store, retention_days: int, now: datetime | None = None) -> RetentionResult:
-    """One atomic step: purge the old acknowledged prefix, prune the sync log, flag old unsent records."""
-    if retention_days < 1:
-        raise ValueError("retention_days must be at least 1")
+def _purge_step(db: Any, cutoff: str, chunk: int) -> int:
+    """Purge at most `chunk` records from the front of the chain; returns how many."""
+    anchor_seq, last_seq = db.execute("select anchor_seq, last_seq from device_state").fetchone()
+    window = min(anchor_seq + chunk, last_seq)
+    blockers = [
+        db.execute(
+            "select min(j.seq) from journal j join outbox o on o.seq = j.seq "
+            "where j.seq > ? and j.seq <= ? and (j.created_at >= ? or o.state != 'sent')",
+            [anchor_seq, window, cutoff],
+        ).fetchone()[0],
+        db.execute("select min(j.seq) from pending_rechecks p join journal j on j.uuid = p.entry_uuid").fetchone()[0],
+    ]
+    through = min([window] + [b - 1 for b in blockers if b is not None])
+    if through <= anchor_seq:
+        return 0
+    new_anchor_hash = db.execute("select hash from journal where seq = ?", [through]).fetchone()[0]
+    for table, column, target in _referencing_tables(db):
+        # Identifiers come from the schema itself, never from input.
+        if target == "uuid":
+            sql = f"delete from {_quote(table)} where {_quote(column)} in (select uuid from journal where seq <= ?)"  # noqa: S608
+        else:
+            sql = f"delete from {_quote(table)} where {_quote(column)} <= ?"  # noqa: S608
+        db.execute(sql, [through])
+    db.execute("delete from outbox where seq <= ?", [through])
+    purged = int(db.execute("delete from journal where seq <= ?", [through]).rowcount)
+    db.execute("update device_state set anchor_seq = ?, anchor_hash = ? where id = 1", [through, new_anchor_hash])
+    return purged
+
+
+def purge(store: Store, retention_days: int, now: datetime | None = None, chunk: int = 2000) -> RetentionResult:
+    """Purge the old acknowledged prefix in steps of at most `chunk` records (each step one
+    short transaction, so a gate pass never waits long for the writer), prune the sync log,
+    and flag old unsent records."""
+    if retention_days < 1 or chunk < 1:
+        raise ValueError("retention_days and chunk must be at least 1")
     now = now or datetime.now(UTC)
     cutoff = (now - timedelta(days=retention_days)).astimezone(UTC).isoformat(timespec="microseconds")
+    purged = 0
+    while True:
+        with store.writing() as w:
+            step = _purge_step(w.db, cutoff, chunk)
+        purged += step
+        if step == 0:
+            break
     with store.writing() as w:
         db = w.db
-        anchor_seq, last_seq = db.execute("select anchor_seq, last_seq from device_state").fetchone()
-        blockers = [
-            db.execute(
-                "select min(j.seq) from journal j join outbox o on o.seq = j.seq "
-                "where j.created_at >= ? or o.state != 'sent'",
-                [cutoff],
-            ).fetchone()[0],
-            db.execute(
-                "select min(j.seq) from pending_rechecks p join journal j on j.uuid = p.entry_uuid"
-            ).fetchone()[0],
-        ]
-        first_kept = min([b for b in blockers if b is not None], default=last_seq + 1)
-        through = first_kept - 1
-        purged = 0
-        if through > anchor_seq:
-            new_anchor_hash = db.execute("select hash from journal where seq = ?", [through]).fetchone()[0]
-            for table, column, target in _referencing_tables(db):
-                # Identifiers come from the schema itself, never from input.
-                if target == "uuid":
-                    sql = f"delete from {_quote(table)} where {_quote(column)} in (select uuid from journal where seq <= ?)"  # noqa: S608
-                else:
-                    sql = f"delete from {_quote(table)} where {_quote(column)} <= ?"  # noqa: S608
-                db.execute(sql, [through])
-            db.execute("delete from outbox where seq <= ?", [through])
-            purged = int(db.execute("delete from journal where seq <= ?", [through]).rowcount)
-            db.execute(
-                "update device_state set anchor_seq = ?, anchor_hash = ? where id = 1", [through, new_anchor_hash]
-            )
-            anchor_seq = through
+        anchor_seq = db.execute("select anchor_seq from device_state").fetchone()[0]
         db.execute("delete from sync_log where at < ?", [cutoff])
         unsent, oldest = db.execute(
             "select count(*), min(j.seq) from journal j join outbox o on o.seq = j.seq "

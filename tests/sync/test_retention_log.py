@@ -64,6 +64,16 @@ def test_purges_only_the_old_acknowledged_prefix_and_the_chain_still_verifies(st
     assert purge(store, 28, now=NOW).purged == 0
 
 
+def test_a_long_prefix_is_purged_in_short_steps(store: Store) -> None:
+    add(store, 40, 25)
+    add(store, 1, 3)
+    send_through(store, 28)
+    result = purge(store, 28, now=NOW, chunk=4)
+    assert (result.purged, result.anchor_seq) == (25, 25)
+    assert [r[0] for r in store.db.execute("select seq from journal order by seq")] == [26, 27, 28]
+    assert count(store, "gate_entries") == 3 and store.check() == []
+
+
 def test_unsent_old_records_are_kept_and_flagged_once_a_day(store: Store) -> None:
     add(store, 40, 2)  # seq 1-2 old, sent
     add(store, 35, 2)  # seq 3-4 old, NOT sent
