@@ -5,6 +5,7 @@ RSS (os.wait4 on that process alone), records/s, and per-batch latency (median, 
 kiosk's own sync log; then checks the server holds every record once with its chain verified.
 
 Run: .venv/bin/python tests/benchmarks/bench_sync.py [--records 100000] [--batch 1000] [--compare 250,500,1000,2000]
+     [--gate-backlog 20000] (gate commit latency while the worker drains a backlog)
 """
 
 from __future__ import annotations
@@ -122,6 +123,48 @@ def run_once(central_url: str, engine: object, work: Path, n: int, batch: int, m
             "p50_ms": statistics.median(lat), "p95_ms": pct(lat, 95), "ok": float(ok), "held": held[0], "total": total}
 
 
+def gate_latency(store: object, n: int, pause_s: float) -> list[float]:
+    """A guard's commits (record + outbox row) at a steady pace; latency of each, ms."""
+    lat = []
+    for i in range(n):
+        t0 = time.perf_counter()
+        with store.writing() as w:  # type: ignore[attr-defined]
+            w.append("gate_entry", {"n": i, "direction": "in", "outcome": "pass"})
+        lat.append((time.perf_counter() - t0) * 1000)
+        time.sleep(pause_s)
+    return lat
+
+
+def bench_gate_during_sync(central_url: str, engine: object, work: Path, backlog: int, rounds: int) -> None:
+    """Gate commit latency with and without the sync worker draining a backlog, interleaved."""
+    from kiosk.config import load_config
+    from sync.factory import make_worker
+
+    quiet: list[float] = []
+    busy: list[float] = []
+    for _ in range(rounds):
+        data = work / f"gate-{uuid.uuid4().hex[:6]}"
+        build_backlog(data / "kiosk.db", backlog)
+        cfg = load_config(env={"KIOSK_STORE_DATA_DIR": str(data), "KIOSK_SYNC_INTERVAL_S": "0.05"})
+        store = open_store(cfg.db_path)
+        with engine.begin() as conn:  # type: ignore[attr-defined]
+            code = new_enrol_code(conn, "bench", 1)[0]
+        provision(store, data, central_url, code)
+        quiet += gate_latency(store, 200, 0.01)
+        worker = make_worker(cfg, store)
+        worker.start()
+        busy += gate_latency(store, 200, 0.01)
+        worker.stop()
+        store.close()
+    ratio = statistics.median(busy) / statistics.median(quiet)
+    print(f"\ngate commits (record + outbox row, synchronous=FULL) with and without the sync worker draining a "
+          f"{backlog:,}-record backlog, {rounds} interleaved rounds of 200 commits each:")
+    print("| | p50 | p95 | max | ratio of p50 |")
+    print("| --- | --- | --- | --- | --- |")
+    print(f"| sync idle | {statistics.median(quiet):.2f} ms | {pct(quiet, 95):.2f} ms | {max(quiet):.2f} ms | 1.00× |")
+    print(f"| sync uploading | {statistics.median(busy):.2f} ms | {pct(busy, 95):.2f} ms | {max(busy):.2f} ms | {ratio:.2f}× |")
+
+
 def table(results: dict[int, dict[str, float]]) -> None:
     print("| batch (records) | wall time | records/s | kiosk peak RSS | batches | batch p50 / p95 | all on server once, chain ok |")
     print("| --- | --- | --- | --- | --- | --- | --- |")
@@ -139,6 +182,7 @@ def main() -> None:
     ap.add_argument("--compare", default="250,500,1000,2000", help="batch sizes compared on a smaller backlog ('' to skip)")
     ap.add_argument("--compare-records", type=int, default=20_000)
     ap.add_argument("--rounds", type=int, default=3, help="interleaved rounds of the comparison")
+    ap.add_argument("--gate-backlog", type=int, default=20_000, help="backlog drained while the gate commits (0 to skip)")
     args = ap.parse_args()
     print(f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC; load average {os.getloadavg()[0]:.1f}")
     with tempfile.TemporaryDirectory(prefix="bench-sync-") as tmp:
@@ -154,6 +198,8 @@ def main() -> None:
                 print(f"\n{args.records:,}-record backlog, `kiosk sync --once`, server on {backend}"
                       f"{' (2 workers)' if pg else ''}:")
                 table({args.batch: head})
+                if args.gate_backlog and backend == "sqlite":
+                    bench_gate_during_sync(central.url, engine, work, args.gate_backlog, args.rounds)
                 sizes = [int(x) for x in args.compare.split(",") if x]
                 if sizes and backend == "sqlite":
                     walls: dict[int, list[float]] = {b: [] for b in sizes}
