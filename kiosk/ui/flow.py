@@ -53,7 +53,29 @@ class GateFlow:
             return  # one person at a time; the decoder will see the code again
         self.current = Pass(direction=self.direction, person_uuid=self.next_person)
         self.next_person = ""
-        self.worker.submit(lambda: self.gate.check_code(payload, source), self._code_checked, self._failed)
+        if self._needs_temperature():
+            self.worker.submit(lambda: self.gate.check_code(payload, source), self._code_checked, self._failed)
+            return
+        # No keypad step: verify and record in one background job (one hand-over fewer),
+        # unless the guard must attest an unverifiable code first.
+        p = self.current
+
+        def check_and_admit() -> CodeView | ResultView:
+            code = self.gate.check_code(payload, source)
+            if code.needs_attestation:
+                return code
+            return self.gate.admit(code, p.readings, None, p.person_uuid, p.direction)
+
+        self.worker.submit(check_and_admit, self._checked_or_recorded, self._failed)
+
+    def _needs_temperature(self) -> bool:
+        return self.ask_temperature and self.direction == "in"
+
+    def _checked_or_recorded(self, answer: CodeView | ResultView) -> None:
+        if isinstance(answer, ResultView):
+            self._recorded(answer)
+        else:
+            self._code_checked(answer)
 
     def on_id_number(self, id_number: str, on_error: Any) -> None:
         """The no-smartphone lane: the guard typed the person's ID number."""
@@ -76,7 +98,7 @@ class GateFlow:
         self._after_code()
 
     def _after_code(self) -> None:
-        if self.ask_temperature and self.direction == "in":
+        if self._needs_temperature():
             self.nav.go("temperature", code=self.current.code if self.current else None)
         else:
             self._admit()

@@ -22,7 +22,7 @@ from kiosk.ui.app import UI_DIR, cjk_font
 from kiosk.ui.flow import GateFlow
 from kiosk.ui.lang import tr
 from kiosk.ui.navigator import Navigator
-from kiosk.ui.screens import KV_FILES, make_screens
+from kiosk.ui.screens import KV_FILES, screen_factories
 from kiosk.ui.sounds import Sounds
 from kiosk.ui.theme import theme
 from kiosk.ui.widgets import keypad, pinyin_keyboard, preview, result_icon  # noqa: F401  (register widget classes)
@@ -69,10 +69,8 @@ class KioskApp(App):
         s = self.services = self.services or build_services(cfg, self.store)
         self.gate, self.duty, self.status, self.admin = s.gate, s.duty, s.status, s.admin
         sm = ScreenManager()
-        self.nav = Navigator(sm)
+        self.nav = Navigator(sm, screen_factories(cfg))
         self.flow = GateFlow(self.gate, self.worker, self.nav, ask_temperature=cfg["ui.ask_temperature"])
-        for screen in make_screens(cfg):
-            sm.add_widget(screen)
         self.nav.go("idle")
         threading.Thread(target=self._load_pinyin, name="pinyin-index", daemon=True).start()
         Clock.schedule_interval(lambda _dt: self.refresh_status(), cfg["ui.status_refresh_s"])
@@ -94,6 +92,13 @@ class KioskApp(App):
 
     def _ready(self, _dt: float) -> None:
         self.ready_at = time.perf_counter()
+        Clock.schedule_once(lambda _dt: self.sounds.preload(), 0.5)  # after the first frame
+        Clock.schedule_once(self._build_more, 0.1)
+
+    def _build_more(self, _dt: float) -> None:
+        """The other screens, one per frame, while the kiosk already scans."""
+        if self.nav.build_next():
+            Clock.schedule_once(self._build_more, 0)
 
     def on_stop(self) -> None:
         if self.services is not None:

@@ -12,8 +12,9 @@ log = logging.getLogger(__name__)
 
 
 class Navigator:
-    def __init__(self, sm: ScreenManager) -> None:
+    def __init__(self, sm: ScreenManager, factories: dict[str, Callable[[], Any]] | None = None) -> None:
         self.sm = sm
+        self.factories = dict(factories or {})
         sm.transition = NoTransition()  # instant: a gate has no time for animations
         self.listeners: list[Callable[[str], None]] = []
 
@@ -21,8 +22,28 @@ class Navigator:
     def current(self) -> str:
         return str(self.sm.current)
 
+    @property
+    def names(self) -> list[str]:
+        return list(self.factories) or list(self.sm.screen_names)
+
+    def ensure(self, name: str) -> Any:
+        """The screen, built now if it has not been yet."""
+        if not self.sm.has_screen(name):
+            if name not in self.factories:
+                raise KeyError(f"no screen named {name!r}")
+            self.sm.add_widget(self.factories[name]())
+        return self.sm.get_screen(name)
+
+    def build_next(self) -> bool:
+        """Build one screen not built yet (called between frames); False when all are."""
+        for name in self.factories:
+            if not self.sm.has_screen(name):
+                self.ensure(name)
+                return True
+        return False
+
     def go(self, name: str, **params: Any) -> None:
-        screen = self.sm.get_screen(name)
+        screen = self.ensure(name)
         enter = getattr(screen, "enter", None)
         if enter is not None:
             enter(**params)

@@ -38,6 +38,11 @@ class Sounds:
                     self._loaded[kind] = None
         return self._loaded[kind]
 
+    def preload(self) -> None:
+        """Load the tones once, at start, so the first result is not delayed by it."""
+        for kind in ("pass", "deny", "review"):
+            self._get(kind)
+
     def play(self, kind: str) -> None:
         if not self.enabled:
             return

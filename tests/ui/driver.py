@@ -80,8 +80,7 @@ class Driver:
 
     # --- what the screens show ------------------------------------------------
     def screen(self, name: str | None = None) -> Any:
-        sm = self.app.root
-        return sm.get_screen(name) if name else sm.current_screen
+        return self.app.nav.ensure(name) if name else self.app.root.current_screen
 
     def current(self) -> str:
         return str(self.call(lambda: self.app.root.current))

@@ -283,7 +283,7 @@ def gallery(d: Any, cfg: Any, store: Any, ctx: dict[str, Any]) -> dict[str, Any]
         "message": {"title": "未记录", "text": "示例"},
     }
     small: list[str] = []
-    names = d.call(lambda: list(d.app.root.screen_names))
+    names = d.call(lambda: d.app.nav.names)
     for name in names:
         d.call(lambda n=name: d.app.nav.go(n, **params.get(n, {})))
         d.wait_screen(name)

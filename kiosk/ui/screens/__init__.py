@@ -1,7 +1,8 @@
-"""One module + one .kv per screen; `make_screens` builds them all for the App."""
+"""One module + one .kv per screen; `screen_factories` tells the App how to build each."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 KV_FILES = (
@@ -9,7 +10,10 @@ KV_FILES = (
 )
 
 
-def make_screens(cfg: Any) -> list[Any]:
+def screen_factories(cfg: Any) -> dict[str, Callable[[], Any]]:
+    """name -> a function that builds that screen. The idle screen is built first; the
+    others after the first frame (or at once when someone goes to them), so the kiosk is
+    ready to scan sooner."""
     from kiosk.ui.screens.admin import AdminScreen
     from kiosk.ui.screens.admin_pin import AdminPinScreen
     from kiosk.ui.screens.attest import AttestScreen
@@ -22,16 +26,16 @@ def make_screens(cfg: Any) -> list[Any]:
     from kiosk.ui.screens.temperature import TemperatureScreen
     from kiosk.ui.screens.visitor import VisitorScreen
 
-    return [
-        IdleScreen(name="idle", cfg=cfg),
-        ResultScreen(name="result", seconds=cfg["ui.result_seconds"]),
-        TemperatureScreen(name="temperature"),
-        AttestScreen(name="attest"),
-        MessageScreen(name="message"),
-        VisitorScreen(name="visitor"),
-        NoPhoneScreen(name="nophone"),
-        GuardScreen(name="guard"),
-        OverrideScreen(name="override"),
-        AdminPinScreen(name="admin_pin"),
-        AdminScreen(name="admin", session_seconds=cfg["admin.session_seconds"], export_dir=cfg["admin.export_dir"]),
-    ]
+    return {
+        "idle": lambda: IdleScreen(name="idle", cfg=cfg),
+        "result": lambda: ResultScreen(name="result", seconds=cfg["ui.result_seconds"]),
+        "temperature": lambda: TemperatureScreen(name="temperature"),
+        "attest": lambda: AttestScreen(name="attest"),
+        "message": lambda: MessageScreen(name="message"),
+        "visitor": lambda: VisitorScreen(name="visitor"),
+        "nophone": lambda: NoPhoneScreen(name="nophone"),
+        "guard": lambda: GuardScreen(name="guard"),
+        "override": lambda: OverrideScreen(name="override"),
+        "admin_pin": lambda: AdminPinScreen(name="admin_pin"),
+        "admin": lambda: AdminScreen(name="admin", session_seconds=cfg["admin.session_seconds"], export_dir=cfg["admin.export_dir"]),
+    }

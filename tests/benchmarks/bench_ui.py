@@ -1,0 +1,340 @@
+"""Touch-screen benchmark: start to ready-to-scan, code to result screen, preview at 720p.
+
+Run under an X display (the kiosk's window is real):
+
+    xvfb-run -a -s "-screen 0 1280x800x24" .venv/bin/python tests/benchmarks/bench_ui.py [--runs N] [--codes N]
+
+Each measurement runs the real KioskApp in a fresh process (Kivy allows one App per
+process); the parent collects the figures and prints medians, p95 and ratios.
+
+- start: from the moment the parent spawns `python` to the first frame after on_start,
+  with the camera, decode worker and scanner started (the kiosk accepts a code), and the
+  part of it spent inside the process (imports, settings, store, build).
+- code -> result: from handing a decoded payload to the App (as the decode worker does,
+  from another thread) to the frame after the result screen became current; verify,
+  decide, commit (journal + outbox + projections, synchronous=FULL) and draw included.
+  Offline formats: a cn-signed code (ES256) and an EU DCC (HC1:, from the shared
+  conformance data; verified at the wall clock, so it is recorded as expired: the full
+  pipeline still runs). ui.ask_temperature=false (a thermometer post supplies the reading).
+- preview: a 1280x720 30 fps video through the real camera path (cv2.VideoCapture, capture
+  thread, one-slot queue) into the preview widget; displayed fps and frame age at display
+  (capture -> texture upload), with the upload done two ways side by side.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO))
+
+
+def pct(values: list[float], p: float) -> float:
+    s = sorted(values)
+    return s[min(len(s) - 1, int(round(p / 100 * (len(s) - 1))))]
+
+
+def summary(values: list[float]) -> str:
+    return f"median {statistics.median(values):.1f}, p95 {pct(values, 95):.1f}, min {min(values):.1f}, max {max(values):.1f} (n={len(values)})"
+
+
+# ---------------------------------------------------------------- child processes ----
+def child(mode: str, data_dir: Path, extra: dict[str, str]) -> None:
+    t_enter = time.time()
+    os.environ.update({"KIVY_NO_ARGS": "1", "KIVY_LOG_MODE": "PYTHON", "KIVY_NO_CONSOLELOG": "1", "KIVY_NO_FILELOG": "1"})
+    from kiosk.config import load_config
+    from kiosk.store.db import open_store
+    from kiosk.ui.app import prepare_kivy
+
+    env = {"KIOSK_STORE_DATA_DIR": str(data_dir), **extra}
+    cfg = load_config(env=env)
+    prepare_kivy(cfg)
+    from kivy.clock import Clock
+
+    from kiosk.ui.kiosk_app import KioskApp
+    from kiosk.ui.wiring import build_services
+
+    store = open_store(cfg.db_path)
+    out: dict[str, Any] = {"t_enter": t_enter}
+    app = KioskApp(cfg, store, build_services(cfg, store, with_sync=False, with_devices=True))
+
+    def when_ready(_dt: float) -> None:
+        if app.ready_at is None:
+            Clock.schedule_once(when_ready, 0)
+            return
+        out["t_ready"] = time.time()
+        if mode == "start":
+            app.stop()
+        elif mode == "codes":
+            run_codes(app, out, json.loads(Path(extra["BENCH_CODES"]).read_text()))
+        elif mode == "preview":
+            run_preview(app, out)
+
+    Clock.schedule_once(when_ready, 0)
+    app.run()
+    store.close()
+    print("BENCH " + json.dumps(out), flush=True)
+
+
+def run_codes(app: Any, out: dict[str, Any], payloads: dict[str, list[str]]) -> None:
+    import threading
+
+    from kivy.clock import Clock
+
+    # formats interleaved, so machine noise falls on both alike
+    jobs = [(fmt, ps[i]) for i in range(max(map(len, payloads.values()))) for fmt, ps in payloads.items() if i < len(ps)]
+    out["ms"] = {fmt: [] for fmt in payloads}
+    out["service_ms"] = {fmt: [] for fmt in payloads}
+    gate = app.gate
+    inner_check, inner_admit = gate.check_code, gate.admit
+    svc: dict[str, float] = {}
+
+    def timed_check(*a: Any, **k: Any) -> Any:  # the service's share: verify, decide, commit
+        svc["t"] = time.perf_counter()
+        return inner_check(*a, **k)
+
+    def timed_admit(*a: Any, **k: Any) -> Any:
+        r = inner_admit(*a, **k)
+        svc["ms"] = (time.perf_counter() - svc["t"]) * 1000
+        return r
+
+    gate.check_code, gate.admit = timed_check, timed_admit
+    state: dict[str, Any] = {"i": 0}
+
+    def next_code(_dt: float = 0) -> None:
+        if state["i"] >= len(jobs):
+            app.stop()
+            return
+        fmt, payload = jobs[state["i"]]
+        if state["i"] == 0 and "first_ms" not in out:
+            state["first"] = True
+        state["fmt"] = fmt
+        # handed over from another thread, exactly as the decode worker does
+        threading.Thread(target=lambda: (state.__setitem__("t0", time.perf_counter()), app.code_from_device(payload, "camera"))).start()
+        Clock.schedule_once(watch, 0)
+
+    def watch(_dt: float) -> None:
+        if app.root.current != "result":
+            Clock.schedule_once(watch, 0)
+            return
+        Clock.schedule_once(drawn, 0)  # the next frame: the result screen has been drawn
+
+    def drawn(_dt: float) -> None:
+        ms = (time.perf_counter() - state["t0"]) * 1000
+        if state.pop("first", False):  # right after start, while the other screens are still being built
+            out["first_ms"] = ms
+            jobs.append(jobs[0])  # measured again in steady state
+        else:
+            out["ms"][state["fmt"]].append(ms)
+            out["service_ms"][state["fmt"]].append(svc["ms"])
+        state["i"] += 1
+        app.nav.home()
+        # after the first code, wait until every screen is built (steady state)
+        Clock.schedule_once(next_code, 2.0 if "first_ms" in out and state["i"] == 1 else 0.05)
+
+    next_code()
+
+
+def run_preview(app: Any, out: dict[str, Any]) -> None:
+    import numpy as np
+    from kivy.clock import Clock
+
+    from kiosk.ui.widgets.preview import fit
+
+    preview = app.root.get_screen("idle").ids.preview
+    ages: list[float] = []
+    uploads: dict[str, list[float]] = {"buffer": [], "tobytes": []}
+    original = preview.show_frame
+    slot = app.services.extra["devices"].devices.camera.slot
+    state = {"n": 0}
+
+    def timed_show(frame: Any) -> None:
+        latest = slot.latest()
+        if latest is not None:
+            ages.append((time.monotonic() - latest.at) * 1000)
+        original(frame)  # what the kiosk shows
+        # side by side on the same frame, same texture: the upload as shipped (the scaled
+        # array's own memory) and the same with a bytes copy; order alternates
+        tex = preview.texture
+        ways = {
+            "buffer": lambda small: tex.blit_buffer(memoryview(np.ascontiguousarray(small)).cast("B"), colorfmt="bgr", bufferfmt="ubyte"),
+            "tobytes": lambda small: tex.blit_buffer(small.tobytes(), colorfmt="bgr", bufferfmt="ubyte"),
+        }
+        for name in (("buffer", "tobytes") if state["n"] % 2 else ("tobytes", "buffer")):
+            t = time.perf_counter()
+            ways[name](fit(frame, int(preview.width), int(preview.height)))
+            uploads[name].append((time.perf_counter() - t) * 1000)
+        state["n"] += 1
+
+    preview.show_frame = timed_show
+    t0 = {"t": 0.0, "n": 0}
+
+    def begin(_dt: float) -> None:
+        t0["t"], t0["n"] = time.perf_counter(), preview.frames_shown
+
+    def finish(_dt: float) -> None:
+        seconds = time.perf_counter() - t0["t"]
+        out["fps"] = (preview.frames_shown - t0["n"]) / seconds
+        out["camera_frames"] = app.services.extra["devices"].devices.camera.state.frames
+        out["ages_ms"] = ages[5:]
+        out["upload_ms"] = {k: v[5:] for k, v in uploads.items()}
+        app.stop()
+
+    Clock.schedule_once(begin, 3.0)  # steady state: capture running, all screens built
+    Clock.schedule_once(finish, 8.0)
+
+
+BASELINE = """
+import os, sys, time
+os.environ.update({"KIVY_NO_ARGS": "1", "KIVY_LOG_MODE": "PYTHON", "KIVY_NO_CONSOLELOG": "1"})
+from kivy.config import Config
+Config.set("graphics", "width", "1280"); Config.set("graphics", "height", "800")
+import numpy as np
+from kivy.app import App
+from kivy.clock import Clock
+from kivy.graphics.texture import Texture
+from kivy.uix.image import Image
+class Bare(App):
+    def build(self):
+        self.img = Image(fit_mode="contain"); self.tex = Texture.create(size=(1280, 720), colorfmt="bgr")
+        self.img.texture = self.tex; self.buf = np.zeros((720, 1280, 3), np.uint8); self.t = []
+        Clock.schedule_interval(self.tick, 0); Clock.schedule_once(self.done, 5); return self.img
+    def tick(self, dt):
+        self.buf[:, :, 0] = len(self.t) % 255
+        self.tex.blit_buffer(memoryview(self.buf).cast("B"), colorfmt="bgr", bufferfmt="ubyte")
+        self.img.canvas.ask_update(); self.t.append(time.perf_counter())
+    def done(self, dt):
+        print("FPS", (len(self.t) - 1) / (self.t[-1] - self.t[0])); self.stop()
+Bare().run()
+"""
+
+
+def spawn_baseline() -> float:
+    """What this display can do at all: software GL under Xvfb is the ceiling here."""
+    with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as fh:  # Kivy's App wants a source file
+        fh.write(BASELINE)
+    proc = subprocess.run([sys.executable, fh.name], capture_output=True, text=True, timeout=120)
+    os.unlink(fh.name)
+    line = [ln for ln in proc.stdout.splitlines() if ln.startswith("FPS")]
+    if not line:
+        raise SystemExit(f"baseline failed ({proc.returncode}):\n{proc.stderr[-2000:]}")
+    return float(line[-1].split()[1])
+
+
+def spawn(mode: str, data_dir: Path, extra: dict[str, str]) -> dict[str, Any]:
+    t_spawn = time.time()
+    proc = subprocess.run([sys.executable, __file__, "--child", mode, str(data_dir), json.dumps(extra)],
+                          capture_output=True, text=True, cwd=REPO, timeout=600,
+                          env={k: v for k, v in os.environ.items() if not k.startswith("KIOSK_")})
+    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("BENCH ")]
+    if proc.returncode != 0 or not lines:
+        raise SystemExit(f"child {mode} failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
+    out: dict[str, Any] = json.loads(lines[-1][6:])
+    out["t_spawn"] = t_spawn
+    return out
+
+
+# ---------------------------------------------------------------- set-up ----------------
+def make_codes(base: Path, n: int) -> tuple[Path, Path]:
+    """A kiosk database with an applied bundle trusting a cn-signed issuer and DCC signers."""
+    import base64
+
+    from kiosk.config import load_config
+    from kiosk.store.db import open_store
+    from tests.ui import codes
+
+    data = base / "codes-data"
+    cfg = load_config(env={"KIOSK_STORE_DATA_DIR": str(data)})
+    store = open_store(cfg.db_path)
+    key, kid = codes.new_issuer()
+    bundle = codes.bundle_for(key, kid)
+    dcc: list[str] = []
+    for case in sorted((REPO.parent / "shared" / "testdata" / "dcc" / "DE").rglob("*.json")):
+        doc = json.loads(case.read_text())
+        cert = (doc.get("TESTCTX") or {}).get("CERTIFICATE")
+        if doc.get("PREFIX", "").startswith("HC1:") and cert and (doc.get("EXPECTEDRESULTS") or {}).get("EXPECTEDVERIFY"):
+            dcc.append(doc["PREFIX"])
+            bundle["trust"]["dsc"].append({"certificate": cert})
+    dsc_seen: set[str] = set()
+    bundle["trust"]["dsc"] = [d for d in bundle["trust"]["dsc"] if not (d["certificate"] in dsc_seen or dsc_seen.add(d["certificate"]))]
+    codes.install_bundle(store, bundle)
+    store.close()
+    payloads = {
+        "cn-signed": [codes.issue(key, kid, code_id=f"b-{i}", name="张三") for i in range(n)],
+        "eu-dcc": [dcc[i % len(dcc)] for i in range(n)] if dcc else [],
+    }
+    del base64
+    path = base / "codes.json"
+    path.write_text(json.dumps(payloads))
+    return data, path
+
+
+def make_video(base: Path) -> Path:
+    import cv2
+    import numpy as np
+
+    path = base / "preview-720p.avi"
+    w = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 30, (1280, 720))
+    rng = np.random.default_rng(7)
+    for i in range(30 * 10):
+        frame = np.full((720, 1280, 3), 40, np.uint8)
+        cv2.circle(frame, (int(640 + 400 * np.sin(i / 20)), 360), 80, (0, 200, 255), -1)
+        frame[::8, ::8] = rng.integers(0, 255, size=frame[::8, ::8].shape, dtype=np.uint8)
+        w.write(frame)
+    w.release()
+    return path
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--runs", type=int, default=5, help="app starts to time")
+    ap.add_argument("--codes", type=int, default=30, help="codes of each format")
+    ap.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.child:
+        child(args.child[0], Path(args.child[1]), json.loads(args.child[2]))
+        return
+    assert os.environ.get("DISPLAY"), "run under an X display, e.g. xvfb-run (see the docstring)"
+    with tempfile.TemporaryDirectory() as tmp:
+        base = Path(tmp)
+        print(f"# UI benchmark, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, load {os.getloadavg()[0]:.1f}")
+        wall, inside = [], []
+        for i in range(args.runs):
+            r = spawn("start", base / f"start-{i}", {"KIOSK_CAMERA_KIND": "none"})
+            wall.append((r["t_ready"] - r["t_spawn"]) * 1000)
+            inside.append((r["t_ready"] - r["t_enter"]) * 1000)
+        print(f"start -> ready to scan, spawn to first frame (ms): {summary(wall)}")
+        print(f"  of which inside the process (ms):               {summary(inside)}")
+        data, codes_file = make_codes(base, args.codes)
+        extra = {"KIOSK_CAMERA_KIND": "none", "KIOSK_UI_ASK_TEMPERATURE": "false", "BENCH_CODES": str(codes_file)}
+        extra.update(dict(kv.split("=", 1) for kv in os.environ.get("BENCH_EXTRA", "").split(",") if kv))
+        r = spawn("codes", data, extra)
+        print(f"code -> result, the first code right after start (ms): {r['first_ms']:.1f}")
+        for fmt, ms in r["ms"].items():
+            if ms:
+                print(f"code -> result screen drawn, {fmt} (ms):         {summary(ms)}")
+                print(f"  of which the service (verify+decide+commit):   {summary(r['service_ms'][fmt])}")
+        video = make_video(base)
+        r = spawn("preview", base / "preview", {"KIOSK_CAMERA_KIND": "opencv", "KIOSK_CAMERA_SOURCE": str(video),
+                                                "KIOSK_CAMERA_FILE_REALTIME": "true", "KIOSK_CAMERA_FILE_LOOP": "true"})
+        print(f"preview 1280x720 from a 30 fps video: {r['fps']:.1f} fps displayed ({r['camera_frames']} frames captured)")
+        print(f"  frame age at display, capture -> upload (ms): {summary(r['ages_ms'])}")
+        a, b = r["upload_ms"]["buffer"], r["upload_ms"]["tobytes"]
+        print(f"  scale + upload, array memory (shipped) (ms):  {summary(a)}")
+        print(f"  scale + upload, bytes copy (ms):              {summary(b)}")
+        print(f"  ratio bytes copy / shipped, medians: {statistics.median(b) / statistics.median(a):.2f}")
+        base = spawn_baseline()
+        print(f"  same machine, same moment: a bare Kivy window redrawing one 1280x720 texture: {base:.1f} fps")
+
+
+if __name__ == "__main__":
+    main()
