@@ -15,6 +15,7 @@ from pathlib import Path
 
 from sync import log as synclog
 from sync.client import Step
+from sync.protocol import DEFAULT_MAX_BATCH_RECORDS
 from tests.sync.conftest import KioskUnderTest, Server, assert_exactly_once_and_chained, make_kiosk
 from tests.sync.faultproxy import Fault, status
 
@@ -81,16 +82,18 @@ def test_413_from_the_network_splits_until_it_fits(server: Server, kiosk: KioskU
 
 
 def test_413_from_the_real_server_splits(server: Server, tmp_path: Path) -> None:
-    # The kiosk believes the server takes 100,000 records a batch; it takes 2,000.
-    k = make_kiosk(server, tmp_path, {"KIOSK_SYNC_BATCH_MAX_RECORDS": "2600"})
+    # The kiosk believes the server takes 100,000 records a batch; it takes far fewer.
+    server_limit = DEFAULT_MAX_BATCH_RECORDS
+    k = make_kiosk(server, tmp_path, {"KIOSK_SYNC_BATCH_MAX_RECORDS": str(server_limit + 600)})
     try:
+        assert k.creds.max_batch_records == server_limit  # what the server said at enrolment
         k.creds = dataclasses.replace(k.creds, max_batch_records=100_000)
-        k.fill(2600)
+        k.fill(server_limit + 600)
         up = k.uploader()
         assert up.drain(max_wait_s=5) == 0
         assert k.log_statuses()[0] == 413
         err = k.store.db.execute("select error from sync_log where http_status = 413").fetchone()[0]
-        assert "too-large" in err and "2000" in err
+        assert "too-large" in err and str(server_limit) in err
         assert_exactly_once_and_chained(server, k)
     finally:
         k.proxy.close()
