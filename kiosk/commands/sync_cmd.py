@@ -41,6 +41,7 @@ def _open(args: argparse.Namespace) -> tuple[Any, Any]:
 
 
 def run_sync(args: argparse.Namespace) -> int:
+    from kiosk.store.vault import VaultError
     from sync.credentials import CredentialsError
     from sync.factory import make_worker
     from sync.protocol import BundleError
@@ -54,7 +55,7 @@ def run_sync(args: argparse.Namespace) -> int:
         try:
             checker = _checker(cfg)
             worker = make_worker(cfg, store, checker=checker)
-        except (CredentialsError, BundleError) as exc:
+        except (CredentialsError, BundleError, VaultError) as exc:
             print(f"kiosk sync: {exc}", file=sys.stderr)
             return 2
         if not args.once:
