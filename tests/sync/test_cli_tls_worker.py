@@ -199,3 +199,28 @@ def test_worker_survives_a_failing_round_and_keeps_going(server: Server, tmp_pat
         worker.stop()
         k.proxy.close()
         k.store.close()
+
+
+def test_parked_records_are_shown_and_requeued_by_the_admin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from sync.outbox import Outbox
+
+    data = tmp_path / "kiosk"
+    monkeypatch.setenv("KIOSK_STORE_DATA_DIR", str(data))
+    store = open_store(data / "kiosk.db")
+    with store.writing() as w:
+        for i in range(3):
+            w.append("gate_entry", {"i": i})
+    box = Outbox(store)
+    batch = box.claim(2, 10**6)
+    assert batch
+    box.park(batch, "HTTP 422 invalid: records.0.kind")
+    store.close()
+    assert main(["sync", "status"]) == 0
+    out = capsys.readouterr().out
+    assert "failed:        2 record(s) parked" in out and "retry-failed" in out
+    assert "(not provisioned" in out
+    assert main(["sync", "retry-failed"]) == 0
+    assert "2 parked record(s) queued again" in capsys.readouterr().out
+    assert main(["sync", "status", "--json"]) == 0
+    st = json.loads(capsys.readouterr().out)
+    assert (st["pending"], st["failed"], st["provisioned"]) == (3, 0, False)
