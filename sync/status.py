@@ -15,7 +15,11 @@ from sync.puller import K_MODE, current_etag
 
 def sync_status(cfg: Config, store: Store) -> dict[str, Any]:
     """What the admin sees (CLI `kiosk sync status`, and the admin screen)."""
-    stats = Outbox(store).stats()
+    box = Outbox(store)
+    stats = box.stats()
+    parked = [
+        {"seq": seq, "kind": kind, "attempts": attempts, "error": error} for seq, kind, attempts, error in box.failed(limit=20)
+    ]
     skew = synclog.get_state(store, synclog.K_CLOCK_SKEW)
     skew_s = float(skew[0]) if skew else None
     error = synclog.get_state(store, synclog.K_LAST_ERROR)
@@ -32,6 +36,7 @@ def sync_status(cfg: Config, store: Store) -> dict[str, Any]:
         "server": server,
         "pending": stats.pending + stats.claimed,
         "failed": stats.failed,
+        "parked": parked,  # the first 20 parked records and why
         "sent": stats.sent,
         "oldest_pending_at": stats.oldest_pending_at,
         "next_attempt_at": stats.next_attempt_at,

@@ -136,6 +136,8 @@ def status(args: argparse.Namespace) -> int:
     print(f"server:        {st['server'] or '(not provisioned: run kiosk provision)'}")
     print(f"pending:       {st['pending']} record(s), oldest from {_local(st['oldest_pending_at'], tz)}")
     print(f"failed:        {st['failed']} record(s) parked" + (" — `kiosk sync retry-failed` after fixing the cause" if st["failed"] else ""))
+    for row in st["parked"][:5]:
+        print(f"               seq {row['seq']} ({row['kind']}), {row['attempts']} attempt(s): {row['error']}")
     print(f"on the server: {st['sent']}")
     print(f"last success:  {_local(st['last_success_at'], tz)}")
     print(f"last error:    {st['last_error'] or 'none'}" + (f" (at {_local(st['last_error_at'], tz)})" if st["last_error"] else ""))

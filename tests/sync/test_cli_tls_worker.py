@@ -218,6 +218,7 @@ def test_parked_records_are_shown_and_requeued_by_the_admin(tmp_path: Path, monk
     assert main(["sync", "status"]) == 0
     out = capsys.readouterr().out
     assert "failed:        2 record(s) parked" in out and "retry-failed" in out
+    assert "seq 1 (gate_entry), 1 attempt(s): HTTP 422 invalid: records.0.kind" in out
     assert "(not provisioned" in out
     assert main(["sync", "retry-failed"]) == 0
     assert "2 parked record(s) queued again" in capsys.readouterr().out
