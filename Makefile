@@ -1,4 +1,5 @@
-# One entry point. `make run` installs everything and starts the kiosk;
+# One entry point. `make run` installs everything and starts the demo (a local central
+# server, this kiosk enrolled with it, camera 0 or a video of sample codes);
 # `make test` installs everything and runs every check and test.
 # Both are quick to re-run: each step is skipped when nothing it depends on changed.
 
@@ -15,7 +16,7 @@ ARTIFACTS ?= $(CURDIR)/test-artifacts
 .PHONY: run test setup system-deps venv lint typecheck pytest demo clean
 
 run: setup
-	$(VENV)/bin/kiosk run
+	$(VENV)/bin/kiosk demo
 
 test: setup lint typecheck pytest
 

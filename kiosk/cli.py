@@ -16,6 +16,7 @@ from kiosk import __version__
 # Order = order in `kiosk --help`.
 COMMAND_MODULES = (
     "kiosk.commands.run",
+    "kiosk.commands.demo",
     "kiosk.commands.db",
     "kiosk.commands.config_cmd",
     "kiosk.commands.scan_image",

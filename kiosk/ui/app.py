@@ -33,6 +33,8 @@ def prepare_kivy(cfg: Config) -> None:
     from kivy.config import Config as KivyConfig
 
     KivyConfig.set("graphics", "fullscreen", "auto" if cfg["ui.fullscreen"] else "0")
+    KivyConfig.set("graphics", "width", "1280")  # the gate terminal's screen, when not full screen
+    KivyConfig.set("graphics", "height", "800")
     KivyConfig.set("input", "mouse", "mouse,disable_multitouch")  # a touch screen has no right-click dots
     KivyConfig.set("kivy", "exit_on_escape", "0")  # a gate kiosk is not closed by a stray key
 

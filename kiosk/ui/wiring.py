@@ -43,7 +43,7 @@ def build_services(cfg: Any, store: Any, *, with_sync: bool = True, with_devices
     real_checker, worker = _sync_parts(cfg, store, vault) if with_sync else (None, None)
     checker = RememberingChecker(real_checker) if real_checker is not None else None
     verifier = KioskVerifier(cfg, checker=checker)
-    service = GateService(store, cfg, remembering_verify(verifier), checker=checker, vault=vault)
+    service = GateService(store, cfg, remembering_verify(verifier, checker), checker=checker, vault=vault)
     notify = worker.notify if worker is not None else (lambda: None)
     gate = GateAdapter(service, checker, after_commit=notify)
     duty = DutyAdapter(service.duty)

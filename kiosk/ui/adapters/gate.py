@@ -32,7 +32,11 @@ Verify = Callable[[str], VerificationResult]
 
 
 class Remembered:
-    """Keeps answers for REUSE_SECONDS, by key, thread-safe."""
+    """Keeps the answer of the pass in hand, by key, for at most REUSE_SECONDS; thread-safe.
+
+    `fresh` always asks anew (a new pass: trust or the platform's answer may have changed
+    since the last time this code was seen) and remembers; `get_or` reuses that answer.
+    """
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._items: dict[Any, tuple[float, Any]] = {}
@@ -45,9 +49,16 @@ class Remembered:
             self._items = {k: v for k, v in self._items.items() if now - v[0] < REUSE_SECONDS}
             if key in self._items:
                 return self._items[key][1]
+        return self.fresh(key, make)
+
+    def forget(self, key: Any) -> None:
+        with self._lock:
+            self._items.pop(key, None)
+
+    def fresh(self, key: Any, make: Callable[[], Any]) -> Any:
         value = make()
         with self._lock:
-            self._items[key] = (now, value)
+            self._items[key] = (self._clock(), value)
         return value
 
 
@@ -61,10 +72,30 @@ class RememberingChecker:
     def check(self, *, qr_text: str | None = None, id_number: str | None = None) -> PlatformAnswer | None:
         return self.memo.get_or(("check", qr_text, id_number), lambda: self.inner.check(qr_text=qr_text, id_number=id_number))  # type: ignore[no-any-return]
 
+    def check_fresh(self, *, qr_text: str | None = None, id_number: str | None = None) -> PlatformAnswer | None:
+        return self.memo.fresh(("check", qr_text, id_number), lambda: self.inner.check(qr_text=qr_text, id_number=id_number))  # type: ignore[no-any-return]
 
-def remembering_verify(verify: Verify) -> Verify:
-    memo = Remembered()
-    return lambda text: memo.get_or(("verify", text), lambda: verify(text))  # type: ignore[no-any-return]
+
+class RememberingVerify:
+    """The verify function the GateService gets: the screens' `check_code` verifies afresh,
+    the service's `pass_gate` for the same pass reuses that result."""
+
+    def __init__(self, verify: Verify, checker: RememberingChecker | None = None) -> None:
+        self.inner = verify
+        self.checker = checker
+        self.memo = Remembered()
+
+    def __call__(self, text: str) -> VerificationResult:
+        return self.memo.get_or(text, lambda: self.inner(text))  # type: ignore[no-any-return]
+
+    def fresh(self, text: str) -> VerificationResult:
+        if self.checker is not None:  # a cn-token seen before is asked about again
+            self.checker.memo.forget(("check", text, None))
+        return self.memo.fresh(text, lambda: self.inner(text))  # type: ignore[no-any-return]
+
+
+def remembering_verify(verify: Verify, checker: RememberingChecker | None = None) -> RememberingVerify:
+    return RememberingVerify(verify, checker)
 
 
 def field_errors(exc: Exception) -> dict[str, tuple[str, str]]:
@@ -83,7 +114,8 @@ class GateAdapter:
         self._results: dict[str, ResultView] = {}
 
     def check_code(self, payload: str, source: str) -> CodeView:
-        r: VerificationResult = self.service.verify(payload)
+        verify = self.service.verify
+        r: VerificationResult = verify.fresh(payload) if isinstance(verify, RememberingVerify) else verify(payload)
         return CodeView(
             handle=("qr", payload), format=str(r.format), status=str(r.status), colour=r.colour,
             colour_source=str(r.colour_source), name_masked=r.holder_name_masked, id_masked=r.id_masked,
@@ -99,7 +131,11 @@ class GateAdapter:
         check = validate_id(DocType.CN_ID, id_number, local_day(self.service.clock(), self.service.tz))
         if not check.ok:
             raise InvalidInput(check.errors)
-        answer = self.checker.check(id_number=check.number) if self.checker else None
+        checker = self.checker
+        if isinstance(checker, RememberingChecker):
+            answer = checker.check_fresh(id_number=check.number)
+        else:
+            answer = checker.check(id_number=check.number) if checker else None
         colour = answer.colour if answer else Colour.NONE
         return CodeView(
             handle=("id", check.number), format=str(CodeFormat.CN_TOKEN),
