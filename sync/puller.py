@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from kiosk.domain.identity import normalise_mobile, normalise_number
 from kiosk.domain.masking import mask_id, mask_phone
 from kiosk.store.db import Store
 from kiosk.store.journal import canonical_json
@@ -86,7 +87,8 @@ def apply_bundle(store: Store, bundle: dict[str, Any], etag: str, vault: Protect
     # Encrypt outside the transaction: the writer lock is held only for the writes.
     people = []
     for p in roster:
-        id_number, phone = (p.get("id_number") or "").strip(), (p.get("phone") or "").strip()
+        # The same normal forms the gate looks people up by (a lower-case x must still match).
+        id_number, phone = normalise_number(p.get("id_number") or ""), normalise_mobile(p.get("phone") or "")
         id_cipher, id_hash = vault.protect(id_number) if id_number else (None, None)
         phone_cipher, phone_hash = vault.protect(phone) if phone else (None, None)
         people.append([

@@ -67,6 +67,11 @@ _PASSPORT = re.compile(r"^[A-Z0-9<]{5,20}$")
 _FOREIGN_2004 = re.compile(r"^[A-Z]{3}\d{12}$")
 
 
+def normalise_number(raw: str) -> str:
+    """The form ID numbers are stored, hashed and looked up in: no spaces or dashes, upper case."""
+    return _SPACES.sub("", raw or "").upper()
+
+
 def _err(field: str, code: str, zh: str, en: str) -> FieldError:
     return FieldError(field, code, zh, en)
 
@@ -119,7 +124,7 @@ def validate_id(doc_type: DocType | str, raw: str, today: dt.date, field: str = 
         kind = DocType(doc_type)
     except ValueError:
         return IdCheck(DocType.PASSPORT, raw, (_err("id_type", "bad-doc-type", "证件类型无效", f"unknown document type {doc_type!r}"),))
-    number = _SPACES.sub("", raw or "").upper()
+    number = normalise_number(raw)
     if not number:
         return IdCheck(kind, number, (_err(field, "required", "请填写证件号码", "the document number is required"),))
     if kind is DocType.PASSPORT:
