@@ -143,11 +143,11 @@ class Driver:
         """Drag the surrounding scroll view until the widget shows (as a finger would)."""
         from kivy.uix.scrollview import ScrollView
 
+        from kiosk.ui.screens.form_base import ancestor
+
         def do() -> None:
             w = self.widget(screen, *path)
-            p = w.parent
-            while p is not None and not isinstance(p, ScrollView):
-                p = p.parent
+            p = ancestor(w, ScrollView)
             if p is not None:
                 p.scroll_to(w, padding=10, animate=False)
 
@@ -211,7 +211,7 @@ def main(argv: list[str]) -> int:
     ctx: dict[str, Any] = {}
     if setup is not None:
         cfg, ctx = setup(cfg, store, shots)
-    services = scenarios.services_for(cfg, store)
+    services = scenarios.services_for(cfg, store, ctx)
     from kiosk.ui.kiosk_app import KioskApp
 
     app = KioskApp(cfg, store, services)

@@ -14,8 +14,8 @@ from kiosk.ui.wiring import Services, build_services
 from tests.ui import codes
 
 
-def services_for(cfg: Any, store: Any) -> Services:
-    return build_services(cfg, store, with_sync=False, with_devices=True)
+def services_for(cfg: Any, store: Any, ctx: dict[str, Any]) -> Services:
+    return build_services(cfg, store, with_sync=False, with_devices=True, checker=ctx.get("checker"))
 
 
 # --- helpers -------------------------------------------------------------------------
@@ -339,3 +339,91 @@ def gate_pass(d: Any, cfg: Any, store: Any, ctx: dict[str, Any]) -> dict[str, An
     d.screenshot("gate-3-result")
     return {"camera": camera_state, "who": who, "shown": shown, "kind": kind,
             "frames": d.call(lambda: d.widget("idle", "preview").frames_shown)}
+
+
+# --- guard on duty, a red code, an override with a reason ------------------------------------
+def setup_guard_override(cfg: Any, store: Any, shots: Path) -> tuple[Any, dict[str, Any]]:
+    key, kid = codes.new_issuer()
+    codes.install_bundle(store, codes.bundle_for(key, kid))
+    return cfg.replace(ui__status_refresh_s=0.5, ui__result_seconds=30.0), {"red": codes.issue(key, kid, colour="red", name="钱七")}
+
+
+def guard_override(d: Any, cfg: Any, store: Any, ctx: dict[str, Any]) -> dict[str, Any]:
+    d.wait_screen("idle")
+    d.tap("idle", "guard")
+    d.wait_screen("guard")
+    d.wait_until(lambda: d.app.pinyin_index is not None, 20, "the pinyin index")
+    focus(d, "guard", "f_guard_name")
+    type_keys(d, "guard", "zhou")
+    pick(d, "guard", "周")
+    type_keys(d, "guard", "jun")
+    pick(d, "guard", "军")
+    focus(d, "guard", "f_guard_phone")
+    type_keys(d, "guard", "01088886666")
+    d.tap("guard", "sign_in")
+    d.wait_until(lambda: d.screen("guard").on_duty == ["周军"], 10, "the guard on duty")
+    d.screenshot("guard-1-signed-in")
+    d.tap("guard", "back")
+    d.wait_screen("idle")
+    d.wait_until(lambda: "周军" in d.widget("idle", "duty").text, 10, "the duty guard on the idle screen")
+    duty = text_of(d, "idle", "duty")
+    d.screenshot("guard-2-idle-duty")
+    d.call(lambda: scanner_types(ctx["red"]))
+    d.wait_screen("temperature")
+    key_on_keypad(d, "temperature", "36.4")
+    d.tap("temperature", "record")
+    d.wait_screen("result")
+    denied = text_of(d, "result", "headline")
+    d.tap("result", "override")
+    d.wait_screen("override")
+    d.tap("override", "confirm")  # no reason typed: refused on the screen
+    d.wait_until(lambda: d.widget("override", "f_reason").error, 5, "the missing-reason error")
+    reason_error = d.call(lambda: d.widget("override", "f_reason").error)
+    d.screenshot("override-1-reason-required")
+    d.tap_text("override", "紧急就医")
+    d.tap("override", "confirm")
+    d.wait_screen("result")
+    passed = {k: text_of(d, "result", k) for k in ("headline", "reasons")}
+    d.screenshot("override-2-let-through")
+    return {"duty": duty, "denied": denied, "reason_error": reason_error, "passed": passed}
+
+
+# --- a dead platform: the screens stay responsive while the code check times out -----------
+def setup_slow_platform(cfg: Any, store: Any, shots: Path) -> tuple[Any, dict[str, Any]]:
+    import base64
+    import os
+    import socket
+    import threading
+    from datetime import UTC, datetime
+
+    from sync.code_check import HttpCodeChecker
+    from sync.credentials import Credentials
+
+    hole = socket.socket()
+    hole.bind(("127.0.0.1", 0))
+    hole.listen(8)  # accepts connections and never answers: a hung central server
+    held: list[Any] = []
+    threading.Thread(target=lambda: [held.append(hole.accept()) for _ in range(8)], daemon=True).start()
+    url = f"http://127.0.0.1:{hole.getsockname()[1]}"
+    creds = Credentials(url, "dev-test", base64.b64encode(os.urandom(32)).decode(), "k", "", datetime.now(UTC).isoformat())
+    return cfg, {"checker": HttpCodeChecker(creds, timeout_s=2.0), "token": "https://hc.example.cn/hc/AbCdEfGhIjKlMnOpQrSt", "hole": hole}
+
+
+def slow_platform(d: Any, cfg: Any, store: Any, ctx: dict[str, Any]) -> dict[str, Any]:
+    import time
+
+    d.wait_screen("idle")
+    started = time.monotonic()
+    d.call(lambda: scanner_types(ctx["token"]))
+    d.tap("idle", "lang")  # a finger on the screen while the platform does not answer
+    prompt_during_wait = text_of(d, "idle", "prompt")
+    gaps = []
+    while d.current() == "idle" and time.monotonic() - started < 10:
+        t = time.monotonic()
+        d.call(lambda: None)  # one round trip through the Kivy thread
+        gaps.append(time.monotonic() - t)
+    d.wait_screen("attest", timeout=10)
+    waited = time.monotonic() - started
+    d.screenshot("slow-platform-attest")
+    return {"max_gap_s": max(gaps) if gaps else 0.0, "round_trips": len(gaps), "waited_s": waited,
+            "prompt_during_wait": prompt_during_wait, "attest_title": d.call(lambda: d.screen("attest").children[0].children[-1].text)}

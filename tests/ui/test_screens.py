@@ -103,3 +103,29 @@ def test_every_screen_has_large_touch_targets_and_elderly_mode_enlarges_text(run
     assert len(f["screens"]) >= 11
     assert f["too_small"] == [], "\n".join(f["too_small"])
     assert abs(f["larger"] / f["normal"] - 1.35) < 0.01
+
+
+def test_guard_signs_in_and_overrides_a_denial_with_a_reason(run_scenario: Run, open_db: Callable[..., Any]) -> None:
+    r = run_scenario("guard_override")
+    f = r["facts"]
+    assert f["duty"] == "值守：周军\n01088886666"  # the duty guard and phone are public on the idle screen
+    assert f["denied"] == "禁止通行"
+    assert f["reason_error"] == "人工放行须填写理由"  # no override without a reason
+    assert f["passed"]["headline"] == "通行" and "值守人员人工放行" in f["passed"]["reasons"]
+    store = open_db(r["data_dir"])
+    (e,) = store.db.query("select outcome, overridden, original_outcome, override_reason, guard, code_colour from gate_entries")
+    assert e == {"outcome": "pass", "overridden": 1, "original_outcome": "deny", "override_reason": "紧急就医",
+                 "guard": "周军", "code_colour": "red"}
+    (body,) = store.db.execute("select body from journal where kind = 'override'").fetchone()
+    assert json.loads(body)["guard"] == "周军" and json.loads(body)["reason"] == "紧急就医"
+
+
+def test_screens_stay_responsive_while_the_platform_hangs(run_scenario: Run, open_db: Callable[..., Any]) -> None:
+    r = run_scenario("slow_platform")
+    f = r["facts"]
+    assert f["waited_s"] >= 1.9  # the code check really waited for its 2 s timeout …
+    assert f["round_trips"] >= 5 and f["max_gap_s"] < 1.0  # … while the Kivy thread kept answering
+    assert f["prompt_during_wait"] == "Please show your health code"  # a touch during the wait worked
+    assert f["attest_title"] == "The code cannot be checked right now"  # then the offline lane: the guard attests
+    store = open_db(r["data_dir"])
+    assert store.db.execute("select count(*) from gate_entries").fetchone()[0] == 0  # nothing recorded before attesting

@@ -13,6 +13,16 @@ from kivy.uix.scrollview import ScrollView
 from kiosk.ui.lang import tr
 
 
+def ancestor(widget: Any, cls: type) -> Any:
+    """The nearest enclosing widget of a class, or None (the window is its own parent)."""
+    p = widget.parent
+    while p is not None and p is not getattr(p, "parent", None):
+        if isinstance(p, cls):
+            return p
+        p = p.parent
+    return None
+
+
 class FormScreen(Screen):
     general_error = StringProperty("")
 
@@ -35,9 +45,7 @@ class FormScreen(Screen):
         if "keyboard" in self.ids:
             self.ids.keyboard.reset()
             self.ids.keyboard.target = field
-        scroller = field.parent
-        while scroller is not None and not isinstance(scroller, ScrollView):
-            scroller = scroller.parent
+        scroller = ancestor(field, ScrollView)
         if scroller is not None:  # a field reached with Tab on a hardware keyboard comes into view
             scroller.scroll_to(field.parent, padding=10, animate=False)
 
