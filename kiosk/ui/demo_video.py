@@ -53,7 +53,7 @@ def write_video(path: Path, payloads: Sequence[str], *, show_s: float = 3.0, gap
                 lead_s: float = 1.0, captions: Sequence[str] = ()) -> Path:
     """lead_s of empty scene, then each payload for show_s followed by gap_s of scene."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), FPS, (WIDTH, HEIGHT))
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*"MJPG"), FPS, (WIDTH, HEIGHT))
     if not writer.isOpened():
         raise RuntimeError(f"cannot write a video at {path}")
     t = 0.0

@@ -70,10 +70,10 @@ class RememberingChecker:
         self.memo = Remembered()
 
     def check(self, *, qr_text: str | None = None, id_number: str | None = None) -> PlatformAnswer | None:
-        return self.memo.get_or(("check", qr_text, id_number), lambda: self.inner.check(qr_text=qr_text, id_number=id_number))  # type: ignore[no-any-return]
+        return self.memo.get_or(("check", qr_text, id_number), lambda: self.inner.check(qr_text=qr_text, id_number=id_number))
 
     def check_fresh(self, *, qr_text: str | None = None, id_number: str | None = None) -> PlatformAnswer | None:
-        return self.memo.fresh(("check", qr_text, id_number), lambda: self.inner.check(qr_text=qr_text, id_number=id_number))  # type: ignore[no-any-return]
+        return self.memo.fresh(("check", qr_text, id_number), lambda: self.inner.check(qr_text=qr_text, id_number=id_number))
 
 
 class RememberingVerify:
@@ -86,12 +86,12 @@ class RememberingVerify:
         self.memo = Remembered()
 
     def __call__(self, text: str) -> VerificationResult:
-        return self.memo.get_or(text, lambda: self.inner(text))  # type: ignore[no-any-return]
+        return self.memo.get_or(text, lambda: self.inner(text))
 
     def fresh(self, text: str) -> VerificationResult:
         if self.checker is not None:  # a cn-token seen before is asked about again
             self.checker.memo.forget(("check", text, None))
-        return self.memo.fresh(text, lambda: self.inner(text))  # type: ignore[no-any-return]
+        return self.memo.fresh(text, lambda: self.inner(text))
 
 
 def remembering_verify(verify: Verify, checker: RememberingChecker | None = None) -> RememberingVerify:

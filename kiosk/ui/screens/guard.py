@@ -48,4 +48,8 @@ class GuardScreen(FormScreen):
 
     def sign_out(self, name: str) -> None:
         app = App.get_running_app()
-        app.worker.submit(lambda: app.duty.sign_out(name), lambda _r: (app.refresh_status(), self.refresh()), self.failed)
+        app.worker.submit(lambda: app.duty.sign_out(name), self._signed_out, self.failed)
+
+    def _signed_out(self, _result: object) -> None:
+        App.get_running_app().refresh_status()
+        self.refresh()
