@@ -1,0 +1,25 @@
+"""UI scenarios: each drives the real App by touch and returns facts for its test.
+
+`setup_<name>(cfg, store, shots)` runs before the App starts (as an admin or the central
+server would have prepared the kiosk) and returns (cfg, ctx). The test then opens the
+same database on its own and checks what was recorded. The driver finds a scenario by
+name in this package.
+"""
+
+from tests.ui.scenarios.common import services_for
+from tests.ui.scenarios.forms import guard_override, setup_guard_override, visitor
+from tests.ui.scenarios.gate import (
+    gate_pass,
+    setup_gate_pass,
+    setup_slow_platform,
+    setup_temperature,
+    slow_platform,
+    temperature,
+)
+from tests.ui.scenarios.screens import admin_pin, gallery, language, setup_admin_pin, smoke
+
+__all__ = [
+    "admin_pin", "gallery", "gate_pass", "guard_override", "language", "services_for", "setup_admin_pin",
+    "setup_gate_pass", "setup_guard_override", "setup_slow_platform", "setup_temperature", "slow_platform",
+    "smoke", "temperature", "visitor",
+]

@@ -1,0 +1,102 @@
+"""Forms typed by touch: a visitor with pinyin, a guard signing in and overriding."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from tests.ui import codes
+from tests.ui.scenarios.common import focus, key_on_keypad, pick, scanner_types, text_of, type_keys
+
+
+# --- visitor registration with pinyin input ---------------------------------------------
+def visitor(d: Any, cfg: Any, store: Any, ctx: dict[str, Any]) -> dict[str, Any]:
+    d.wait_screen("idle")
+    d.tap("idle", "visitor")
+    d.wait_screen("visitor")
+    d.wait_until(lambda: d.app.pinyin_index is not None, 20, "the pinyin index")
+    focus(d, "visitor", "f_name")
+    type_keys(d, "visitor", "li")
+    shown = d.call(lambda: [c.text for c in d.widget("visitor", "keyboard").candidates][:9])
+    d.screenshot("visitor-1-pinyin-candidates")
+    pick(d, "visitor", "李")
+    type_keys(d, "visitor", "ming")
+    pick(d, "visitor", "明")
+    focus(d, "visitor", "f_phone")
+    type_keys(d, "visitor", "123")
+    focus(d, "visitor", "f_id")
+    type_keys(d, "visitor", "11010519491231002")
+    d.tap("visitor", "keyboard", "lang_key")  # Latin letters for the X check character
+    type_keys(d, "visitor", "x")
+    d.tap("visitor", "keyboard", "lang_key")
+    focus(d, "visitor", "f_origin")
+    type_keys(d, "visitor", "110105")
+    focus(d, "visitor", "f_reason")
+    type_keys(d, "visitor", "tanqin")
+    pick(d, "visitor", "探亲")
+    for fid, value in (("f_building", "3"), ("f_unit", "2"), ("f_room", "301")):
+        focus(d, "visitor", fid)
+        type_keys(d, "visitor", value)
+    d.scroll_into_view("visitor", "kg_inbound")
+    d.tap("visitor", "kg_inbound")
+    d.tap("visitor", "save")
+    d.wait_until(lambda: d.widget("visitor", "f_phone").error, 10, "the phone error")
+    errors = d.call(lambda: {n: ff.error for n, ff in d.screen("visitor").fields().items()})
+    d.screenshot("visitor-2-field-error")
+    focus(d, "visitor", "f_phone")
+    for _ in range(3):
+        d.tap("visitor", "keyboard", "backspace")
+    type_keys(d, "visitor", "13812345678")
+    values = d.call(lambda: d.screen("visitor").values())
+    d.tap("visitor", "save")
+    d.wait_screen("message")
+    d.screenshot("visitor-3-registered")
+    return {"candidates_li": shown, "errors": errors, "values": values, "title": text_of(d, "message", "title")}
+
+
+
+# --- guard on duty, a red code, an override with a reason ------------------------------------
+def setup_guard_override(cfg: Any, store: Any, shots: Path) -> tuple[Any, dict[str, Any]]:
+    key, kid = codes.new_issuer()
+    codes.install_bundle(store, codes.bundle_for(key, kid))
+    return cfg.replace(ui__status_refresh_s=0.5, ui__result_seconds=30.0), {"red": codes.issue(key, kid, colour="red", name="钱七")}
+
+
+def guard_override(d: Any, cfg: Any, store: Any, ctx: dict[str, Any]) -> dict[str, Any]:
+    d.wait_screen("idle")
+    d.tap("idle", "guard")
+    d.wait_screen("guard")
+    d.wait_until(lambda: d.app.pinyin_index is not None, 20, "the pinyin index")
+    focus(d, "guard", "f_guard_name")
+    type_keys(d, "guard", "zhou")
+    pick(d, "guard", "周")
+    type_keys(d, "guard", "jun")
+    pick(d, "guard", "军")
+    focus(d, "guard", "f_guard_phone")
+    type_keys(d, "guard", "01088886666")
+    d.tap("guard", "sign_in")
+    d.wait_until(lambda: d.screen("guard").on_duty == ["周军"], 10, "the guard on duty")
+    d.screenshot("guard-1-signed-in")
+    d.tap("guard", "back")
+    d.wait_screen("idle")
+    d.wait_until(lambda: "周军" in d.widget("idle", "duty").text, 10, "the duty guard on the idle screen")
+    duty = text_of(d, "idle", "duty")
+    d.screenshot("guard-2-idle-duty")
+    d.call(lambda: scanner_types(ctx["red"]))
+    d.wait_screen("temperature")
+    key_on_keypad(d, "temperature", "36.4")
+    d.tap("temperature", "record")
+    d.wait_screen("result")
+    denied = text_of(d, "result", "headline")
+    d.tap("result", "override")
+    d.wait_screen("override")
+    d.tap("override", "confirm")  # no reason typed: refused on the screen
+    d.wait_until(lambda: d.widget("override", "f_reason").error, 5, "the missing-reason error")
+    reason_error = d.call(lambda: d.widget("override", "f_reason").error)
+    d.screenshot("override-1-reason-required")
+    d.tap_text("override", "紧急就医")
+    d.tap("override", "confirm")
+    d.wait_screen("result")
+    passed = {k: text_of(d, "result", k) for k in ("headline", "reasons")}
+    d.screenshot("override-2-let-through")
+    return {"duty": duty, "denied": denied, "reason_error": reason_error, "passed": passed}
