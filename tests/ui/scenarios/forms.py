@@ -90,6 +90,7 @@ def guard_override(d: Any, cfg: Any, store: Any, ctx: dict[str, Any]) -> dict[st
     denied = text_of(d, "result", "headline")
     d.tap("result", "override")
     d.wait_screen("override")
+    summary = text_of(d, "override", "summary")
     d.tap("override", "confirm")  # no reason typed: refused on the screen
     d.wait_until(lambda: d.widget("override", "f_reason").error, 5, "the missing-reason error")
     reason_error = d.call(lambda: d.widget("override", "f_reason").error)
@@ -99,4 +100,4 @@ def guard_override(d: Any, cfg: Any, store: Any, ctx: dict[str, Any]) -> dict[st
     d.wait_screen("result")
     passed = {k: text_of(d, "result", k) for k in ("headline", "reasons")}
     d.screenshot("override-2-let-through")
-    return {"duty": duty, "denied": denied, "reason_error": reason_error, "passed": passed}
+    return {"duty": duty, "denied": denied, "summary": summary, "reason_error": reason_error, "passed": passed}
