@@ -124,7 +124,7 @@ def test_screens_stay_responsive_while_the_platform_hangs(run_scenario: Run, ope
     r = run_scenario("slow_platform")
     f = r["facts"]
     assert f["waited_s"] >= 1.9  # the code check really waited for its 2 s timeout …
-    assert f["round_trips"] >= 5 and f["max_gap_s"] < 1.0  # … while the Kivy thread kept answering
+    assert f["round_trips"] >= 5 and f["max_gap_s"] < 1.5  # … while the Kivy thread kept answering
     assert f["prompt_during_wait"] == "Please show your health code"  # a touch during the wait worked
     assert f["attest_title"] == "The code cannot be checked right now"  # then the offline lane: the guard attests
     store = open_db(r["data_dir"])
