@@ -85,11 +85,15 @@ def _sync_parts(cfg: Any, store: Any, vault: Any) -> tuple[Any, Any]:
     from sync.code_check import HttpCodeChecker
     from sync.factory import make_worker
 
-    checker = HttpCodeChecker(
-        creds, timeout_s=cfg["codes.check_timeout_s"], base_url=cfg["sync.server_url"] or None,
-        ca_bundle=cfg["sync.ca_bundle"],
-    )
-    return checker, make_worker(cfg, store, checker=checker, vault=vault)
+    def new_checker() -> HttpCodeChecker:
+        return HttpCodeChecker(
+            creds, timeout_s=cfg["codes.check_timeout_s"], base_url=cfg["sync.server_url"] or None,
+            ca_bundle=cfg["sync.ca_bundle"],
+        )
+
+    # One checker per thread: each holds a requests.Session, which is not safe to share
+    # between the UI's service thread and the sync worker.
+    return new_checker(), make_worker(cfg, store, checker=new_checker(), vault=vault)
 
 
 EXPORT_DAYS = 7  # the admin screen exports the last week; the CLI (`kiosk export`) takes any period
