@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from kiosk.commands import config_from
+from kiosk.commands import config_from, open_kiosk_store
 
 
 def register(sub: Any) -> None:
@@ -27,13 +27,12 @@ def set_pin(args: argparse.Namespace) -> int:
 
     from kiosk.commands.export import check_admin_pin
     from kiosk.service.admin_pin import AdminPin, PinRejected
-    from kiosk.store.db import open_store
 
     def ask(prompt: str) -> str:
         return sys.stdin.readline().strip() if args.pin_stdin else getpass.getpass(prompt)
 
     cfg = config_from(args)
-    store = open_store(cfg.db_path, busy_timeout_ms=cfg["store.busy_timeout_ms"])
+    store = open_kiosk_store(cfg)
     try:
         pin = AdminPin(store, cfg.data_dir)
         if pin.is_set and not check_admin_pin(args, store, cfg.data_dir):
@@ -58,10 +57,9 @@ def add_guard(args: argparse.Namespace) -> int:
 
     from kiosk.service.common import InvalidInput
     from kiosk.service.duty import DutyRoster
-    from kiosk.store.db import open_store
 
     cfg = config_from(args)
-    store = open_store(cfg.db_path, busy_timeout_ms=cfg["store.busy_timeout_ms"])
+    store = open_kiosk_store(cfg)
     try:
         DutyRoster(store).add_guard(args.name, args.phone, args.pin)
     except InvalidInput as exc:

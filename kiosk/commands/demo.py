@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from kiosk.commands import config_from
+from kiosk.commands import config_from, open_kiosk_store
 
 DEMO_PIN = "2580"
 SAMPLES = (  # (kind, name, ID number, colour, caption on the video)
@@ -94,11 +94,10 @@ def enrol(cfg: Any, central_dir: Path, url: str) -> bool:
         return False
     except credentials.CredentialsError:
         pass
-    from kiosk.store.db import open_store
     from sync.provision import provision
 
     code = central(central_dir, "device", "add", "--label", cfg["kiosk.gate_name"])[0]["enroll_code"]
-    store = open_store(cfg.db_path, busy_timeout_ms=cfg["store.busy_timeout_ms"])
+    store = open_kiosk_store(cfg)
     try:
         provision(store, cfg.data_dir, url, code, label=cfg["kiosk.gate_name"], timeout_s=cfg["sync.timeout_s"])
     finally:
@@ -109,10 +108,9 @@ def enrol(cfg: Any, central_dir: Path, url: str) -> bool:
 def first_sync(cfg: Any) -> None:
     """One sync round before the window opens: the kiosk has the server's trust list and
     roster from the first code on."""
-    from kiosk.store.db import open_store
     from sync.factory import make_worker
 
-    store = open_store(cfg.db_path, busy_timeout_ms=cfg["store.busy_timeout_ms"])
+    store = open_kiosk_store(cfg)
     try:
         make_worker(cfg, store).run_round()
     finally:
@@ -139,9 +137,8 @@ def sample_video(cfg: Any, central_dir: Path) -> Path:
 
 def demo_pin(cfg: Any) -> bool:
     from kiosk.service.admin_pin import AdminPin
-    from kiosk.store.db import open_store
 
-    store = open_store(cfg.db_path, busy_timeout_ms=cfg["store.busy_timeout_ms"])
+    store = open_kiosk_store(cfg)
     try:
         pin = AdminPin(store, cfg.data_dir)
         if pin.is_set:

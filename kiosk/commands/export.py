@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from kiosk.commands import config_from
+from kiosk.commands import config_from, open_kiosk_store
 
 
 def register(sub: Any) -> None:
@@ -50,7 +50,6 @@ def export(args: argparse.Namespace) -> int:
 
     from kiosk.commands.report import parse_day
     from kiosk.service.export import export_rows, write_csv, write_xlsx
-    from kiosk.store.db import open_store
     from kiosk.store.vault import Vault
 
     cfg = config_from(args)
@@ -58,7 +57,7 @@ def export(args: argparse.Namespace) -> int:
     if last < first:
         print(f"kiosk: --to {last} is before --from {first}")
         return 2
-    store = open_store(cfg.db_path, busy_timeout_ms=cfg["store.busy_timeout_ms"], lock=False)
+    store = open_kiosk_store(cfg, lock=False)
     try:
         if args.full and not check_admin_pin(args, store, cfg.data_dir):
             return 1

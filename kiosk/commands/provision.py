@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-from kiosk.commands import config_from
+from kiosk.commands import config_from, open_kiosk_store
 
 
 def register(sub: Any) -> None:
@@ -19,11 +19,10 @@ def register(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     cfg = config_from(args)
-    from kiosk.store.db import open_store
     from sync.credentials import CredentialsError
     from sync.provision import ProvisionError, provision, summary
 
-    store = open_store(cfg.db_path, busy_timeout_ms=cfg["store.busy_timeout_ms"])
+    store = open_kiosk_store(cfg)
     try:
         creds, path = provision(
             store, cfg.data_dir, args.server, args.enroll_code, label=args.label or cfg["kiosk.gate_name"],

@@ -6,7 +6,7 @@ import argparse
 import datetime as dt
 from typing import Any
 
-from kiosk.commands import config_from
+from kiosk.commands import config_from, open_kiosk_store
 
 
 def register(sub: Any) -> None:
@@ -37,11 +37,10 @@ def daily(args: argparse.Namespace) -> int:
 
     from kiosk.domain.report import local_day
     from kiosk.service.reports import Reports
-    from kiosk.store.db import open_store
 
     cfg = config_from(args)
     day = parse_day(args.date) if args.date else local_day(dt.datetime.now(dt.UTC), cfg["kiosk.timezone"])
-    store = open_store(cfg.db_path, busy_timeout_ms=cfg["store.busy_timeout_ms"], lock=args.file)
+    store = open_kiosk_store(cfg, lock=args.file)
     try:
         reports = Reports(store, cfg)
         report = reports.file(day).report if args.file else reports.compute(day)
@@ -65,10 +64,9 @@ def daily(args: argparse.Namespace) -> int:
 
 def file_due(args: argparse.Namespace) -> int:
     from kiosk.service.reports import Reports
-    from kiosk.store.db import open_store
 
     cfg = config_from(args)
-    store = open_store(cfg.db_path, busy_timeout_ms=cfg["store.busy_timeout_ms"])
+    store = open_kiosk_store(cfg)
     try:
         filed = Reports(store, cfg).file_due()
     finally:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from kiosk.commands import config_from
+from kiosk.commands import config_from, open_kiosk_store
 
 
 def register(sub: Any) -> None:
@@ -27,11 +27,10 @@ def import_csv(args: argparse.Namespace) -> int:
 
     from kiosk.service.common import InvalidInput, utc_now
     from kiosk.service.roster import import_roster_csv
-    from kiosk.store.db import open_store
     from kiosk.store.vault import Vault
 
     cfg = config_from(args)
-    store = open_store(cfg.db_path, busy_timeout_ms=cfg["store.busy_timeout_ms"])
+    store = open_kiosk_store(cfg)
     try:
         result = import_roster_csv(store, Vault.open(cfg.data_dir), Path(args.file), utc_now, cfg["kiosk.timezone"])
     except InvalidInput as exc:
@@ -47,10 +46,9 @@ def import_csv(args: argparse.Namespace) -> int:
 
 def search(args: argparse.Namespace) -> int:
     from kiosk.service.people import search_people
-    from kiosk.store.db import open_store
 
     cfg = config_from(args)
-    store = open_store(cfg.db_path, busy_timeout_ms=cfg["store.busy_timeout_ms"], lock=False)
+    store = open_kiosk_store(cfg, lock=False)
     try:
         found = search_people(store.db, args.text)
     finally:
@@ -62,10 +60,9 @@ def search(args: argparse.Namespace) -> int:
 
 def key_groups(args: argparse.Namespace) -> int:
     from kiosk.service.people import key_group_people
-    from kiosk.store.db import open_store
 
     cfg = config_from(args)
-    store = open_store(cfg.db_path, busy_timeout_ms=cfg["store.busy_timeout_ms"], lock=False)
+    store = open_kiosk_store(cfg, lock=False)
     try:
         found = key_group_people(store.db)
     finally:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from kiosk.commands import config_from
+from kiosk.commands import config_from, open_kiosk_store
 
 
 def register(sub: Any) -> None:
@@ -15,10 +15,9 @@ def register(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     cfg = config_from(args)
-    from kiosk.store.db import open_store
 
     # Refuse to start on a bad, locked or too-new database before any window opens.
-    store = open_store(cfg.db_path, busy_timeout_ms=cfg["store.busy_timeout_ms"])
+    store = open_kiosk_store(cfg)
     from kiosk.ui.app import run_app
 
     return run_app(cfg, store)

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from kiosk.commands import config_from
+from kiosk.commands import config_from, open_kiosk_store
 
 
 def register(sub: Any) -> None:
@@ -35,9 +35,8 @@ def register(sub: Any) -> None:
 
 def _open(args: argparse.Namespace) -> tuple[Any, Any]:
     cfg = config_from(args)
-    from kiosk.store.db import open_store
 
-    return cfg, open_store(cfg.db_path, busy_timeout_ms=cfg["store.busy_timeout_ms"])
+    return cfg, open_kiosk_store(cfg)
 
 
 def run_sync(args: argparse.Namespace) -> int:
