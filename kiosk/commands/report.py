@@ -57,8 +57,10 @@ def daily(args: argparse.Namespace) -> int:
         title = "零报告 zero report" if report.kind == "zero" else "日报告 daily report"
         print(f"{title} — {cfg['kiosk.community_name']} {cfg['kiosk.gate_name']} — {report.day}")
         for key, value in data.items():
-            if key not in ("day", "kind"):
-                print(f"  {key:<18} {value}")
+            if key not in ("day", "kind", "key_persons"):
+                print(f"  {key:<20} {value}")
+        for cat, n in data["key_persons"].items():
+            print(f"  key persons: {cat:<14} {n}")
     return 0
 
 

@@ -14,13 +14,36 @@ from dataclasses import dataclass
 from typing import Any
 
 from kiosk.domain.masking import mask_name
-from kiosk.domain.report import GROUP_COLUMNS, DailyReport, build_report, day_window, local_day
+from kiosk.domain.report import (
+    GROUP_COLUMNS,
+    KEY_RISK_LEVELS,
+    DailyReport,
+    KeyPerson,
+    build_report,
+    day_window,
+    key_categories,
+    local_day,
+)
 from kiosk.service.common import Clock, iso, utc_now
 from kiosk.store.db import Store
 
+_EXPR = {"identified": "(person_uuid is not null) as identified"}
 _GROUP_SQL = (
-    f"select {', '.join(GROUP_COLUMNS)}, count(*) as n from gate_entries"  # noqa: S608 (fixed column names)
+    f"select {', '.join(_EXPR.get(c, c) for c in GROUP_COLUMNS)}, count(*) as n from gate_entries"  # noqa: S608 (fixed columns)
     f" where created_at >= ? and created_at < ? group by {', '.join(GROUP_COLUMNS)}"
+)
+_LEVELS = ", ".join(f"'{level}'" for level in sorted(KEY_RISK_LEVELS))
+# Arrivals that make a key person: a gate entry in with a key-group flag or from a listed
+# risk area, and a visitor registered from one (even if the pass was then refused).
+_KEY_SQL = (
+    "select coalesce(g.person_uuid, g.record_uuid), g.created_at, json_extract(j.body, '$.key_groups'), g.risk_level,"  # noqa: S608
+    " p.name, coalesce(p.id_masked, json_extract(j.body, '$.id_masked'))"
+    " from gate_entries g join journal j on j.uuid = g.record_uuid left join people p on p.uuid = g.person_uuid"
+    f" where g.created_at >= ? and g.created_at < ? and g.direction = 'in' and (g.key_group = 1 or g.risk_level in ({_LEVELS}))"
+    " union all"
+    " select v.person_uuid, v.created_at, v.key_groups, v.risk_level, p.name, p.id_masked"
+    " from visitor_registrations v left join people p on p.uuid = v.person_uuid"
+    f" where v.created_at >= ? and v.created_at < ? and (v.key_groups != '[]' or v.risk_level in ({_LEVELS}))"
 )
 
 
@@ -42,12 +65,23 @@ class Reports:
         cur = db.execute(_GROUP_SQL, [start, end])
         names = [d[0] for d in cur.description]
         groups = [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
-        key_people = db.execute(
-            "select count(distinct coalesce(person_uuid, record_uuid)) from gate_entries"
-            " where created_at >= ? and created_at < ? and key_group = 1 and direction = 'in'",
-            [start, end],
-        ).fetchone()[0]
-        return build_report(day, groups, key_people)
+        return build_report(day, groups, self.key_people(day))
+
+    def key_people(self, day: dt.date) -> list[KeyPerson]:
+        """Each key person who arrived on the day, once, with every category they fall in (masked)."""
+        start, end = day_window(day, self.tz)
+        seen: dict[str, tuple[set[str], str, str, str]] = {}
+        for key, at, groups, risk, name, id_masked in self.store.db.execute(_KEY_SQL, [start, end, start, end]):
+            cats = {str(c) for c in key_categories(json.loads(groups or "[]"), risk)}
+            if not cats:
+                continue
+            old = seen.get(key)
+            if old is None:
+                seen[key] = (cats, at, mask_name(name) if name else "", id_masked or "")
+            else:
+                seen[key] = (old[0] | cats, min(old[1], at), old[2] or (mask_name(name) if name else ""), old[3] or id_masked or "")
+        people = [KeyPerson(k, v[2], v[3], tuple(sorted(v[0])), v[1]) for k, v in seen.items()]
+        return sorted(people, key=lambda p: p.first_at)
 
     def _visitors(self, day: dt.date) -> list[dict[str, Any]]:
         start, end = day_window(day, self.tz)
@@ -67,6 +101,8 @@ class Reports:
             "gate": self.cfg["kiosk.gate_name"],
             "timezone": self.tz,
         }
+        body["key_people"] = [{"name_masked": p.name_masked, "id_masked": p.id_masked, "categories": list(p.categories),
+                               "first_at": p.first_at} for p in self.key_people(day)]
         if self.cfg["report.include_visitors_list"]:
             body["visitors"] = self._visitors(day)
         now = iso(self.clock())

@@ -55,6 +55,7 @@ REPORT_FIELDS: dict[str, str] = {
     "residents": N_("Residents"),
     "visitors": N_("Visitors"),
     "staff": N_("Staff"),
+    "unidentified": N_("Not identified"),
     "fevers_confirmed": N_("Confirmed fevers"),
     "codes_green": N_("Green codes"),
     "codes_yellow": N_("Yellow codes"),
@@ -64,6 +65,17 @@ REPORT_FIELDS: dict[str, str] = {
     "key_group_people": N_("Key-group people"),
     "denials": N_("Denied"),
     "reviews": N_("Sent to review"),
+    "reviews_open": N_("Reviews still open"),
     "overrides": N_("Guard overrides"),
+    "overrides_of_denials": N_("Overrides of a denial"),
+    "overrides_of_reviews": N_("Overrides of a review"),
+}
+# Key-person categories (kiosk.domain.report.KeyCategory)
+KEY_CATEGORIES: dict[str, str] = {
+    "risk-area": N_("From a risk area"),
+    "inbound": N_("Inbound travellers"),
+    "cold-chain": N_("Cold-chain workers"),
+    "released": N_("Released from observation"),
+    "home-isolation": N_("Home isolation"),
 }
 REPORT_KINDS: dict[str, str] = {"zero": N_("Zero report (nothing abnormal)"), "daily": N_("Daily report")}

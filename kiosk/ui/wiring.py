@@ -105,7 +105,14 @@ def _report_fn(cfg: Any, store: Any, service: Any) -> Callable[[], dict[str, Any
     from kiosk.service.reports import Reports
 
     reports = Reports(store, cfg, service.clock)
-    return lambda: reports.compute(local_day(service.clock(), cfg["kiosk.timezone"])).as_dict()
+
+    def today() -> dict[str, Any]:
+        day = local_day(service.clock(), cfg["kiosk.timezone"])
+        people = [{"name_masked": p.name_masked, "id_masked": p.id_masked, "categories": list(p.categories)}
+                  for p in reports.key_people(day)]
+        return {**reports.compute(day).as_dict(), "key_people": people}
+
+    return today
 
 
 def _export_fn(cfg: Any, store: Any, vault: Any, service: Any) -> Callable[[Any], Any]:

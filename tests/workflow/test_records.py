@@ -22,6 +22,7 @@ from kiosk.service.gate import GateRequest, GateService
 from kiosk.service.people import search_people
 from kiosk.service.reports import Reports
 from kiosk.service.roster import import_roster_csv
+from kiosk.service.visitors import VisitorForm
 from kiosk.store.db import Store
 from kiosk.store.vault import Vault, VaultError
 from tests.workflow.conftest import ID_CHAOYANG, ID_DEAN, Clock
@@ -43,9 +44,11 @@ def test_zero_report_then_daily_report(gate: GateService, store: Store, cfg: Con
     gate.pass_gate(GateRequest(qr_text="TOKEN:t", attested_colour=Colour.GREEN, readings=NORMAL))
     report = reports.compute(DAY)
     assert report.kind == "daily"
-    assert (report.entries_in, report.entries_out, report.visitors, report.residents) == (4, 1, 1, 4)
+    # nobody here is on the roster: the "residents" are counted as not identified, never as residents
+    assert (report.entries_in, report.entries_out, report.visitors, report.residents, report.unidentified) == (4, 1, 1, 0, 4)
     assert (report.codes_green, report.codes_red, report.codes_unverified) == (3, 1, 1)
-    assert (report.fevers_confirmed, report.denials, report.overrides) == (1, 1, 1)
+    # the overridden fever stays a denial on the report, and counts as an override of one
+    assert (report.fevers_confirmed, report.denials, report.overrides, report.overrides_of_denials) == (1, 2, 1, 1)
     # a pass 16:30 UTC is 00:30 the next day in Shanghai: not in this day's report
     clock.advance(hours=15, minutes=30)
     gate.pass_gate(GateRequest(qr_text="GREEN:late", readings=NORMAL))
@@ -215,3 +218,35 @@ def test_xlsx_export_survives_control_characters(tmp_path: Path) -> None:
     write_xlsx([row], tmp_path / "c.xlsx")
     ws = load_workbook(tmp_path / "c.xlsx").active
     assert ws is not None and ws.cell(row=2, column=COLUMNS.index("name") + 1).value == "张\ufffd三"
+
+
+def test_a_medium_risk_visitor_sent_to_review_is_never_a_zero_report(gate: GateService, store: Store, cfg: Config,
+                                                                        clock: Clock) -> None:
+    """The day's only arrival: a visitor from a listed medium-risk area, sent to REVIEW (issue 11)."""
+    reports = Reports(store, cfg, clock)
+    with store.writing() as w:
+        w.db.execute("insert into risk_areas (region_code, level, since) values ('110100', 'medium', '2026-11-20')")
+    v = gate.register_visitor(VisitorForm("李小龙", "13912345678", "cn-id", ID_DEAN, "110105", "探亲", "5"))
+    out = gate.pass_gate(GateRequest(qr_text="GREEN:x", person_uuid=v.person.uuid, readings=NORMAL))
+    assert out.decision.outcome.value == "review"
+    report = reports.compute(DAY)
+    assert report.kind == "daily"
+    assert report.key_group_people == 1 and report.key_persons["risk-area"] == 1 and report.reviews_open == 1
+    people = reports.key_people(DAY)
+    assert [(p.name_masked, p.id_masked, p.categories) for p in people] == [("李**", "360***********0071", ("risk-area",))]
+    filed = reports.file(DAY)
+    body = json.loads(store.db.execute("select body from journal where uuid = ?", [filed.record_uuid]).fetchone()[0])
+    assert body["kind"] == "daily" and body["key_people"][0]["categories"] == ["risk-area"]
+    assert ID_DEAN not in json.dumps(body, ensure_ascii=False) and "13912345678" not in json.dumps(body, ensure_ascii=False)
+
+
+def test_key_persons_by_category_counted_once_each(gate: GateService, store: Store, cfg: Config, clock: Clock) -> None:
+    reports = Reports(store, cfg, clock)
+    v = gate.register_visitor(VisitorForm("李小龙", "13912345678", "cn-id", ID_DEAN, "360426", "送货", "5",
+                                          inbound=True, cold_chain=True))
+    for _ in range(3):  # three passes of one key person
+        gate.pass_gate(GateRequest(qr_text="GREEN:x", person_uuid=v.person.uuid, readings=NORMAL))
+    report = reports.compute(DAY)
+    assert report.key_group_people == 1
+    assert report.key_persons == {"risk-area": 0, "inbound": 1, "cold-chain": 1, "released": 0, "home-isolation": 0}
+    assert report.kind == "daily"

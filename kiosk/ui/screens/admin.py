@@ -12,7 +12,7 @@ from kivy.properties import StringProperty
 from kivy.uix.screenmanager import Screen
 
 from kiosk.ui.lang import tr
-from kiosk.ui.texts import REPORT_FIELDS, REPORT_KINDS
+from kiosk.ui.texts import KEY_CATEGORIES, REPORT_FIELDS, REPORT_KINDS
 
 
 def table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> str:
@@ -89,6 +89,16 @@ class AdminScreen(Screen):
             if key in rep:
                 value = tr._(REPORT_KINDS[rep[key]]) if key == "kind" and rep[key] in REPORT_KINDS else rep[key]
                 lines.append(f"{tr._(label)}: {value}")
+        counts = rep.get("key_persons") or {}
+        for cat, label in KEY_CATEGORIES.items():
+            if counts.get(cat):
+                lines.append(f"  {tr._(label)}: {counts[cat]}")
+        people = rep.get("key_people") or []
+        if people:
+            lines.append(tr._("Key persons today") + ":")
+            for p in people:
+                cats = "、".join(tr._(KEY_CATEGORIES.get(c, c)) for c in p["categories"])
+                lines.append(f"  {p['name_masked']} {p['id_masked']} — {cats}")
         self.report_text = "\n".join(lines)
 
     def set_lockdown(self, on: bool) -> None:
