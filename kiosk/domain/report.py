@@ -17,6 +17,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from kiosk.domain.policy import KeyGroup
+
 # Columns the store groups by, in this order, followed by the count. `identified` is 1
 # when the entry names a person (roster resident, registered visitor), else 0.
 GROUP_COLUMNS = (
@@ -42,12 +44,12 @@ class KeyCategory(enum.StrEnum):
     HOME_ISOLATION = "home-isolation"  # under home isolation (居家隔离)
 
 
-# Person key-group flags (kiosk.domain.policy.KeyGroup values) → report category.
+# Person key-group flags (KeyGroup values, and the home-isolation flag) → report category.
 _GROUP_CATEGORY = {
-    "risk-area-14d": KeyCategory.RISK_AREA,
-    "inbound": KeyCategory.INBOUND,
-    "cold-chain": KeyCategory.COLD_CHAIN,
-    "released": KeyCategory.RELEASED,
+    KeyGroup.RISK_AREA_14D.value: KeyCategory.RISK_AREA,
+    KeyGroup.INBOUND.value: KeyCategory.INBOUND,
+    KeyGroup.COLD_CHAIN.value: KeyCategory.COLD_CHAIN,
+    KeyGroup.RELEASED.value: KeyCategory.RELEASED,
     "home-isolation": KeyCategory.HOME_ISOLATION,
 }
 # A listed area at these levels makes an arrival a key person; 'low' areas do not.
