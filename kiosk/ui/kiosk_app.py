@@ -25,11 +25,11 @@ from kiosk.ui.navigator import Navigator
 from kiosk.ui.screens import KV_FILES, screen_factories
 from kiosk.ui.sounds import Sounds
 from kiosk.ui.theme import theme
-from kiosk.ui.widgets import keypad, pinyin_keyboard, preview, result_icon  # noqa: F401  (register widget classes)
+from kiosk.ui.widgets import keypad, pinyin_keyboard, preview, region_bar, result_icon  # noqa: F401  (register widget classes)
 from kiosk.ui.wiring import Services, build_services
 from kiosk.ui.worker import UiWorker
 
-WIDGET_KV = ("common", "keypad", "pinyin_keyboard")
+WIDGET_KV = ("common", "keypad", "pinyin_keyboard", "region_bar")
 _kv_loaded = False
 
 
@@ -126,6 +126,9 @@ class KioskApp(App):
 
         index = PinyinIndex.load()
         Clock.schedule_once(lambda _dt: setattr(self, "pinyin_index", index))
+        from kiosk.domain import region_tree
+
+        region_tree.places()  # the visitor form's place picker (pinyin of every place name)
 
     # --- small actions the screens ask for -----------------------------------------
     def switch_language(self) -> None:

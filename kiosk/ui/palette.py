@@ -37,6 +37,8 @@ def contrast_ratio(a: str, b: str) -> float:
 BG = "#10151E"  # idle and forms: dark, no glare at night
 PANEL = "#1E2633"
 FIELD = "#FFFFFF"
+FIELD_FOCUS = "#FFF4C2"  # the field the keyboard types into: pale yellow with a ring
+FOCUS_RING = "#FFD166"
 PASS_BG = "#0B6E2E"  # green
 DENY_BG = "#A4161A"  # red
 REVIEW_BG = "#F2B600"  # amber
@@ -60,6 +62,7 @@ TEXT_PAIRS: tuple[tuple[str, str, str], ...] = (
     ("panel text", TEXT, PANEL),
     ("muted panel text", TEXT_MUTED, PANEL),
     ("field text", TEXT_ON_FIELD, FIELD),
+    ("focused field text", TEXT_ON_FIELD, FIELD_FOCUS),
     ("pass result", TEXT, PASS_BG),
     ("deny result", TEXT, DENY_BG),
     ("review result", TEXT_ON_REVIEW, REVIEW_BG),

@@ -68,6 +68,23 @@ def test_visitor_registered_through_the_form_with_pinyin(run_scenario: Run, open
     assert reg == [("探亲", "3", "2", "301")]
 
 
+def test_visitor_place_picked_by_pinyin_by_browsing_or_from_home(run_scenario: Run) -> None:
+    f = run_scenario("region_picker")["facts"]
+    assert f["shown_before"] == []  # the picker offers places only while "coming from" is being filled
+    from kiosk.ui import palette
+
+    # the field being typed into is marked; the others are not
+    assert f["marks"]["f_origin"] == list(palette.rgba(palette.FIELD_FOCUS))
+    assert f["marks"]["f_name"] == list(palette.rgba(palette.FIELD))
+    assert f["provinces"][:3] == ["北京市 ›", "天津市 ›", "河北省 ›"]
+    assert f["by_pinyin"][0] == "北京市朝阳区" and "吉林省长春市朝阳区" in f["by_pinyin"]
+    # the chosen place is written as its code, named in full, and marked as a listed risk area
+    assert f["picked"] == {"code": "110105", "chosen": "北京市朝阳区", "risk": "medium", "pending": ""}
+    assert f["browsed"] == {"code": "440106", "chosen": "广东省广州市天河区", "risk": ""}
+    # the ID number's region is only a chip the person confirms, never filled in on its own
+    assert f["home_before"] == "" and f["home"] == "440106"
+
+
 def test_no_smartphone_lane_then_admin_pin_lockout(run_scenario: Run, open_db: Callable[..., Any]) -> None:
     r = run_scenario("admin_pin")
     f = r["facts"]

@@ -204,5 +204,11 @@ class GateAdapter:
         return FormResult(record_uuid=visitor.record_uuid, person_uuid=visitor.person.uuid)
 
 
+    def risk_areas(self) -> list[tuple[str, str]]:
+        """The listed risk areas as (region code, level), for the visitor form's place picker."""
+        rows = self.service.store.db.execute("select region_code, level from risk_areas").fetchall()
+        return [(str(r[0]), str(r[1])) for r in rows]
+
+
 def _measurements(readings: Sequence[tuple[float, str]]) -> tuple[Measurement, ...]:
     return tuple(Measurement(v, Method(m)) for v, m in readings)

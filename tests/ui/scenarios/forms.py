@@ -54,6 +54,69 @@ def visitor(d: Any, cfg: Any, store: Any, ctx: dict[str, Any]) -> dict[str, Any]
     return {"candidates_li": shown, "errors": errors, "values": values, "title": text_of(d, "message", "title")}
 
 
+# --- where the visitor came from: a place picked by pinyin, by browsing, or "from home" -------
+def setup_region_picker(cfg: Any, store: Any, shots: Path) -> tuple[Any, dict[str, Any]]:
+    with store.writing() as w:  # as the central bundle would list it
+        w.db.execute("insert into risk_areas (region_code, level, since) values ('110100', 'medium', '2026-11-20')")
+    return cfg, {}
+
+
+def chip_into_view(d: Any, text: str) -> None:
+    """Scroll the place chips until the one showing `text` is in sight (as a finger would)."""
+
+    def do() -> None:
+        bar = d.widget("visitor", "region_bar")
+        chip = next(c for c in bar.chips() if c.text == text)
+        bar.ids.chips_scroll.scroll_to(chip, padding=4, animate=False)
+
+    d.call(do)
+    d.settle(3)
+
+
+def region_picker(d: Any, cfg: Any, store: Any, ctx: dict[str, Any]) -> dict[str, Any]:
+    d.wait_screen("idle")
+    d.tap("idle", "visitor")
+    d.wait_screen("visitor")
+    d.wait_until(lambda: d.app.pinyin_index is not None, 20, "the pinyin index")
+    bar = lambda: d.widget("visitor", "region_bar")  # noqa: E731
+    chips_now = lambda: [c.text for c in bar().chips()]  # noqa: E731  (on the Kivy thread)
+    chips = lambda: d.call(chips_now)  # noqa: E731
+    shown_before = chips()
+    focus(d, "visitor", "f_origin")
+    d.wait_until(lambda: len(chips_now()) > 30, 10, "the place picker")
+    provinces = chips()
+    marks = d.call(lambda: {fid: list(d.widget("visitor", fid, "input").background_color) for fid in ("f_origin", "f_name")})
+    type_keys(d, "visitor", "chaoyang")  # pinyin, still being composed on the keyboard
+    d.wait_until(lambda: "北京市朝阳区" in chips_now(), 5, "a pinyin match")
+    by_pinyin = chips()
+    d.screenshot("visitor-4-place-by-pinyin")
+    d.tap_text("visitor", "北京市朝阳区")
+    d.wait_until(lambda: d.widget("visitor", "f_origin", "input").text == "110105", 5, "the code")
+    picked = {"code": text_of(d, "visitor", "f_origin", "input"), "chosen": d.call(lambda: bar().chosen),
+              "risk": d.call(lambda: bar().chosen_risk), "pending": d.call(lambda: d.widget("visitor", "keyboard").pending)}
+    d.screenshot("visitor-5-place-chosen-risk-area")
+    # browse instead: clear the field, then 广东省 › 广州市 › 天河区
+    for _ in range(6):
+        d.tap("visitor", "keyboard", "backspace")
+    for name in ("广东省 ›", "广州市 ›", "天河区"):
+        chip_into_view(d, name)
+        d.tap_text("visitor", name)
+    browsed = {"code": text_of(d, "visitor", "f_origin", "input"), "chosen": d.call(lambda: bar().chosen),
+               "risk": d.call(lambda: bar().chosen_risk)}
+    # "came from home": offered from the ID number only through its own chip
+    focus(d, "visitor", "f_id")
+    type_keys(d, "visitor", "440106199003070011")
+    focus(d, "visitor", "f_origin")
+    for _ in range(6):
+        d.tap("visitor", "keyboard", "backspace")
+    d.wait_until(lambda: "从户籍地来（按身份证）" in chips_now(), 5, "the came-from-home chip")
+    home_offered_before = text_of(d, "visitor", "f_origin", "input")
+    d.tap_text("visitor", "从户籍地来（按身份证）")
+    home = text_of(d, "visitor", "f_origin", "input")
+    d.screenshot("visitor-6-place-from-home")
+    return {"shown_before": shown_before, "provinces": provinces, "marks": marks, "by_pinyin": by_pinyin, "picked": picked,
+            "browsed": browsed, "home_before": home_offered_before, "home": home}
+
 
 # --- guard on duty, a red code, an override with a reason ------------------------------------
 def setup_guard_override(cfg: Any, store: Any, shots: Path) -> tuple[Any, dict[str, Any]]:
