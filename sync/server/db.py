@@ -24,7 +24,12 @@ def private_sqlite_file(path: Path) -> None:
     we create 0700. An existing file is narrowed too: the roster and the sync log are personal data."""
     if not path.parent.exists():
         path.parent.mkdir(mode=0o700, parents=True)
-    os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+    # Never open() an existing database file: closing that descriptor would drop this process's
+    # SQLite (POSIX) locks on it, and another process could then delete the WAL under us.
+    try:
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
     for name in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
         if name.exists() and name.stat().st_mode & 0o077:
             os.chmod(name, 0o600)
