@@ -9,6 +9,7 @@ Two refinements for 401, where the fault is the device and not the batch: a stal
 timestamp or a replayed nonce is retried at once (after correcting the clock offset from
 the server's time), and wrong or unknown credentials HOLD the upload — records stay
 pending, nothing is parked, and the admin is told to provision the kiosk again.
+A 403 `device-revoked` is final: the kiosk stops uploading and keeps its records (sync.revoked).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ class Verdict(enum.StrEnum):
     SPLIT = "split"
     PARK = "park"
     HOLD = "hold"
+    REVOKED = "revoked"  # 403 device-revoked: permanent; stop uploading, keep every record
 
 
 # 408 Request Timeout and 425 Too Early are transient by definition.
@@ -38,6 +40,8 @@ def classify(status: int | None, error_code: str | None = None) -> Verdict:
         return Verdict.RETRY
     if 200 <= status < 300:
         return Verdict.ACK
+    if status == 403 and error_code == "device-revoked":
+        return Verdict.REVOKED
     if status == 413:
         return Verdict.SPLIT
     if status == 401:

@@ -18,6 +18,7 @@ from kiosk.store.db import Store
 from pydantic import ValidationError
 
 from sync import log as synclog
+from sync import revoked
 from sync.backoff import Backoff, parse_retry_after
 from sync.classify import Verdict, classify
 from sync.link import Reply, ServerLink
@@ -49,6 +50,7 @@ class Step(enum.StrEnum):
     SPLIT = "split"
     PARKED = "parked"
     HELD = "held"  # the server refuses this device's credentials
+    REVOKED = "revoked"  # the server revoked this device for good: nothing more is sent
 
 
 @dataclass(frozen=True)
@@ -119,6 +121,8 @@ class Uploader:
 
     def step(self) -> Step:
         """At most one HTTP attempt."""
+        if revoked.revoked_at(self.store) is not None:
+            return Step.REVOKED
         nxt = self._next()
         if isinstance(nxt, Step):
             return nxt
@@ -144,6 +148,8 @@ class Uploader:
             error = reply.describe()
             if verdict is Verdict.HOLD:
                 error += "; the server does not accept this kiosk's credentials: run `kiosk provision` again"
+            elif verdict is Verdict.REVOKED:
+                error = f"{revoked.MESSAGE}: {revoked.ADVICE} ({error})"
         step = self._apply(verdict, batch, body, reply, error, ack)
         synclog.record(
             self.store,
@@ -186,6 +192,10 @@ class Uploader:
             # rest of the batch goes again at once; otherwise the whole batch is parked.
             self.outbox.park(batch, error or "refused", only=refused_records(reply, batch))
             return Step.PARKED
+        if verdict is Verdict.REVOKED:  # the records stay pending, for good: never parked, never dropped
+            self.outbox.retry(batch, error or revoked.MESSAGE, 0.0)
+            revoked.mark(self.store)
+            return Step.REVOKED
         self.failures += 1
         delay = self.backoff.delay(self.failures, parse_retry_after(reply.headers.get("Retry-After")))
         if verdict is Verdict.HOLD:
@@ -207,7 +217,7 @@ class Uploader:
         waited = 0.0
         while not should_stop():
             step = self.step()
-            if step is Step.IDLE:
+            if step in (Step.IDLE, Step.REVOKED):
                 break
             if step in (Step.WAIT, Step.RETRIED, Step.HELD):
                 pause = self.wait_s()

@@ -31,6 +31,7 @@ class Credentials:
     clock_window_s: int = 300
     max_batch_records: int = 2000
     max_batch_bytes: int = 4 * 1024 * 1024
+    community: str = "default"
 
     def __repr__(self) -> str:  # never print the secret
         return f"Credentials(server_url={self.server_url!r}, device_id={self.device_id!r}, secret=***)"

@@ -3,13 +3,12 @@ key, then applied in ONE transaction (bundles row, residents, risk areas, mode, 
 record for the audit trail). A bundle that fails any check is not applied at all; the
 previous one stays in force.
 
-ID numbers and phones of the roster go into `people` only through the vault (ciphertext +
-keyed hash + masked form). The stored copy of the bundle keeps them masked, never in clear.
+The roster carries no ID number or phone, only look-up hashes keyed with the community's key
+(received at enrolment) and masked forms; they go into `people` as they are.
 """
 
 from __future__ import annotations
 
-import copy
 import enum
 import json
 from dataclasses import dataclass
@@ -17,12 +16,11 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from kiosk.domain.identity import normalise_mobile, normalise_number
-from kiosk.domain.masking import mask_id, mask_phone
 from kiosk.store.db import Store
 from kiosk.store.journal import canonical_json
 
 from sync import log as synclog
+from sync import revoked
 from sync.link import ServerLink
 from sync.log import set_state
 from sync.protocol import PATH_BUNDLE, BundleError, verify_bundle
@@ -68,15 +66,6 @@ def _issued_at(store: Store) -> datetime | None:
         return None
 
 
-def _redacted(bundle: dict[str, Any]) -> dict[str, Any]:
-    """The bundle as stored: roster ID numbers and phones masked."""
-    out = copy.deepcopy(bundle)
-    for person in out.get("roster", []):
-        person["id_number"] = mask_id(person.get("id_number") or "")
-        person["phone"] = mask_phone(person.get("phone") or "")
-    return out
-
-
 def apply_bundle(store: Store, bundle: dict[str, Any], etag: str, vault: Protector, fetched_at: str | None = None) -> PullResult:
     """One transaction: everything of the bundle is in force afterwards, or nothing is."""
     now = datetime.now(UTC).isoformat(timespec="microseconds")
@@ -87,20 +76,19 @@ def apply_bundle(store: Store, bundle: dict[str, Any], etag: str, vault: Protect
     # Encrypt outside the transaction: the writer lock is held only for the writes.
     people = []
     for p in roster:
-        # The same normal forms the gate looks people up by (a lower-case x must still match).
-        id_number, phone = normalise_number(p.get("id_number") or ""), normalise_mobile(p.get("phone") or "")
-        id_cipher, id_hash = vault.protect(id_number) if id_number else (None, None)
-        phone_cipher, phone_hash = vault.protect(phone) if phone else (None, None)
+        # Residents arrive as look-up hashes (keyed with the community key, over the gate's normal forms)
+        # and masked forms: the kiosk never holds a resident's number, it recognises it when typed.
+        id_hash, phone_hash = p.get("id_hash") or None, p.get("phone_hash") or None
         people.append([
-            p["uuid"], p["name"], "cn-id" if id_number else None, id_cipher, id_hash, mask_id(id_number) if id_number else None,
-            phone_cipher, phone_hash, mask_phone(phone) if phone else None,
+            p["uuid"], p["name"], "cn-id" if id_hash else None, None, id_hash, p.get("id_masked") or None,
+            None, phone_hash, p.get("phone_masked") or None,
             p.get("building", ""), p.get("unit", ""), p.get("room", ""), now, now,
         ])
     with store.writing() as w:
         db = w.db
         db.execute(
             "insert into bundles (etag, fetched_at, applied_at, body) values (?, ?, ?, ?)",
-            [etag, fetched_at, now, canonical_json(_redacted(bundle))],
+            [etag, fetched_at, now, canonical_json(bundle)],
         )
         db.execute(
             "delete from bundles where id not in (select id from bundles order by id desc limit ?)", [KEEP_BUNDLES]
@@ -151,7 +139,7 @@ class Puller:
         started = datetime.now(UTC).isoformat(timespec="microseconds")
         etag = current_etag(self.store)
         reply = self.link.request("GET", PATH_BUNDLE, headers={"If-None-Match": etag} if etag else None)
-        result = self._handle(reply.status, reply.content, reply.describe(), etag)
+        result = self._handle(reply.status, reply.content, reply.describe(), etag, reply.error_code)
         synclog.record(
             self.store,
             synclog.Attempt(
@@ -162,9 +150,12 @@ class Puller:
         )
         return result
 
-    def _handle(self, status: int | None, content: bytes, described: str, etag: str | None) -> PullResult:
+    def _handle(self, status: int | None, content: bytes, described: str, etag: str | None, error_code: str | None = None) -> PullResult:
         if status == 304:
             return PullResult(PullStatus.UNCHANGED, etag)
+        if revoked.is_revoked_answer(status, error_code):
+            revoked.mark(self.store)
+            return PullResult(PullStatus.REJECTED, error=f"{revoked.MESSAGE}: {revoked.ADVICE} ({described})")
         if status != 200:
             kind = PullStatus.FAILED if status is None or status >= 500 or status == 429 else PullStatus.REJECTED
             return PullResult(kind, error=described)

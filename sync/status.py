@@ -7,7 +7,7 @@ from typing import Any
 from kiosk.config import Config
 from kiosk.store.db import Store
 
-from sync import credentials
+from sync import credentials, revoked
 from sync import log as synclog
 from sync.outbox import Outbox
 from sync.puller import K_MODE, current_etag
@@ -31,8 +31,11 @@ def sync_status(cfg: Config, store: Store) -> dict[str, Any]:
         server, provisioned = cfg["sync.server_url"] or creds.server_url, True
     except credentials.CredentialsError:
         server, provisioned = cfg["sync.server_url"] or None, False
+    gone = revoked.revoked_at(store)
     return {
         "provisioned": provisioned,
+        "revoked": gone is not None,  # the server revoked this gate for good; records are kept, nothing is sent
+        "revoked_at": gone,
         "server": server,
         "pending": stats.pending + stats.claimed,
         "failed": stats.failed,

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from kiosk.domain.models import CodeChecker
 from kiosk.store.db import Store
 
+from sync import revoked
 from sync.client import Uploader
 from sync.puller import Puller, PullResult
 from sync.recheck import RecheckResult, Revealer, recheck_pending
@@ -78,6 +79,11 @@ class SyncWorker:
             self._started = True
         now = self.monotonic()
         pulled = None
+        if revoked.revoked_at(self.store) is not None:  # a revoked gate talks to nobody and keeps its records
+            stats = self.uploader.outbox.stats()
+            self.rounds += 1
+            self.last_round = Round(None, stats.pending + stats.claimed, None, None)
+            return self.last_round
         if self.puller is not None and now >= self._next_pull:
             pulled = self.puller.pull()
             self._next_pull = now + self.pull_interval_s

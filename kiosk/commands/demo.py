@@ -96,7 +96,7 @@ def enrol(cfg: Any, central_dir: Path, url: str) -> bool:
         pass
     from sync.provision import provision
 
-    code = central(central_dir, "device", "add", "--label", cfg["kiosk.gate_name"])[0]["enroll_code"]
+    code = central(central_dir, "device", "add", "--label", cfg["kiosk.gate_name"])["enroll_code"]
     store = open_kiosk_store(cfg)
     try:
         provision(store, cfg.data_dir, url, code, label=cfg["kiosk.gate_name"], timeout_s=cfg["sync.timeout_s"])

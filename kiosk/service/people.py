@@ -87,9 +87,11 @@ def get_person(db: Any, person_uuid: str) -> PersonView | None:
 
 
 def find_by_id_number(db: Any, vault: Vault, id_number: str) -> PersonView | None:
+    """By the kiosk's own hash (people it registered) or the bundle's community-keyed hash (residents)."""
+    hashes = [vault.lookup_hash(id_number), vault.roster_hash("id", id_number) or ""]
     row = db.execute(
-        f"select {_COLUMNS} from people where id_hash = ? order by kind = 'resident' desc, updated_at desc limit 1",  # noqa: S608
-        [vault.lookup_hash(id_number)],
+        f"select {_COLUMNS} from people where id_hash in (?, ?) order by kind = 'resident' desc, updated_at desc limit 1",  # noqa: S608
+        hashes,
     ).fetchone()
     return _view(row) if row else None
 

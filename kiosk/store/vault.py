@@ -65,14 +65,54 @@ def _read_or_create_key(path: Path) -> bytes:
     return key
 
 
+ROSTER_KEY_FILE = "roster_lookup.key"
+
+
+def save_roster_key(data_dir: Path, key_b64: str) -> Path:
+    """Keep the community's roster look-up key (from enrolment) beside the vault key, 0600.
+    Bundle residents carry only HMACs under it, so the gate finds them by the number typed."""
+    raw = base64.urlsafe_b64decode(key_b64 + "=" * (-len(key_b64) % 4))
+    if len(raw) != KEY_BYTES:
+        raise VaultError(f"the roster look-up key must be {KEY_BYTES} bytes")
+    path = Path(data_dir) / "secrets" / ROSTER_KEY_FILE
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.write(fd, base64.urlsafe_b64encode(raw) + b"\n")
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.replace(tmp, path)
+    return path
+
+
+def _read_roster_key(path: Path) -> bytes | None:
+    if not path.exists():
+        return None
+    if path.stat().st_mode & 0o077:
+        raise VaultError(f"{path} is readable by others; run `chmod 600 {path}`")
+    raw = base64.urlsafe_b64decode(path.read_bytes().strip())
+    return raw if len(raw) == KEY_BYTES else None
+
+
 class Vault:
-    def __init__(self, master: bytes) -> None:
+    def __init__(self, master: bytes, roster_key: bytes | None = None) -> None:
         self._fernet = Fernet(base64.urlsafe_b64encode(_derive(master, b"kiosk-vault-fernet")))
         self._hmac_key = _derive(master, b"kiosk-vault-lookup")
+        self._roster_key = roster_key
 
     @classmethod
     def open(cls, data_dir: Path) -> Vault:
-        return cls(_read_or_create_key(Path(data_dir) / "secrets" / "vault.key"))
+        secrets_dir = Path(data_dir) / "secrets"
+        return cls(_read_or_create_key(secrets_dir / "vault.key"), _read_roster_key(secrets_dir / ROSTER_KEY_FILE))
+
+    def roster_hash(self, kind: str, value: str) -> str | None:
+        """The bundle's look-up hash of a normalised ID number ("id") or phone ("phone"): HMAC-SHA256
+        under the community key, over "kind:value" (sync.protocol.roster_lookup_hash). None before enrolment."""
+        if self._roster_key is None:
+            return None
+        return hmac.new(self._roster_key, f"{kind}:{value.strip()}".encode(), hashlib.sha256).hexdigest()
 
     def lookup_hash(self, value: str) -> str:
         """Keyed HMAC-SHA256 of the (stripped) value: equal values, equal hashes."""

@@ -74,6 +74,7 @@ class DutyView:
 @dataclass(frozen=True)
 class StatusView:
     online: bool | None = None  # None = never tried
+    revoked: bool = False  # the server revoked this gate for good (sync.revoked): nothing is sent, records kept
     last_sync_at: str = ""  # ISO UTC of the last successful upload
     pending_uploads: int = 0
     failed_uploads: int = 0

@@ -45,10 +45,11 @@ from sync.protocol.bundle import (
     key_id,
     load_public_key,
     public_key_pem,
+    roster_lookup_hash,
     sign_bundle,
     verify_bundle,
 )
-from sync.protocol.errors import BundleError, ErrorCode, ProtocolError
+from sync.protocol.errors import AuthRefused, BundleError, ErrorCode, ProtocolError
 from sync.protocol.messages import (
     DEFAULT_MAX_BATCH_BYTES,
     DEFAULT_MAX_BATCH_RECORDS,
@@ -62,6 +63,8 @@ from sync.protocol.messages import (
     EnrollRequest,
     EnrollResponse,
     ErrorResponse,
+    KeyRollRequest,
+    KeyRollResponse,
     ReportAck,
     ReportUpload,
     SeqRange,
@@ -75,16 +78,17 @@ PATH_BATCHES = "/v1/batches"
 PATH_BUNDLE = "/v1/bundle"
 PATH_CODE_CHECK = "/v1/code-check"
 PATH_REPORTS = "/v1/reports"
+PATH_KEY_ROLL = "/v1/device/key"
 
 __all__ = [
     "AUTH_HEADERS", "BUNDLE_FORMAT", "DEFAULT_CLOCK_WINDOW_S", "DEFAULT_MAX_BATCH_BYTES", "DEFAULT_MAX_BATCH_RECORDS",
     "GENESIS_HASH", "GZIP", "H_DEVICE", "H_DIGEST", "H_IDEMPOTENCY", "H_NONCE", "H_SERVER_TIME", "H_SIGNATURE",
     "H_TIMESTAMP", "JSON_TYPE", "MAX_DECOMPRESSED_BYTES", "PATH_BATCHES", "PATH_BUNDLE", "PATH_CODE_CHECK",
-    "PATH_ENROLL", "PATH_REPORTS", "PATH_TIME", "PROTOCOL_VERSION", "BatchAck", "BatchEnvelope", "Bundle",
+    "PATH_ENROLL", "PATH_KEY_ROLL", "PATH_REPORTS", "AuthRefused", "KeyRollRequest", "KeyRollResponse", "PATH_TIME", "PROTOCOL_VERSION", "BatchAck", "BatchEnvelope", "Bundle",
     "BundleError", "ChainReport", "CodeCheckRequest", "CodeCheckResponse", "EnrollRequest", "EnrollResponse",
     "ErrorCode", "ErrorResponse", "ProtocolError", "ReportAck", "ReportUpload", "SeqRange", "SignedHeaders",
     "TimeResponse", "WireRecord", "body_digest", "canonical_json", "check_record_hash", "check_timestamp",
     "encode_batch", "etag_for", "etag_matches", "gunzip_limited", "key_id", "load_public_key", "new_device_secret",
     "new_nonce", "parse_batch", "parse_model", "public_key_pem", "read_auth_headers", "read_body", "record_hash",
-    "sign_bundle", "sign_request", "utc_now_iso", "verify_bundle", "verify_chain", "verify_signature", "wire_record",
+    "roster_lookup_hash", "sign_bundle", "sign_request", "utc_now_iso", "verify_bundle", "verify_chain", "verify_signature", "wire_record",
 ]

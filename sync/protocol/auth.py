@@ -17,7 +17,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from sync.protocol.errors import ErrorCode, ProtocolError
+from sync.protocol.errors import AuthRefused, ErrorCode, ProtocolError
 
 SCHEME = "KIOSK-HMAC-SHA256-V1"
 H_DEVICE = "X-Kiosk-Device"
@@ -128,4 +128,4 @@ def verify_signature(signed: SignedHeaders, secret: str, method: str, path: str,
         raise ProtocolError(400, ErrorCode.DIGEST_MISMATCH, f"{H_DIGEST} does not match the body as received")
     expected = _mac(secret, string_to_sign(method, path, str(signed.timestamp), signed.nonce, signed.digest, signed.device_id))
     if not hmac.compare_digest(expected, signed.signature):
-        raise ProtocolError(401, ErrorCode.BAD_SIGNATURE, "the request signature does not match (wrong secret, or the request was altered)")
+        raise AuthRefused(ErrorCode.BAD_SIGNATURE, "the request signature does not match (wrong secret, or the request was altered)")

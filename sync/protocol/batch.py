@@ -125,8 +125,11 @@ def parse_model(model: type[M], raw: bytes) -> M:
         ) from None
 
 
-def parse_batch(raw_json: bytes, max_records: int = DEFAULT_MAX_BATCH_RECORDS, signer: str | None = None) -> BatchEnvelope:
-    """Strict parse, record-count limit, the signing device (403 if another), and every record's own hash."""
+def parse_batch(
+    raw_json: bytes, max_records: int = DEFAULT_MAX_BATCH_RECORDS, signer: str | None = None, chain_id: str | None = None
+) -> BatchEnvelope:
+    """Strict parse, record-count limit, the signing device (403 if another), and every record's own hash
+    (under `chain_id`, the kiosk's journal id, when it differs from the server-assigned device id)."""
     batch = parse_model(BatchEnvelope, raw_json)
     if signer is not None and batch.device_id != signer:
         raise ProtocolError(403, ErrorCode.DEVICE_MISMATCH, f"the batch names device {batch.device_id!r} but was signed by {signer!r}")
@@ -135,7 +138,7 @@ def parse_batch(raw_json: bytes, max_records: int = DEFAULT_MAX_BATCH_RECORDS, s
             413, ErrorCode.TOO_LARGE, f"the batch has {len(batch.records)} records; the limit is {max_records}", {"max_batch_records": max_records}
         )
     for rec in batch.records:
-        check_record_hash(batch.device_id, rec)
+        check_record_hash(chain_id or batch.device_id, rec)
     return batch
 
 

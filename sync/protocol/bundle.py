@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 import json
 from typing import Any, Literal
 
@@ -50,11 +51,18 @@ class Trust(_Strict):
     revoked: Revoked = Revoked()
 
 
+Hex64 = Field(default="", pattern=r"^([0-9a-f]{64})?$")
+
+
 class RosterEntry(_Strict):
+    """A resident as a kiosk may hold one: keyed look-up hashes and masked forms, never the numbers."""
+
     uuid: str = Field(min_length=1)
     name: str = Field(min_length=1)
-    id_number: str = ""
-    phone: str = ""
+    id_hash: str = Hex64  # roster_lookup_hash(community key, "id", normal form), "" if none
+    id_masked: str = Field(default="", max_length=40)
+    phone_hash: str = Hex64
+    phone_masked: str = Field(default="", max_length=40)
     building: str = ""
     unit: str = ""
     room: str = ""
@@ -77,6 +85,13 @@ class Bundle(_Strict):
     roster: list[RosterEntry] = []
     risk_areas: list[RiskArea] = []
     policy: Policy = Policy()
+
+
+def roster_lookup_hash(key: bytes, kind: Literal["id", "phone"], normal_value: str) -> str:
+    """HMAC-SHA256 under the community's roster key (sent to the kiosk at enrolment) of an ID number or
+    phone in its normal form (kiosk.domain.identity.normalise_number / normalise_mobile). The kind is
+    part of the message so an ID hash never equals a phone hash."""
+    return hmac.new(key, f"{kind}:{normal_value}".encode(), hashlib.sha256).hexdigest()
 
 
 def key_id(public_key: Ed25519PublicKey) -> str:

@@ -10,8 +10,11 @@ class ErrorCode(enum.StrEnum):
     """Every `error.code` the server sends. Clients decide retry/park from the status, not the text."""
 
     UNSIGNED = "unsigned"  # 401: authentication headers missing
-    UNKNOWN_DEVICE = "unknown-device"  # 401: device id not enrolled (or disabled)
-    BAD_SIGNATURE = "bad-signature"  # 401: HMAC does not match
+    UNAUTHENTICATED = "unauthenticated"  # 401: what the client sees for both of the next two
+    UNKNOWN_DEVICE = "unknown-device"  # server log only: device id not enrolled
+    BAD_SIGNATURE = "bad-signature"  # server log only: HMAC does not match
+    DEVICE_REVOKED = "device-revoked"  # 403: a correctly signed request from a revoked device: permanent
+    ALREADY_ENROLLED = "already-enrolled"  # 409: the code's device id is enrolled already
     STALE_TIMESTAMP = "stale-timestamp"  # 401: outside the clock window; details carry server_time
     REPLAYED = "replayed"  # 401: nonce already seen inside the window
     DIGEST_MISMATCH = "digest-mismatch"  # 400: X-Kiosk-Content-SHA256 is not the body's digest
@@ -41,6 +44,19 @@ class ProtocolError(Exception):
     def to_json(self) -> dict[str, Any]:
         """The error response body: {"error": {"code", "message", "details"}}."""
         return {"error": {"code": str(self.code), "message": self.message, "details": self.details}}
+
+
+class AuthRefused(ProtocolError):
+    """A 401 whose answer does not say whether the device is unknown or the signature wrong (so a
+    prober learns nothing about which ids exist); `code` and `message` keep the truth for the log."""
+
+    PUBLIC_MESSAGE = "the request is not from an enrolled device or its signature does not match; check this kiosk's credentials (kiosk provision)"
+
+    def __init__(self, code: ErrorCode, message: str) -> None:
+        super().__init__(401, code, message)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"error": {"code": str(ErrorCode.UNAUTHENTICATED), "message": self.PUBLIC_MESSAGE, "details": {}}}
 
 
 class BundleError(Exception):

@@ -123,18 +123,22 @@ class BatchAck(_Response):
 
 
 class EnrollRequest(_Request):
-    """POST /v1/enroll (unsigned: the one-time code is the credential)."""
+    """POST /v1/enroll (unsigned: the one-time code is the credential, bound to a server-assigned device id)."""
 
     protocol: Literal[1] = 1
     enroll_code: str = Field(min_length=6, max_length=64)
-    device_id: DeviceId  # the kiosk's journal device id (device_state.device_id): it is in every hash
+    journal_id: DeviceId  # the kiosk's journal device id (device_state.device_id): it is in every record hash
+    # Random, made by the kiosk and kept until it has its answer: a repeat with the same key (the
+    # answer was lost) gets the same answer; anyone else holding the code gets 403.
+    enroll_key: str = Field(pattern=r"^[A-Za-z0-9_-]{32,64}$")
+    device_id: DeviceId | None = None  # the id `kiosk-central device add` printed, when the admin gives it: must match
     label: str = Field(default="", max_length=100)
     anchor_seq: int = Field(default=0, ge=0)  # records up to here were purged before enrolment
     anchor_hash: Hex64 = GENESIS_HASH
 
 
 class EnrollResponse(_Response):
-    device_id: str
+    device_id: str  # assigned by the server: sign every request and name every batch with it
     device_secret: str  # base64url, >= 32 bytes; store 0600 outside the repo
     bundle_key_id: str
     bundle_public_key: str  # Ed25519, PEM SubjectPublicKeyInfo: pin it, verify every bundle with it
@@ -142,6 +146,23 @@ class EnrollResponse(_Response):
     clock_window_s: int
     max_batch_records: int
     max_batch_bytes: int
+    community: str = "default"
+    roster_key: str = ""  # base64url, 32 bytes: the community's key for roster look-up hashes (bundle)
+
+
+class KeyRollRequest(_Request):
+    """POST /v1/device/key, signed with the CURRENT secret: asks for a new one."""
+
+    protocol: Literal[1] = 1
+
+
+class KeyRollResponse(_Response):
+    """The new secret. The old one stays valid until the first request signed with the new one."""
+
+    device_id: str
+    device_secret: str
+    community: str = "default"
+    roster_key: str = ""
 
 
 # ---- code check (GB/T 38963 验码-like) --------------------------------------------------------

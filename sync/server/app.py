@@ -26,6 +26,7 @@ from sync.protocol import (
     PATH_BUNDLE,
     PATH_CODE_CHECK,
     PATH_ENROLL,
+    PATH_KEY_ROLL,
     PATH_REPORTS,
     PATH_TIME,
     BatchAck,
@@ -36,6 +37,8 @@ from sync.protocol import (
     EnrollResponse,
     ErrorCode,
     ErrorResponse,
+    KeyRollRequest,
+    KeyRollResponse,
     ProtocolError,
     ReportAck,
     ReportUpload,
@@ -51,7 +54,7 @@ from sync.protocol import (
 from sync.server import admin_routes, bundles, registry
 from sync.server.context import ServerContext
 from sync.server.device_auth import authenticate
-from sync.server.enrol import enrol
+from sync.server.enrol import device_lookup_key, enrol, journal_id, roll_key
 from sync.server.ingest import ingest_batch
 from sync.server.settings import ServerSettings, from_env
 from sync.server.synclog import log_attempt
@@ -130,7 +133,8 @@ def create_app(settings: ServerSettings) -> FastAPI:
         try:
             body = await _read_limited(request, limit)
             device_id = await run_in_threadpool(
-                authenticate, ctx.engine, request.headers, request.method, _signed_path(request), body, time.time(), settings.clock_window_s
+                authenticate, ctx.engine, request.headers, request.method, _signed_path(request), body, time.time(), settings.clock_window_s,
+                ctx.device_key,
             )
             result = await run_in_threadpool(handler, device_id, body, info)
         except ProtocolError as exc:
@@ -164,7 +168,9 @@ def create_app(settings: ServerSettings) -> FastAPI:
         def handle(device_id: str, body: bytes, info: dict[str, Any]) -> BatchAck:
             info["batch_id"] = request.headers.get(H_IDEMPOTENCY, "")[:36] or None
             raw = read_body(body, request.headers.get("content-type"), request.headers.get("content-encoding"), settings.max_batch_bytes)
-            batch: BatchEnvelope = parse_batch(raw, settings.max_batch_records, signer=device_id)
+            with ctx.engine.connect() as conn:
+                chain_id = journal_id(conn, device_id)
+            batch: BatchEnvelope = parse_batch(raw, settings.max_batch_records, signer=device_id, chain_id=chain_id)
             info.update(batch_id=batch.batch_id, records=len(batch.records))
             key = request.headers.get(H_IDEMPOTENCY)
             if key is not None and key != batch.batch_id:
@@ -180,7 +186,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
     async def bundle(request: Request) -> Any:
         def handle(device_id: str, body: bytes, info: dict[str, Any]) -> Response:
             with ctx.engine.connect() as conn:
-                content = bundles.build(conn, ctx.data_key)
+                content = bundles.build(conn, ctx.data_key, device_lookup_key(conn, ctx, device_id))
             envelope, etag = sign_bundle(content, ctx.bundle_key)
             if etag_matches(request.headers.get("if-none-match"), etag):
                 return Response(status_code=304, headers={"ETag": etag})
@@ -211,6 +217,14 @@ def create_app(settings: ServerSettings) -> FastAPI:
             return ReportAck(report_id=req.report_id, stored=held is None, received_at=now if held is None else held.received_at)
 
         return await _device_call(request, "reports", JSON_BODY_LIMIT, handle)
+
+    @app.post(PATH_KEY_ROLL, response_model=KeyRollResponse, responses=ERRORS, openapi_extra=_schema(KeyRollRequest))
+    async def key_roll(request: Request) -> Any:
+        def handle(device_id: str, body: bytes, info: dict[str, Any]) -> KeyRollResponse:
+            parse_model(KeyRollRequest, body)
+            return roll_key(ctx, device_id)
+
+        return await _device_call(request, "key-roll", JSON_BODY_LIMIT, handle)
 
     admin_routes.register(app, ctx)
     return app

@@ -6,8 +6,11 @@ from typing import Any
 from uuid import uuid4
 
 from cryptography.fernet import Fernet
+from kiosk.domain.identity import normalise_mobile, normalise_number
+from kiosk.domain.masking import mask_id, mask_phone
 from sqlalchemy import Connection, delete, select
 
+from sync.protocol import roster_lookup_hash
 from sync.server.tables import risk_areas, roster, server_state, trust_entries
 
 NEVER = "1970-01-01T00:00:00+00:00"
@@ -64,7 +67,20 @@ def add_resident(conn: Connection, key: Fernet, *, name: str, id_number: str = "
     return uid
 
 
-def build(conn: Connection, key: Fernet) -> dict[str, Any]:
+def roster_entry(row: Any, key: Fernet, lookup_key: bytes) -> dict[str, Any]:
+    """One resident as the kiosks get it: keyed look-up hashes and masked forms, never the numbers
+    (the numbers are unsealed here only to hash and mask them)."""
+    id_number, phone = normalise_number(unseal(key, row.id_number)), normalise_mobile(unseal(key, row.phone))
+    return {
+        "uuid": row.uuid, "name": row.name,
+        "id_hash": roster_lookup_hash(lookup_key, "id", id_number) if id_number else "", "id_masked": mask_id(id_number),
+        "phone_hash": roster_lookup_hash(lookup_key, "phone", phone) if phone else "", "phone_masked": mask_phone(phone),
+        "building": row.building, "unit": row.unit, "room": row.room,
+    }
+
+
+def build(conn: Connection, key: Fernet, lookup_key: bytes) -> dict[str, Any]:
+    """The bundle for one community: `lookup_key` is that community's roster key."""
     trust: dict[str, Any] = {"dsc": [], "cn_issuers": [], "revoked": {"uvci_sha256": [], "signature_sha256": []}}
     for t in conn.execute(select(trust_entries).order_by(trust_entries.c.kind, trust_entries.c.kid)):
         if t.kind == "dsc":
@@ -75,11 +91,7 @@ def build(conn: Connection, key: Fernet) -> dict[str, Any]:
             trust["revoked"]["uvci_sha256"].append(t.kid)
         elif t.kind == "revoked_signature":
             trust["revoked"]["signature_sha256"].append(t.kid)
-    people = [
-        {"uuid": r.uuid, "name": r.name, "id_number": unseal(key, r.id_number), "phone": unseal(key, r.phone),
-         "building": r.building, "unit": r.unit, "room": r.room}
-        for r in conn.execute(select(roster).order_by(roster.c.uuid))
-    ]
+    people = [roster_entry(r, key, lookup_key) for r in conn.execute(select(roster).order_by(roster.c.uuid))]
     areas = [{"region_code": a.region_code, "level": a.level, "since": a.since} for a in conn.execute(select(risk_areas).order_by(risk_areas.c.region_code))]
     return {
         "version": 1,

@@ -109,20 +109,23 @@ def cmd_reports(args: argparse.Namespace) -> int:
 
 
 def cmd_device_add(args: argparse.Namespace) -> int:
+    """The server assigns the device id and binds a one-time enrolment code to it."""
     from sync.server.context import ServerContext
-    from sync.server.enrol import new_enrol_code
+    from sync.server.enrol import new_device
 
     settings = settings_from(args)
     if not 1 <= args.count <= 1000:
         raise ValueError("--count must be 1-1000")
     with ServerContext.open(settings).engine.begin() as conn:
-        issued = [new_enrol_code(conn, args.label, args.ttl_hours or settings.enroll_ttl_hours) for _ in range(args.count)]
+        issued = [new_device(conn, args.label, args.ttl_hours or settings.enroll_ttl_hours, args.community) for _ in range(args.count)]
+    pairs = [{"device_id": d.device_id, "enroll_code": d.enroll_code} for d in issued]
     if args.json:
-        _emit([{"enroll_code": code, "expires_at": expires, "label": args.label} for code, expires in issued], True)
+        _emit(pairs[0] if len(pairs) == 1 else pairs, True)
     else:
-        for code, _ in issued:
-            print(code)
-        print(f"one-time enrolment code(s), valid until {issued[0][1]}; on the kiosk: kiosk provision --server URL --enroll-code CODE", file=sys.stderr)
+        for d in issued:
+            print(f"{d.device_id}  {d.enroll_code}")
+    print(f"one-time enrolment code(s) for community {issued[0].community!r}, valid until {issued[0].expires_at}; "
+          "on the kiosk: kiosk provision --server URL --enroll-code CODE", file=sys.stderr)
     return 0
 
 
@@ -136,19 +139,22 @@ def cmd_device_list(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_device_disable(args: argparse.Namespace) -> int:
-    """A lost or stolen kiosk: its requests are refused (401) from now on; its records stay."""
-    from sqlalchemy import update
-
+def cmd_device_revoke(args: argparse.Namespace) -> int:
+    """A lost or stolen kiosk: its requests are refused from now on, for good; its records stay."""
+    from sync.protocol import utc_now_iso
     from sync.server.context import ServerContext
-    from sync.server.tables import devices
+    from sync.server.enrol import revoke
 
     with ServerContext.open(settings_from(args)).engine.begin() as conn:
-        done = conn.execute(update(devices).where(devices.c.device_id == args.device_id).values(disabled=args.disable)).rowcount
+        done = revoke(conn, args.device_id, utc_now_iso())
     if not done:
         raise ValueError(f"no enrolled device {args.device_id!r} (see kiosk-central device list)")
-    print(f"{args.device_id}: {'disabled' if args.disable else 'enabled'}")
+    print(f"{args.device_id}: revoked (permanent; the kiosk keeps its data; enrol a replacement with `kiosk-central device add`)")
     return 0
+
+
+def cmd_device_enable(args: argparse.Namespace) -> int:
+    raise ValueError(f"revocation is permanent: {args.device_id!r} cannot be enabled again; issue a new device with `kiosk-central device add`")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -194,22 +200,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_records_count)
 
     dev = sub.add_parser("device", help="kiosks").add_subparsers(dest="device_command", required=True)
-    p = dev.add_parser("add", help="create a one-time enrolment code for a new kiosk")
+    p = dev.add_parser("add", help="assign a device id for a new kiosk and a one-time enrolment code bound to it")
     _common(p)
     p.add_argument("--label", default="", help="a name for the gate, e.g. 'East gate'")
     p.add_argument("--ttl-hours", type=int)
-    p.add_argument("--count", type=int, default=1, help="how many codes (one per kiosk)")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--count", type=int, default=1, help="how many devices (one code each)")
+    p.add_argument("--community", default="default", help="the community the gate belongs to (its roster look-up key)")
+    p.add_argument("--json", action="store_true", help='print {"device_id": ..., "enroll_code": ...} (a list with --count > 1)')
     p.set_defaults(func=cmd_device_add)
     p = dev.add_parser("list", help="kiosks: last seen, backlog, gaps, chain status")
     _common(p)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_device_list)
-    for name, flag, text in (("disable", True, "refuse a lost or stolen kiosk's requests (records stay)"), ("enable", False, "accept a disabled kiosk again")):
+    for name, func, text in (("revoke", cmd_device_revoke, "refuse a lost or stolen kiosk for good (records stay)"),
+                             ("disable", cmd_device_revoke, "the same as revoke (permanent)"),
+                             ("enable", cmd_device_enable, "refused: revocation is permanent")):
         p = dev.add_parser(name, help=text)
         _common(p)
         p.add_argument("device_id")
-        p.set_defaults(func=cmd_device_disable, disable=flag)
+        p.set_defaults(func=func)
 
     cli_admin.register(sub, _common)
     return parser

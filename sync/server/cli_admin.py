@@ -18,6 +18,7 @@ from sqlalchemy import Connection, delete, select
 
 from sync.server import bundles
 from sync.server.context import ServerContext
+from sync.server.device_secrets import community_lookup_key
 from sync.server.tables import risk_areas, roster, trust_entries
 
 Common = Callable[[argparse.ArgumentParser], None]
@@ -163,9 +164,7 @@ def cmd_trust_revoke(args: argparse.Namespace) -> int:
 def cmd_bundle_show(args: argparse.Namespace) -> int:
     ctx = _engine(args)
     with ctx.engine.connect() as conn:
-        content = bundles.build(conn, ctx.data_key)
-    for person in content["roster"]:
-        person["id_number"], person["phone"] = mask_id(person["id_number"]), mask_phone(person["phone"])
+        content = bundles.build(conn, ctx.data_key, community_lookup_key(ctx.lookup_master, args.community))
     print(json.dumps(content, ensure_ascii=False, indent=2))
     return 0
 
@@ -215,8 +214,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], common: C
     p.add_argument("sha256")
     p.set_defaults(func=cmd_trust_revoke)
 
-    p = sub.add_parser("bundle", help="show the bundle kiosks receive (IDs and phones masked)")
+    p = sub.add_parser("bundle", help="show the bundle a community's kiosks receive (look-up hashes and masked forms)")
     common(p)
+    p.add_argument("--community", default="default")
     p.set_defaults(func=cmd_bundle_show)
     register_codes(sub, common)
 

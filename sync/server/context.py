@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -9,7 +10,7 @@ from cryptography.fernet import Fernet
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Engine
 
-from sync.server import keys
+from sync.server import device_secrets, keys
 from sync.server.db import make_engine, upgrade
 from sync.server.settings import ServerSettings
 
@@ -21,16 +22,21 @@ class ServerContext:
     bundle_key: Ed25519PrivateKey
     admin_token: str
     data_key: Fernet  # residents' ID numbers and phones are stored encrypted with it
+    device_key: Fernet  # devices' HMAC secrets are stored sealed with it
+    lookup_master: bytes  # per-community roster look-up keys derive from it
     opened: ClassVar[list[ServerContext]] = []  # so a CLI run can release every engine it made
 
     @classmethod
     def open(cls, settings: ServerSettings, *, migrate: bool = True) -> ServerContext:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.chmod(settings.data_dir, 0o700)
         engine = make_engine(settings.db_url)
+        d = settings.data_dir
+        device_key = keys.device_secrets_key(d)
         if migrate:
             upgrade(engine)
-        d = settings.data_dir
-        ctx = cls(settings, engine, keys.bundle_key(d), keys.admin_token(d), keys.data_key(d))
+            device_secrets.seal_clear_rows(engine, device_key)
+        ctx = cls(settings, engine, keys.bundle_key(d), keys.admin_token(d), keys.data_key(d), device_key, keys.roster_lookup_master(d))
         cls.opened.append(ctx)
         return ctx
 

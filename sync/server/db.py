@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -11,18 +12,34 @@ if TYPE_CHECKING:
     from alembic.config import Config as AlembicConfig
 
 MIGRATIONS = Path(__file__).with_name("migrations")
-HEAD_REVISION = "0002"  # the newest file in migrations/versions (a test keeps them in step)
+HEAD_REVISION = "0003"  # the newest file in migrations/versions (a test keeps them in step)
 
 
 def sqlite_url(path: Path) -> str:
     return f"sqlite:///{path.resolve()}"
 
 
+def private_sqlite_file(path: Path) -> None:
+    """The database file (and its -wal/-shm, which SQLite creates with the file's mode) 0600; a folder
+    we create 0700. An existing file is narrowed too: the roster and the sync log are personal data."""
+    if not path.parent.exists():
+        path.parent.mkdir(mode=0o700, parents=True)
+    # Never open() an existing database file: closing that descriptor would drop this process's
+    # SQLite (POSIX) locks on it, and another process could then delete the WAL under us.
+    try:
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
+    for name in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        if name.exists() and name.stat().st_mode & 0o077:
+            os.chmod(name, 0o600)
+
+
 def make_engine(url: str, *, pool_size: int = 5) -> Engine:
     """One engine per process. SQLite gets WAL, a busy timeout and BEGIN IMMEDIATE (writers queue, never deadlock)."""
     if url.startswith("sqlite"):
         if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
-            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+            private_sqlite_file(Path(url.removeprefix("sqlite:///")))
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
 
         @event.listens_for(engine, "connect")

@@ -1,10 +1,21 @@
-"""Enrolment: one-time codes minted by the admin, exchanged by a kiosk for its device secret."""
+"""Devices and enrolment: the admin issues a one-time code bound to a device id the server
+assigns; a kiosk exchanges the code for its device secret; a device rolls its secret only with a
+request signed by the current one.
+
+A repeated enrolment with the same code AND the same enrolment key (a random value the kiosk made
+and kept) gets the same answer while the code is within its validity: a lost answer does not burn
+the code, and nobody else can use it (without the key it is "already used").
+"""
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import re
 import secrets
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 
@@ -12,6 +23,7 @@ from sync.protocol import (
     EnrollRequest,
     EnrollResponse,
     ErrorCode,
+    KeyRollResponse,
     ProtocolError,
     key_id,
     new_device_secret,
@@ -19,51 +31,144 @@ from sync.protocol import (
     utc_now_iso,
 )
 from sync.server.context import ServerContext
+from sync.server.device_auth import REVOKED_MESSAGE
+from sync.server.device_secrets import community_lookup_key, seal, unseal
 from sync.server.tables import devices, enroll_codes
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: typed by a person
+COMMUNITY_RE = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
+DEFAULT_COMMUNITY = "default"
+
+
+@dataclass(frozen=True)
+class IssuedDevice:
+    device_id: str
+    enroll_code: str  # shown once; the server keeps only its hash
+    expires_at: str
+    community: str
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("ascii", "replace")).hexdigest()
 
 
 def _code_hash(code: str) -> str:
-    return hashlib.sha256(code.strip().upper().replace("-", "").encode("ascii", "replace")).hexdigest()
+    return _sha256(code.strip().upper().replace("-", ""))
+
+
+def new_device(conn: Connection, label: str, ttl_hours: int, community: str = DEFAULT_COMMUNITY) -> IssuedDevice:
+    """A fresh server-assigned device id and its one-time code (XXXX-XXXX-XXXX, 60 bits)."""
+    if not COMMUNITY_RE.match(community):
+        raise ValueError(f"--community must be 1-64 characters of A-Z a-z 0-9 _ . : -, got {community!r}")
+    raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(12))
+    code = f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
+    device_id = f"gate-{secrets.token_hex(6)}"
+    now = datetime.now(UTC)
+    expires = (now + timedelta(hours=ttl_hours)).isoformat(timespec="seconds")
+    conn.execute(insert(enroll_codes).values(code_hash=_code_hash(code), label=label, created_at=now.isoformat(timespec="seconds"),
+                                             expires_at=expires, device_id=device_id, community=community))
+    return IssuedDevice(device_id, code, expires, community)
 
 
 def new_enrol_code(conn: Connection, label: str, ttl_hours: int) -> tuple[str, str]:
-    """(code shown once, expiry). Format XXXX-XXXX-XXXX (60 bits)."""
-    raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(12))
-    code = f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
-    now = datetime.now(UTC)
-    expires = (now + timedelta(hours=ttl_hours)).isoformat(timespec="seconds")
-    conn.execute(insert(enroll_codes).values(code_hash=_code_hash(code), label=label, created_at=now.isoformat(timespec="seconds"), expires_at=expires))
-    return code, expires
+    """(code, expiry) for a new device in the default community (kept for callers that need only the code)."""
+    issued = new_device(conn, label, ttl_hours)
+    return issued.enroll_code, issued.expires_at
+
+
+def _refuse(why: str) -> ProtocolError:
+    return ProtocolError(403, ErrorCode.ENROLL_CODE_INVALID, f"the enrolment code is {why}; ask the admin for a new one (kiosk-central device add)")
+
+
+def _roster_key(ctx: ServerContext, community: str) -> str:
+    return base64.urlsafe_b64encode(community_lookup_key(ctx.lookup_master, community)).rstrip(b"=").decode("ascii")
+
+
+def _answer(ctx: ServerContext, device_id: str, secret: str, community: str, now: str) -> EnrollResponse:
+    s = ctx.settings
+    return EnrollResponse(
+        device_id=device_id, device_secret=secret, bundle_key_id=key_id(ctx.bundle_key.public_key()),
+        bundle_public_key=public_key_pem(ctx.bundle_key.public_key()), server_time=now, clock_window_s=s.clock_window_s,
+        max_batch_records=s.max_batch_records, max_batch_bytes=s.max_batch_bytes, community=community,
+        roster_key=_roster_key(ctx, community),
+    )
+
+
+def _locked(conn: Connection, query: Any) -> Any:
+    return conn.execute(query.with_for_update() if conn.dialect.name == "postgresql" else query).first()
 
 
 def enrol(ctx: ServerContext, req: EnrollRequest) -> EnrollResponse:
     now = utc_now_iso()
-    secret = new_device_secret()
+    key_hash = _sha256(req.enroll_key)
     with ctx.engine.begin() as conn:
-        code = conn.execute(select(enroll_codes).where(enroll_codes.c.code_hash == _code_hash(req.enroll_code))).first()
-        if code is None or code.used_at is not None or code.expires_at < now:
-            why = "unknown" if code is None else "already used" if code.used_at else "expired"
-            raise ProtocolError(403, ErrorCode.ENROLL_CODE_INVALID, f"the enrolment code is {why}; ask the admin for a new one (kiosk-central device add)")
+        code = _locked(conn, select(enroll_codes).where(enroll_codes.c.code_hash == _code_hash(req.enroll_code)))
+        if code is None or code.device_id is None:
+            raise _refuse("unknown")
+        if code.expires_at < now:
+            raise _refuse("expired")
+        bound = code.device_id
+        if req.device_id is not None and req.device_id != bound:
+            if conn.execute(select(devices.c.device_id).where(devices.c.device_id == req.device_id)).first() is not None:
+                raise ProtocolError(409, ErrorCode.ALREADY_ENROLLED, f"device {req.device_id!r} is already enrolled; a code cannot re-enrol it")
+            raise _refuse(f"issued for device {bound!r}, not {req.device_id!r}")
+        dev = conn.execute(select(devices).where(devices.c.device_id == bound)).first()
+        if code.used_at is not None:
+            repeat = code.enroll_key_hash == key_hash and dev is not None and (dev.journal_id or dev.device_id) == req.journal_id
+            if not repeat or dev is None:
+                raise _refuse("already used")
+            if dev.disabled or dev.revoked_at:
+                raise ProtocolError(403, ErrorCode.DEVICE_REVOKED, REVOKED_MESSAGE)
+            secret = unseal(ctx.device_key, dev.secret)
+            if secret is None:
+                raise _refuse("already used (its answer can no longer be repeated)")
+            return _answer(ctx, bound, secret, dev.community, now)  # the answer was lost: the same one again
+        if dev is not None:  # only by a code minted for an id that exists (never by `device add`): never a rotation
+            if dev.disabled or dev.revoked_at:
+                raise ProtocolError(403, ErrorCode.DEVICE_REVOKED, REVOKED_MESSAGE)
+            raise ProtocolError(409, ErrorCode.ALREADY_ENROLLED, f"device {bound!r} is already enrolled; a code cannot re-enrol it")
         claimed = conn.execute(
-            update(enroll_codes).where(enroll_codes.c.code_hash == code.code_hash, enroll_codes.c.used_at.is_(None)).values(used_at=now, used_by=req.device_id)
+            update(enroll_codes).where(enroll_codes.c.code_hash == code.code_hash, enroll_codes.c.used_at.is_(None))
+            .values(used_at=now, used_by=bound, enroll_key_hash=key_hash)
         )
         if claimed.rowcount != 1:
-            raise ProtocolError(403, ErrorCode.ENROLL_CODE_INVALID, "the enrolment code is already used")
-        label = req.label or code.label
-        held = conn.execute(select(devices.c.device_id).where(devices.c.device_id == req.device_id)).first()
-        if held is None:
-            conn.execute(insert(devices).values(
-                device_id=req.device_id, label=label, secret=secret, enrolled_at=now, anchor_seq=req.anchor_seq,
-                anchor_hash=req.anchor_hash, stored_through_seq=req.anchor_seq, verified_through_seq=req.anchor_seq,
-                verified_hash=req.anchor_hash, max_seq=req.anchor_seq, chain_status="ok",
-            ))
-        else:  # re-enrolment rotates the secret; the chain and records stay
-            conn.execute(update(devices).where(devices.c.device_id == req.device_id).values(secret=secret, label=label, disabled=False))
-    s = ctx.settings
-    return EnrollResponse(
-        device_id=req.device_id, device_secret=secret, bundle_key_id=key_id(ctx.bundle_key.public_key()),
-        bundle_public_key=public_key_pem(ctx.bundle_key.public_key()), server_time=now, clock_window_s=s.clock_window_s,
-        max_batch_records=s.max_batch_records, max_batch_bytes=s.max_batch_bytes,
-    )
+            raise _refuse("already used")
+        secret = new_device_secret()
+        conn.execute(insert(devices).values(
+            device_id=bound, label=req.label or code.label, secret=seal(ctx.device_key, secret), enrolled_at=now,
+            journal_id=None if req.journal_id == bound else req.journal_id, community=code.community,
+            anchor_seq=req.anchor_seq, anchor_hash=req.anchor_hash, stored_through_seq=req.anchor_seq,
+            verified_through_seq=req.anchor_seq, verified_hash=req.anchor_hash, max_seq=req.anchor_seq, chain_status="ok",
+        ))
+    return _answer(ctx, bound, secret, code.community, now)
+
+
+def roll_key(ctx: ServerContext, device_id: str) -> KeyRollResponse:
+    """Called only for a request authenticated with the device's current secret. The new secret waits in
+    next_secret; the old one works until the device first signs with the new one (a lost answer is harmless)."""
+    secret = new_device_secret()
+    with ctx.engine.begin() as conn:
+        community = conn.execute(select(devices.c.community).where(devices.c.device_id == device_id)).scalar_one()
+        conn.execute(update(devices).where(devices.c.device_id == device_id).values(next_secret=seal(ctx.device_key, secret)))
+    return KeyRollResponse(device_id=device_id, device_secret=secret, community=community, roster_key=_roster_key(ctx, community))
+
+
+def revoke(conn: Connection, device_id: str, now_iso: str) -> bool:
+    """Permanent: no command and no enrolment clears it. False when no such device."""
+    held = conn.execute(select(devices.c.revoked_at).where(devices.c.device_id == device_id)).first()
+    if held is None:
+        return False
+    conn.execute(update(devices).where(devices.c.device_id == device_id).values(disabled=True, revoked_at=held.revoked_at or now_iso))
+    return True
+
+
+def journal_id(conn: Connection, device_id: str) -> str:
+    """The id the device's records are hashed under (its journal id, or the device id)."""
+    row = conn.execute(select(devices.c.journal_id).where(devices.c.device_id == device_id)).first()
+    return (row.journal_id if row is not None else None) or device_id
+
+
+def device_lookup_key(conn: Connection, ctx: ServerContext, device_id: str) -> bytes:
+    """The roster look-up key of the device's community (the bundle's hashes are keyed with it)."""
+    community = conn.execute(select(devices.c.community).where(devices.c.device_id == device_id)).scalar()
+    return community_lookup_key(ctx.lookup_master, community or DEFAULT_COMMUNITY)

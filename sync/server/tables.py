@@ -24,8 +24,12 @@ devices = Table(
     metadata,
     Column("device_id", String(64), primary_key=True),
     Column("label", String(100), nullable=False, server_default=""),
-    # The HMAC key must be usable, so it is held as issued; the DB belongs to the platform operator.
-    Column("secret", String(100), nullable=False),
+    # The HMAC key, sealed (Fernet) under secrets/device_secrets.key: the database alone reveals no secret.
+    Column("secret", Text, nullable=False),
+    Column("next_secret", Text),  # a rolled key, sealed, until the device first signs with it
+    Column("journal_id", String(64)),  # the kiosk's journal id, inside every record hash; NULL = device_id
+    Column("community", String(64), nullable=False, server_default="default"),
+    Column("revoked_at", String(40)),  # set once, never cleared (disabled is then true)
     Column("enrolled_at", String(40), nullable=False),
     Column("last_seen_at", String(40)),
     Column("disabled", Boolean, nullable=False, server_default="0"),
@@ -49,6 +53,9 @@ enroll_codes = Table(
     Column("expires_at", String(40), nullable=False),
     Column("used_at", String(40)),
     Column("used_by", String(64)),
+    Column("device_id", String(64)),  # the id the server assigned when the admin issued the code
+    Column("community", String(64), nullable=False, server_default="default"),
+    Column("enroll_key_hash", String(64)),  # SHA-256 of the kiosk's enrolment key: a repeat with it is idempotent
 )
 
 # Seen request nonces, per device, kept for twice the clock window (replay protection).

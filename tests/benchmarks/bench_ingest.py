@@ -42,8 +42,10 @@ class SimKiosk:
 
 def make_kiosk(central: Central, code: str, n: int, batch: int) -> SimKiosk:
     device_id = str(uuid.uuid4())
-    resp = requests.post(central.url + PATH_ENROLL, json={"protocol": 1, "enroll_code": code, "device_id": device_id}, timeout=30)
+    resp = requests.post(central.url + PATH_ENROLL, timeout=30,
+                         json={"protocol": 1, "enroll_code": code, "journal_id": device_id, "enroll_key": uuid.uuid4().hex})
     resp.raise_for_status()
+    server_id = resp.json()["device_id"]
     recs, prev = [], GENESIS_HASH
     for seq in range(1, n + 1):  # what a busy gate writes: a gate pass with its decision
         uid = str(uuid.uuid4())
@@ -56,8 +58,8 @@ def make_kiosk(central: Central, code: str, n: int, batch: int) -> SimKiosk:
     bodies = []
     for i in range(0, n, batch):
         bid = str(uuid.uuid4())
-        bodies.append((bid, encode_batch(device_id, bid, recs[i : i + batch]), len(recs[i : i + batch])))
-    return SimKiosk(device_id, resp.json()["device_secret"], bodies)
+        bodies.append((bid, encode_batch(server_id, bid, recs[i : i + batch]), len(recs[i : i + batch])))
+    return SimKiosk(server_id, resp.json()["device_secret"], bodies)
 
 
 def upload(central: Central, kiosk: SimKiosk, latencies: list[float], errors: list[str]) -> None:
@@ -73,7 +75,7 @@ def upload(central: Central, kiosk: SimKiosk, latencies: list[float], errors: li
 
 
 def run(central: Central, kiosks_n: int, per_kiosk: int, batch: int) -> dict[str, float]:
-    codes = central.cli("device", "add", "--count", str(kiosks_n)).stdout.split()
+    codes = [line.split()[1] for line in central.cli("device", "add", "--count", str(kiosks_n)).stdout.splitlines()]
     kiosks = [make_kiosk(central, codes[i], per_kiosk, batch) for i in range(kiosks_n)]
     latencies: list[float] = []
     errors: list[str] = []

@@ -80,12 +80,12 @@ class Central:
     def enrol_code(self) -> str:
         """One-time codes from `kiosk-central device add --count` (minted in bulk: a CLI start costs a second)."""
         if not self.codes:
-            self.codes = self.cli("device", "add", "--count", "40").stdout.split()
+            self.codes = [d["enroll_code"] for d in json.loads(self.cli("device", "add", "--count", "40", "--json").stdout)]
         return self.codes.pop()
 
     def enrol(self, store: Store, label: str = "gate") -> Kiosk:
         code = self.enrol_code()
-        resp = requests.post(self.url + PATH_ENROLL, json={"protocol": 1, "enroll_code": code, "device_id": store.device_id}, timeout=10)
+        resp = requests.post(self.url + PATH_ENROLL, json=enrol_body(code, store.device_id), timeout=10)
         assert resp.status_code == 200, resp.text
         body = resp.json()
         return Kiosk(self, store, body["device_id"], body["device_secret"], body)
@@ -139,6 +139,11 @@ class Kiosk:
                 out.append(wire_record(w.append(kind, {"i": i, "outcome": "pass", "temperature_c": 36.5})))
         return out
 
+    @property
+    def journal_id(self) -> str:
+        """The id the kiosk's records are hashed under (its own; the server's device id is another)."""
+        return self.store.device_id
+
     def batch_body(self, recs: list[dict[str, Any]], batch_id: str | None = None) -> tuple[str, bytes]:
         batch_id = batch_id or str(uuid.uuid4())
         return batch_id, encode_batch(self.device_id, batch_id, recs)
@@ -157,6 +162,11 @@ class Kiosk:
     def get(self, path: str, headers: dict[str, str] | None = None) -> requests.Response:
         hdrs = {**(headers or {}), **sign_request(self.device_id, self.secret, "GET", path, b"")}
         return self.session.get(self.central.url + path, headers=hdrs, timeout=30)
+
+
+def enrol_body(code: str, journal_id: str, **more: Any) -> dict[str, Any]:
+    """An enrolment request as the kiosk sends it (a fresh enrolment key each time)."""
+    return {"protocol": 1, "enroll_code": code, "journal_id": journal_id, "enroll_key": uuid.uuid4().hex, **more}
 
 
 def batch_headers(batch_id: str) -> dict[str, str]:

@@ -16,7 +16,7 @@ import pytest
 import requests
 
 from sync.protocol import PATH_BATCHES, encode_batch, new_device_secret, sign_request
-from tests.server.central import Central, Kiosk, batch_headers, error_of
+from tests.server.central import Central, Kiosk, batch_headers, enrol_body, error_of
 
 Case = Callable[[Kiosk], requests.Response]
 
@@ -161,12 +161,12 @@ def unsupported_encoding(k: Kiosk) -> requests.Response:
 
 CASES: list[tuple[Case, int, str]] = [
     (unsigned, 401, "unsigned"),
-    (wrong_secret, 401, "bad-signature"),
-    (signed_for_another_path, 401, "bad-signature"),
+    (wrong_secret, 401, "unauthenticated"),  # the sync log says bad-signature; the client is not told
+    (signed_for_another_path, 401, "unauthenticated"),
     (body_altered_after_signing, 400, "digest-mismatch"),
     (stale_timestamp, 401, "stale-timestamp"),
     (future_timestamp, 401, "stale-timestamp"),
-    (unknown_device, 401, "unknown-device"),
+    (unknown_device, 401, "unauthenticated"),
     (oversized_body, 413, "too-large"),
     (too_many_records, 413, "too-large"),
     (gzip_bomb, 413, "too-large"),
@@ -243,9 +243,9 @@ def test_refusals_are_in_the_server_sync_log(kiosk: Kiosk, central: Central) -> 
 
 def test_enrolment_codes_are_one_time(central: Central) -> None:
     code = central.enrol_code()
-    body = {"protocol": 1, "enroll_code": code, "device_id": str(uuid.uuid4())}
+    body = enrol_body(code, str(uuid.uuid4()))
     assert requests.post(central.url + "/v1/enroll", json=body, timeout=10).status_code == 200
-    again = requests.post(central.url + "/v1/enroll", json=body | {"device_id": str(uuid.uuid4())}, timeout=10)
+    again = requests.post(central.url + "/v1/enroll", json=body | {"journal_id": str(uuid.uuid4()), "enroll_key": uuid.uuid4().hex}, timeout=10)
     assert again.status_code == 403 and error_of(again)["code"] == "enroll-code-invalid" and "already used" in error_of(again)["message"]
     unknown = requests.post(central.url + "/v1/enroll", json=body | {"enroll_code": "AAAA-BBBB-CCCC"}, timeout=10)
     assert unknown.status_code == 403 and "unknown" in error_of(unknown)["message"]

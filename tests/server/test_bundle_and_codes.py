@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import socket
 import threading
@@ -18,7 +19,7 @@ from kiosk.domain.models import CodeFormat, CodeStatus, Colour, ColourSource
 from kiosk.settings import SETTINGS
 from sync.code_check import HttpCodeChecker
 from sync.credentials import Credentials
-from sync.protocol import BundleError, load_public_key, sign_request, verify_bundle
+from sync.protocol import BundleError, load_public_key, roster_lookup_hash, sign_request, verify_bundle
 from tests.server.central import Central, Kiosk, error_of
 
 ID = "11010519491231002X"
@@ -47,10 +48,15 @@ def test_bundle_is_signed_cached_by_etag_and_follows_admin_changes(kiosk: Kiosk,
     central.cli("roster", "add", "--uuid", uid, "--name", "王五", "--id-number", ID, "--phone", "13800138000", "--building", "7", "--room", "301")
     central.cli("risk-area", "set", "110105", "high", "--since", "2026-11-20")
     central.cli("mode", "lockdown")
-    content, etag2, _ = _bundle(kiosk)
+    content, etag2, raw = _bundle(kiosk)
     assert etag2 != etag
     person = next(p for p in content["roster"] if p["uuid"] == uid)  # type: ignore[union-attr]
-    assert person == {"uuid": uid, "name": "王五", "id_number": ID, "phone": "13800138000", "building": "7", "unit": "", "room": "301"}
+    key = base64.urlsafe_b64decode(kiosk.enrolment["roster_key"] + "=")
+    assert person == {"uuid": uid, "name": "王五", "id_hash": roster_lookup_hash(key, "id", ID), "id_masked": "110***********002X",
+                      "phone_hash": roster_lookup_hash(key, "phone", "13800138000"), "phone_masked": "138****8000",
+                      "building": "7", "unit": "", "room": "301"}
+    for secret in (ID, ID.lower(), "13800138000", "0013800"):  # nowhere in what the kiosk receives
+        assert secret.encode() not in raw, secret
     assert {"region_code": "110105", "level": "high", "since": "2026-11-20"} in content["risk_areas"]  # type: ignore[operator]
     assert content["policy"] == {"mode": "lockdown"}
     central.cli("mode", "normal")

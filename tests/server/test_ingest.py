@@ -9,7 +9,7 @@ from pathlib import Path
 
 from kiosk.store.journal import GENESIS_HASH, canonical_json, record_hash
 from sync.protocol import BatchAck
-from tests.server.central import Central, Kiosk, error_of, new_store
+from tests.server.central import Central, Kiosk, enrol_body, error_of, new_store
 
 
 def _ack(resp: object) -> BatchAck:
@@ -74,7 +74,7 @@ def _forged(device_id: str, seq: int, prev_hash: str) -> dict[str, object]:
 def test_a_broken_link_is_reported_and_kept_as_evidence(kiosk: Kiosk, central: Central) -> None:
     recs = kiosk.append(3)
     _ack(kiosk.send(recs))
-    forged = _forged(kiosk.device_id, 4, "ab" * 32)
+    forged = _forged(kiosk.journal_id, 4, "ab" * 32)
     ack = _ack(kiosk.send([forged]))
     assert ack.acked_through_seq == 4 and ack.chain.status == "broken" and ack.chain.verified_through_seq == 3
     assert "seq 4" in (ack.chain.problem or "")
@@ -85,7 +85,7 @@ def test_a_broken_link_is_reported_and_kept_as_evidence(kiosk: Kiosk, central: C
 def test_a_different_record_under_a_stored_seq_is_a_conflict(kiosk: Kiosk, central: Central) -> None:
     recs = kiosk.append(2)
     _ack(kiosk.send(recs))
-    ack = _ack(kiosk.send([_forged(kiosk.device_id, 2, recs[0]["hash"])]))
+    ack = _ack(kiosk.send([_forged(kiosk.journal_id, 2, recs[0]["hash"])]))
     assert ack.stored == 0 and ack.chain.status == "conflict" and "seq 2" in (ack.chain.problem or "")
     assert central.records_count(kiosk.device_id) == 2
 
@@ -101,10 +101,9 @@ def test_records_below_the_enrolment_anchor_are_refused(central: Central, tmp_pa
 
     with store2.writing() as w:
         r = [w.append("gate_entry", {"i": i}) for i in range(3)]
-    resp = requests.post(central.url + "/v1/enroll", timeout=10, json={
-        "protocol": 1, "enroll_code": code, "device_id": store2.device_id, "anchor_seq": 2, "anchor_hash": r[1].hash})
+    resp = requests.post(central.url + "/v1/enroll", timeout=10, json=enrol_body(code, store2.device_id, anchor_seq=2, anchor_hash=r[1].hash))
     assert resp.status_code == 200, resp.text
-    k2 = Kiosk(central, store2, store2.device_id, resp.json()["device_secret"], resp.json())
+    k2 = Kiosk(central, store2, resp.json()["device_id"], resp.json()["device_secret"], resp.json())
     from sync.protocol import wire_record
 
     ack = _ack(k2.send([wire_record(r[2])]))
@@ -134,7 +133,7 @@ def test_many_kiosks_at_once_each_get_their_own_exact_ack(central: Central, tmp_
 
 
 def test_the_first_record_must_link_to_the_genesis_hash(kiosk: Kiosk) -> None:
-    ack = _ack(kiosk.send([_forged(kiosk.device_id, 1, "cd" * 32)]))
+    ack = _ack(kiosk.send([_forged(kiosk.journal_id, 1, "cd" * 32)]))
     assert ack.chain.status == "broken" and ack.chain.verified_through_seq == 0
     assert GENESIS_HASH == "0" * 64
 
@@ -153,17 +152,19 @@ def test_racing_retries_of_one_batch_store_it_once(kiosk: Kiosk, central: Centra
     assert central.records_count(kiosk.device_id) == 500
 
 
-def test_a_disabled_kiosk_is_refused_and_its_records_stay(kiosk: Kiosk, central: Central) -> None:
+def test_a_revoked_kiosk_is_refused_for_good_and_its_records_stay(kiosk: Kiosk, central: Central) -> None:
     _ack(kiosk.send(kiosk.append(3)))
-    central.cli("device", "disable", kiosk.device_id)
+    central.cli("device", "revoke", kiosk.device_id)
     refused = kiosk.send(kiosk.append(2))
-    assert refused.status_code == 401 and error_of(refused)["code"] == "unknown-device"
+    assert refused.status_code == 403 and error_of(refused)["code"] == "device-revoked"
+    assert "revoked" in error_of(refused)["message"]
     assert central.records_count(kiosk.device_id) == 3
     listed = json.loads(central.cli("device", "list", "--json").stdout)
     assert next(d for d in listed if d["device_id"] == kiosk.device_id)["disabled"] is True
-    central.cli("device", "enable", kiosk.device_id)
-    assert _ack(kiosk.send(_all(kiosk))).acked_through_seq == 5
-    assert central.cli("device", "disable", "no-such-device", check=False).returncode == 2
+    enable = central.cli("device", "enable", kiosk.device_id, check=False)
+    assert enable.returncode == 2 and "permanent" in enable.stderr
+    assert kiosk.send(_all(kiosk)).status_code == 403
+    assert central.cli("device", "revoke", "no-such-device", check=False).returncode == 2
 
 
 def _all(k: Kiosk) -> list[dict[str, object]]:

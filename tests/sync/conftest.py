@@ -195,7 +195,7 @@ def assert_exactly_once_and_chained(srv: Server, k: KioskUnderTest) -> None:
     assert len(remote) == len(local), f"server holds {len(remote)} records, the kiosk committed {len(local)}"
     assert remote == local, "the server's copy differs from the kiosk's records"
     assert len({r[1] for r in remote}) == len(remote)
-    last_seq, _, problem = verify_chain(k.creds.device_id, remote)
+    last_seq, _, problem = verify_chain(k.store.device_id, remote)  # hashed under the kiosk's journal id
     assert problem is None and last_seq == local[-1][0]
     dev = srv.device(k.creds.device_id)
     assert (dev.chain_status, dev.stored_through_seq, dev.verified_through_seq) == ("ok", last_seq, last_seq)

@@ -9,7 +9,7 @@ from kiosk.ui.adapters.gate import field_errors
 from kiosk.ui.ports import DutyView, FormResult, StatusView
 
 # kiosk_state keys the sync worker keeps (sync/log.py)
-_LAST_SUCCESS, _LAST_ERROR_AT = "sync.last_success_at", "sync.last_error_at"
+_LAST_SUCCESS, _LAST_ERROR_AT, _REVOKED = "sync.last_success_at", "sync.last_error_at", "sync.device_revoked_at"
 
 # the guard form's fields are named guard_*; the roster names them without the prefix
 _FIELDS = {"name": "guard_name", "duty_phone": "guard_phone", "": ""}
@@ -54,12 +54,12 @@ class StatusAdapter:
         db = self.store.db
         counts = dict(db.execute("select state, count(*) from outbox where state != 'sent' group by state").fetchall())
         state = dict(db.execute(
-            "select key, value from kiosk_state where key in (?, ?)", [_LAST_SUCCESS, _LAST_ERROR_AT]
+            "select key, value from kiosk_state where key in (?, ?, ?)", [_LAST_SUCCESS, _LAST_ERROR_AT, _REVOKED]
         ).fetchall())
         ok_at, err_at = state.get(_LAST_SUCCESS, ""), state.get(_LAST_ERROR_AT, "")
         online = None if not (ok_at or err_at) else ok_at > err_at  # ISO UTC strings sort by time
         return StatusView(
-            online=online, last_sync_at=ok_at,
+            online=online, last_sync_at=ok_at, revoked=bool(state.get(_REVOKED)),
             pending_uploads=counts.get("pending", 0) + counts.get("claimed", 0), failed_uploads=counts.get("failed", 0),
             mode=str(self.mode().mode), duty=self.duty.on_duty(),
         )

@@ -33,7 +33,7 @@ class IdleScreen(Screen):
         self.leaving = False
 
     def show_status(self, status: StatusView, last_sync_local: str) -> None:
-        self.online = "unknown" if status.online is None else ("online" if status.online else "offline")
+        self.online = "revoked" if status.revoked else "unknown" if status.online is None else ("online" if status.online else "offline")
         self.last_sync = last_sync_local
         self.pending = status.pending_uploads
         self.failed = status.failed_uploads
