@@ -153,6 +153,7 @@ def cmd_device_disable(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     from sync.server import cli_admin
+    from sync.server.console import cli_users
 
     parser = argparse.ArgumentParser(prog="kiosk-central", description="Reference central server for checkpoint kiosks")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -212,6 +213,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.set_defaults(func=cmd_device_disable, disable=flag)
 
     cli_admin.register(sub, _common)
+    cli_users.register(sub, _common)  # console accounts and communities
     return parser
 
 
