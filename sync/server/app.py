@@ -48,7 +48,7 @@ from sync.protocol import (
     sign_bundle,
     utc_now_iso,
 )
-from sync.server import admin_routes, bundles, registry
+from sync.server import admin_routes, bundles, console, registry
 from sync.server.context import ServerContext
 from sync.server.device_auth import authenticate
 from sync.server.enrol import enrol
@@ -180,7 +180,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
     async def bundle(request: Request) -> Any:
         def handle(device_id: str, body: bytes, info: dict[str, Any]) -> Response:
             with ctx.engine.connect() as conn:
-                content = bundles.build(conn, ctx.data_key)
+                content = console.policy.apply(conn, device_id, bundles.build(conn, ctx.data_key))  # a community's lockdown
             envelope, etag = sign_bundle(content, ctx.bundle_key)
             if etag_matches(request.headers.get("if-none-match"), etag):
                 return Response(status_code=304, headers={"ETag": etag})
@@ -213,6 +213,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
         return await _device_call(request, "reports", JSON_BODY_LIMIT, handle)
 
     admin_routes.register(app, ctx)
+    console.mount(app)  # the community console's pages (sync/server/console)
     return app
 
 

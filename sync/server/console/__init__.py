@@ -12,6 +12,8 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
+from sync.server.console import policy as policy  # app.py: a community's lockdown in its gates' bundles
+
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 
@@ -25,7 +27,15 @@ def mount(app: FastAPI) -> None:
         routes_people,
         routes_reports,
     )
-    from sync.server.console.web import SECURITY_HEADERS, Forbidden, LoginRequired, NotFound, gettext_for, render
+    from sync.server.console.web import (
+        SECURITY_HEADERS,
+        Forbidden,
+        Invalid,
+        LoginRequired,
+        NotFound,
+        gettext_for,
+        render,
+    )
 
     @app.exception_handler(LoginRequired)
     async def _login_required(request: Request, exc: LoginRequired) -> Response:
@@ -38,6 +48,11 @@ def mount(app: FastAPI) -> None:
     async def _forbidden(request: Request, exc: Forbidden) -> Response:
         _ = gettext_for(request)
         return render(request, "message.html", None, status=403, title=_("Refused"), message=_(exc.message))
+
+    @app.exception_handler(Invalid)
+    async def _invalid(request: Request, exc: Invalid) -> Response:
+        _ = gettext_for(request)
+        return render(request, "message.html", None, status=400, title=_("Not saved"), message=_(exc.message))
 
     @app.exception_handler(NotFound)
     async def _not_found(request: Request, exc: NotFound) -> Response:

@@ -21,7 +21,7 @@ from sync.server.console.tables import alerts, console_state
 from sync.server.tables import records
 
 WATERMARK = "alerts_scanned_through"
-SCAN_CHUNK = 2000
+SCAN_CHUNK = 20000  # a full chunk moves the watermark to its end (no trail): a backlog is worked through
 LAG_S = 30
 
 
@@ -73,7 +73,7 @@ def refresh(engine: Engine) -> int:
         {"record_uuid": r.uuid, "device_id": r.device_id, "kind": hit[0], "message": hit[1], "created_at": r.created_at, "received_at": r.received_at}
         for u, (r, hit) in hits.items() if u not in known and hit is not None
     ]
-    mark = _trail(rows[-1].received_at) if rows else None
+    mark = (rows[-1].received_at if len(rows) == SCAN_CHUNK else _trail(rows[-1].received_at)) if rows else None
     if not fresh and (mark is None or (since is not None and mark <= since)):
         return 0
     with engine.begin() as conn:

@@ -7,6 +7,7 @@ state-changing routes also depend on `csrf_checked`.
 from __future__ import annotations
 
 import hmac
+from datetime import datetime
 from functools import cache
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
@@ -44,8 +45,22 @@ class Forbidden(Exception):
         self.message = message
 
 
+class Invalid(Forbidden):
+    """Bad input: shown like a refusal, with status 400 and what is wrong."""
+
+
 class NotFound(Exception):
     pass
+
+
+def local_time(value: str | None, fmt: str = "%m-%d %H:%M") -> str:
+    """A stored UTC ISO time in the community's zone ("-" when there is none)."""
+    if not value:
+        return "-"
+    try:
+        return datetime.fromisoformat(value).astimezone(TZ).strftime(fmt)
+    except ValueError:
+        return value
 
 
 @cache
@@ -58,6 +73,7 @@ def environment(lang: str) -> jinja2.Environment:
     )
     env.install_gettext_translations(i18n.translations(lang), newstyle=True)  # type: ignore[attr-defined]
     env.globals["language_names"] = i18n.LANGUAGE_NAMES
+    env.filters["local"] = local_time
     return env
 
 
