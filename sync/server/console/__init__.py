@@ -39,7 +39,7 @@ def mount(app: FastAPI) -> None:
 
     @app.exception_handler(LoginRequired)
     async def _login_required(request: Request, exc: LoginRequired) -> Response:
-        if request.method == "GET" and "text/html" in request.headers.get("accept", "text/html"):
+        if request.method == "GET" and request.url.path != "/console/alerts/feed":  # a page: go and sign in; the feed: 401
             target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
             return RedirectResponse(f"/console/login?next={target}", status_code=303)
         return Response("sign in first", status_code=401, media_type="text/plain")

@@ -83,6 +83,14 @@ def update_catalogues() -> list[str]:
     return [str(m.id) for m in cat if m.id and not m.string]
 
 
+# Words the templates translate from data (roles, alert kinds, report columns): listed here for extraction.
+TERMS = (
+    N_("admin"), N_("staff"), N_("viewer"),
+    N_("fever-confirmed"), N_("red-code"), N_("alert"),
+    N_("review"), N_("red_codes"), N_("fevers"), N_("alerts"), N_("alerts_open"),
+)
+
+
 if __name__ == "__main__":
     if sys.argv[1:] != ["update"]:
         print("usage: python -m sync.server.console.i18n update", file=sys.stderr)
@@ -91,3 +99,4 @@ if __name__ == "__main__":
     for line in missing:
         print("untranslated:", line)
     sys.exit(1 if missing else 0)
+
