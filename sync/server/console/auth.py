@@ -26,6 +26,7 @@ FREE_TRIES = 5  # like the kiosk's admin PIN: five wrong tries, then a lock that
 FIRST_LOCK_S = 60
 MAX_LOCK_S = 3600
 IP_FREE_TRIES = 20  # one address guessing many names is slowed down too
+IP_WINDOW_S = 900
 _hasher = PasswordHasher()  # argon2id, the library's recommended parameters
 
 
@@ -96,7 +97,10 @@ def _failures(conn: Connection, key: str) -> tuple[int, float]:
 
 
 def _record_failure(conn: Connection, key: str, free: int, now: float) -> None:
-    count, _ = _failures(conn, key)
+    row = conn.execute(select(login_failures.c.failures, login_failures.c.last_at).where(login_failures.c.key == key)).first()
+    count = 0 if row is None else int(row[0])
+    if key.startswith("ip:") and row is not None and now - float(row[1]) > IP_WINDOW_S:
+        count = 0  # an address's count fades; a name's lock grows until a correct sign-in
     count += 1
     until = now + lockout_seconds(count, free)
     if conn.execute(update(login_failures).where(login_failures.c.key == key).values(failures=count, locked_until=until, last_at=now)).rowcount == 0:
