@@ -120,8 +120,19 @@ def add_gate(page: Page, base: str, label: str, community_id: str) -> str:
     page.click("form[action='/console/devices/add'] button[type=submit]")
     code = page.inner_text("#enrol-code").strip()
     assert re.fullmatch(r"[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}", code), code
-    assert page.locator("#enrol-qr svg").count() == 1
+    assert decode_qr(page.locator("#enrol-qr").screenshot()) == code, "the QR code carries the enrolment code"
     return code
+
+
+def decode_qr(png: bytes) -> str:
+    import cv2
+    import numpy as np
+    import zxingcpp
+
+    image = cv2.imdecode(np.frombuffer(png, np.uint8), cv2.IMREAD_GRAYSCALE)
+    found = zxingcpp.read_barcodes(image)
+    assert found, "no QR code found in the screenshot"
+    return str(found[0].text)
 
 
 @dataclass

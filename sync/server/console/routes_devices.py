@@ -47,7 +47,7 @@ async def add_gate(request: Request, session: Admin, checked: Checked, label: An
 
     code, expires = await run_in_threadpool(mint)
     server = ctx.settings.base_url
-    qr = Markup(segno.make(code, error="m").svg_inline(scale=6, border=2))  # the code alone: what `kiosk provision --enroll-code` takes
+    qr = Markup(segno.make(code, error="m").svg_inline(scale=6, border=4, omitsize=True))  # the code alone: what `kiosk provision --enroll-code` takes
     return render(request, "device_added.html", session, code=code, expires=expires, label=label.strip(), qr=qr, server=server)
 
 

@@ -9,7 +9,8 @@ IN_COLOUR, OUT_COLOUR, AXIS = "#0b5394", "#b45309", "#333333"  # both ≥ 4.5:1 
 
 
 def hourly_chart(hourly_in: list[int], hourly_out: list[int], title: str, in_label: str, out_label: str) -> Markup:
-    top = max([1, *hourly_in, *hourly_out])
+    top = max([2, *hourly_in, *hourly_out])
+    top += top % 2  # even: the middle grid line is a whole number
     plot_w, plot_h = W - PAD_L - 8, H - PAD_B - PAD_T
     slot = plot_w / 24
     bar = slot * 0.38
@@ -18,7 +19,7 @@ def hourly_chart(hourly_in: list[int], hourly_out: list[int], title: str, in_lab
     for frac in (0, 0.5, 1):
         y = PAD_T + plot_h * (1 - frac)
         parts.append(f'<line x1="{PAD_L}" y1="{y:.1f}" x2="{W - 8}" y2="{y:.1f}" stroke="#cccccc" stroke-width="1"/>')
-        parts.append(f'<text x="{PAD_L - 4}" y="{y + 4:.1f}" text-anchor="end" font-size="11" fill="{AXIS}">{round(top * frac)}</text>')
+        parts.append(f'<text x="{PAD_L - 4}" y="{y + 4:.1f}" text-anchor="end" font-size="11" fill="{AXIS}">{top * frac:.0f}</text>')
     for h in range(24):
         x = PAD_L + h * slot + slot * 0.1
         for i, (value, colour, label) in enumerate(((hourly_in[h], IN_COLOUR, in_label), (hourly_out[h], OUT_COLOUR, out_label))):
