@@ -149,8 +149,24 @@ def cmd_community_list(args: argparse.Namespace) -> int:
     return 0
 
 
-def remove_user_community(conn: Connection, name: str, community_id: str) -> None:
-    conn.execute(delete(user_communities).where(user_communities.c.name == name, user_communities.c.community_id == community_id))
+def assign_gate(conn: Connection, community_id: str, device_id: str) -> None:
+    from sync.server.console.tables import device_communities
+    from sync.server.tables import devices
+
+    if conn.execute(select(communities.c.community_id).where(communities.c.community_id == community_id)).first() is None:
+        raise ValueError(f"unknown community {community_id!r} (kiosk-central community add)")
+    if conn.execute(select(devices.c.device_id).where(devices.c.device_id == device_id)).first() is None:
+        raise ValueError(f"no enrolled device {device_id!r} (see kiosk-central device list)")
+    conn.execute(delete(device_communities).where(device_communities.c.device_id == device_id))
+    conn.execute(insert(device_communities).values(device_id=device_id, community_id=community_id))
+
+
+def cmd_community_add_gate(args: argparse.Namespace) -> int:
+    with _ctx(args).engine.begin() as conn:
+        assign_gate(conn, args.community_id, args.device_id)
+        audit(conn, CLI_ACTOR, "device.community", args.device_id, args.community_id)
+    print(f"{args.device_id} belongs to {args.community_id}")
+    return 0
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], common: Common) -> None:
@@ -180,6 +196,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], common: C
     p.add_argument("community_id")
     p.add_argument("--name", required=True)
     p.set_defaults(func=cmd_community_add)
+    p = com.add_parser("add-gate", help="put an enrolled gate (device) into a community")
+    common(p)
+    p.add_argument("community_id")
+    p.add_argument("device_id")
+    p.set_defaults(func=cmd_community_add_gate)
     p = com.add_parser("list", help="communities and their mode")
     common(p)
     p.set_defaults(func=cmd_community_list)
