@@ -22,6 +22,25 @@ GOOD = "name,id_number,phone,building,unit,room\n张三,11010519491231002X,13800
 BAD = GOOD + "王五,,12345,1,2,303\n"  # one bad row: the phone
 
 
+# WCAG 2 contrast of every element that holds text, against the first opaque background behind it.
+CONTRAST_JS = """() => {
+  const rgb = s => (s.match(/[\\d.]+/g) || []).map(Number);
+  const lum = ([r, g, b]) => { const f = c => { c /= 255; return c <= 0.03928 ? c / 12.92 : Math.pow((c + 0.055) / 1.055, 2.4); };
+                               return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b); };
+  const bg = el => { for (; el; el = el.parentElement) { const c = rgb(getComputedStyle(el).backgroundColor);
+                       if (c.length === 3 || c[3] > 0) return c.slice(0, 3); } return [255, 255, 255]; };
+  const low = [];
+  for (const el of document.querySelectorAll("body *")) {
+    const own = [...el.childNodes].some(n => n.nodeType === 3 && n.textContent.trim());
+    if (!own || !el.getClientRects().length) continue;
+    const a = lum(rgb(getComputedStyle(el).color)), b = lum(bg(el));
+    const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+    if (ratio < 4.5) low.push(el.tagName + " '" + el.textContent.trim().slice(0, 20) + "' " + ratio.toFixed(2));
+  }
+  return low;
+}"""
+
+
 def _roster_count(console: ConsoleServer) -> int:
     with console.engine.connect() as conn:
         return int(conn.execute(select(func.count()).select_from(roster)).scalar() or 0)
@@ -130,5 +149,7 @@ def test_pages_fit_a_phone_screen(console: ConsoleServer, browser: Browser, shot
         page.goto(console.url + path)
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 360, f"{path} is {width}px wide on a 360-px screen"
+        low = page.evaluate(CONTRAST_JS)
+        assert not low, f"{path}: text below 4.5:1 contrast: {low[:5]}"
         shot(page, shots, shot_name)
     ctx.close()
