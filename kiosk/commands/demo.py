@@ -2,7 +2,8 @@
 
 1. starts the reference central server (`kiosk-central serve`) on 127.0.0.1, its data in
    DATA_DIR/central;
-2. enrols this kiosk with it once (`kiosk-central device add` + the provision step);
+2. enrols this kiosk with it once (`kiosk-central device add` + the provision step), puts its
+   gate into a demo community and adds a demo console account (printed with the console's URL);
 3. at first run, has the server issue sample health codes (cn-signed green / yellow / red
    and an online cn-token) and writes a demo video of them into DATA_DIR/demo;
 4. opens the kiosk: the camera at device 0 if there is one, else the demo video in a loop.
@@ -105,6 +106,29 @@ def enrol(cfg: Any, central_dir: Path, url: str) -> bool:
     return True
 
 
+DEMO_CONSOLE_USER, DEMO_CONSOLE_PASSWORD = "demo", "demo-console-2580"
+
+
+def console_account(cfg: Any, central_dir: Path) -> bool:
+    """A demo community holding this kiosk's gate, and a demo admin account for the console (once)."""
+    from sync import credentials
+
+    def run_central(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+        return subprocess.run([*central_cmd(), *args, "--data-dir", str(central_dir)], input=stdin, capture_output=True,
+                              text=True, timeout=60, check=False)
+
+    users = run_central("user", "list", "--json")
+    if users.returncode == 0 and any(u["name"] == DEMO_CONSOLE_USER for u in json.loads(users.stdout)):
+        return False
+    device_id = credentials.load(cfg.data_dir).device_id
+    for args, stdin in ((("community", "add", "demo", "--name", "演示社区"), ""), (("community", "add-gate", "demo", device_id), ""),
+                        (("user", "add", DEMO_CONSOLE_USER, "--role", "admin"), DEMO_CONSOLE_PASSWORD + "\n")):
+        done = run_central(*args, stdin=stdin)
+        if done.returncode != 0:
+            raise RuntimeError(f"kiosk-central {' '.join(args)} failed: {done.stderr.strip()[-500:]}")
+    return True
+
+
 def first_sync(cfg: Any) -> None:
     """One sync round before the window opens: the kiosk has the server's trust list and
     roster from the first code on."""
@@ -156,6 +180,7 @@ def prepare(cfg: Any, port: int) -> tuple[subprocess.Popen[bytes], Any]:
     try:
         if enrol(cfg, central_dir, url):
             print(f"kiosk enrolled with the local central server at {url}")
+        console_account(cfg, central_dir)
         video = sample_video(cfg, central_dir)
         first_sync(cfg.replace(sync__server_url=url))
         if demo_pin(cfg):
@@ -172,6 +197,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         camera = "the camera at /dev/video0" if Path("/dev/video0").exists() else f"the demo video {kiosk_cfg['ui.demo_video']}"
         print(f"central server: {kiosk_cfg['sync.server_url']}  (log: {cfg.data_dir / 'central' / 'server.log'})")
+        print(f"community console: {kiosk_cfg['sync.server_url']}/console/  account {DEMO_CONSOLE_USER} / password "
+              f"{DEMO_CONSOLE_PASSWORD}  (public duty page: {kiosk_cfg['sync.server_url']}/duty)")
         print(f"opening the kiosk with {camera}")
         from kiosk.store.db import open_store
 

@@ -51,7 +51,7 @@ from sync.protocol import (
     sign_bundle,
     utc_now_iso,
 )
-from sync.server import admin_routes, bundles, registry
+from sync.server import admin_routes, bundles, console, registry
 from sync.server.context import ServerContext
 from sync.server.device_auth import authenticate
 from sync.server.enrol import device_lookup_key, enrol, journal_id, roll_key
@@ -187,6 +187,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
         def handle(device_id: str, body: bytes, info: dict[str, Any]) -> Response:
             with ctx.engine.connect() as conn:
                 content = bundles.build(conn, ctx.data_key, device_lookup_key(conn, ctx, device_id))
+                content = console.policy.apply(conn, device_id, content)  # a community's lockdown
             envelope, etag = sign_bundle(content, ctx.bundle_key)
             if etag_matches(request.headers.get("if-none-match"), etag):
                 return Response(status_code=304, headers={"ETag": etag})
@@ -227,6 +228,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
         return await _device_call(request, "key-roll", JSON_BODY_LIMIT, handle)
 
     admin_routes.register(app, ctx)
+    console.mount(app)  # the community console's pages (sync/server/console)
     return app
 
 

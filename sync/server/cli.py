@@ -159,6 +159,7 @@ def cmd_device_enable(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     from sync.server import cli_admin
+    from sync.server.console import cli_users
 
     parser = argparse.ArgumentParser(prog="kiosk-central", description="Reference central server for checkpoint kiosks")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -221,6 +222,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.set_defaults(func=func)
 
     cli_admin.register(sub, _common)
+    cli_users.register(sub, _common)  # console accounts and communities
     return parser
 
 

@@ -4,15 +4,18 @@ a real local central server, a real enrolment, codes issued by that server in a 
 from __future__ import annotations
 
 import json
+import re
 import socket
 from pathlib import Path
 
 import cv2
+import requests
 
-from kiosk.commands.demo import SAMPLES, prepare
+from kiosk.commands.demo import DEMO_CONSOLE_PASSWORD, DEMO_CONSOLE_USER, SAMPLES, prepare
 from kiosk.config import Config
 from kiosk.devices.decoder import DecodePipeline
 from kiosk.store.db import open_store
+from sync import credentials
 
 
 def _port() -> int:
@@ -46,6 +49,14 @@ def test_demo_starts_a_server_enrols_the_kiosk_and_makes_a_video_of_its_codes(cf
         finally:
             store.close()
         assert (cfg.data_dir / "secrets" / "admin_pin").exists()
+        # the console runs in the same server: the demo account signs in and sees this kiosk's gate
+        base, web = kiosk_cfg["sync.server_url"], requests.Session()
+        token = re.search(r'name="csrf" value="([^"]+)"', web.get(base + "/console/login", timeout=10).text)
+        assert token is not None
+        overview = web.post(base + "/console/login", data={"name": DEMO_CONSOLE_USER, "password": DEMO_CONSOLE_PASSWORD,
+                                                            "csrf": token.group(1), "next": "/console/"}, timeout=30)
+        assert overview.status_code == 200 and overview.url.endswith("/console/")
+        assert f'data-device="{credentials.load(cfg.data_dir).device_id}"' in overview.text
         # a second start reuses the enrolment, the video and the PIN
         proc.terminate()
         proc.wait(10)

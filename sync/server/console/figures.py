@@ -1,0 +1,114 @@
+"""Counting a day of gate entries per gate, in SQL (grouped by gate, hour, direction, outcome, colour),
+so a page never loads record bodies. Shared by the overview and the daily report."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, cast, func, select
+from sqlalchemy.sql.elements import ColumnElement
+
+from sync.server.console.tables import alerts
+from sync.server.console.web import TZ
+from sync.server.tables import records
+
+UTC_OFFSET_H = 8  # Asia/Shanghai has no daylight saving: the local hour is the UTC hour + 8
+
+
+def day_window(day: date) -> tuple[str, str]:
+    """The local day as UTC ISO bounds [start, end), in the form records' created_at uses (sorts as text)."""
+    start = datetime.combine(day, time(0), TZ).astimezone(UTC)
+    return start.isoformat(), (start + timedelta(days=1)).isoformat()
+
+
+def today() -> date:
+    return datetime.now(TZ).date()
+
+
+def _field(conn: Connection, name: str) -> ColumnElement[Any]:
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import JSONB
+
+        return cast(records.c.body, JSONB)[name].astext
+    return func.json_extract(records.c.body, f"$.{name}")
+
+
+@dataclass
+class GateDay:
+    entries: int = 0  # passes in
+    exits: int = 0  # passes out
+    denied: int = 0
+    review: int = 0
+    red: int = 0
+    fevers: int = 0
+    alerts_open: int = 0
+    alerts_total: int = 0
+    hourly_in: list[int] = field(default_factory=lambda: [0] * 24)
+    hourly_out: list[int] = field(default_factory=lambda: [0] * 24)
+
+    @property
+    def occupancy(self) -> int:
+        return max(0, self.entries - self.exits)
+
+    @property
+    def abnormal(self) -> bool:
+        return bool(self.red or self.fevers or self.alerts_total)
+
+    def as_row(self) -> dict[str, int]:
+        return {"entries": self.entries, "exits": self.exits, "denied": self.denied, "review": self.review, "red_codes": self.red,
+                "fevers": self.fevers, "alerts": self.alerts_total, "alerts_open": self.alerts_open}
+
+
+def count_day(conn: Connection, device_ids: list[str], day: date) -> dict[str, GateDay]:
+    out: dict[str, GateDay] = defaultdict(GateDay)
+    for d in device_ids:
+        out[d] = GateDay()
+    if not device_ids:
+        return out
+    start, end = day_window(day)
+    hour = func.substr(records.c.created_at, 12, 2)
+    direction, outcome, colour = _field(conn, "direction"), _field(conn, "outcome"), _field(conn, "colour")
+    q = (select(records.c.device_id, hour, direction, outcome, colour, func.count())
+         .where(records.c.kind == "gate_entry", records.c.created_at >= start, records.c.created_at < end, records.c.device_id.in_(device_ids))
+         .group_by(records.c.device_id, hour, direction, outcome, colour))
+    for dev, utc_hour, dirn, outc, col, n in conn.execute(q):
+        g = out[dev]
+        local = (int(utc_hour) + UTC_OFFSET_H) % 24
+        if outc == "pass":
+            if dirn == "out":
+                g.exits += n
+                g.hourly_out[local] += n
+            else:
+                g.entries += n
+                g.hourly_in[local] += n
+        elif outc == "deny":
+            g.denied += n
+        else:
+            g.review += n
+        if col == "red":
+            g.red += n
+    aq = (select(alerts.c.device_id, alerts.c.kind, alerts.c.acked_at.is_(None), func.count())
+          .where(alerts.c.created_at >= start, alerts.c.created_at < end, alerts.c.device_id.in_(device_ids))
+          .group_by(alerts.c.device_id, alerts.c.kind, alerts.c.acked_at.is_(None)))
+    for dev, kind, is_open, n in conn.execute(aq):
+        g = out[dev]
+        g.alerts_total += n
+        g.alerts_open += n if is_open else 0
+        if str(kind).startswith("fever"):
+            g.fevers += n
+    return out
+
+
+def combine(days: dict[str, GateDay]) -> GateDay:
+    total = GateDay()
+    for g in days.values():
+        for name in ("entries", "exits", "denied", "review", "red", "fevers", "alerts_open", "alerts_total"):
+            setattr(total, name, getattr(total, name) + getattr(g, name))
+        total.hourly_in = [a + b for a, b in zip(total.hourly_in, g.hourly_in, strict=True)]
+        total.hourly_out = [a + b for a, b in zip(total.hourly_out, g.hourly_out, strict=True)]
+    return total
+
+

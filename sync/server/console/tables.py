@@ -1,0 +1,136 @@
+"""The console's own tables (accounts, sessions, audit, alerts, duty, reports, communities).
+
+One owner: only sync/server/console writes these. Migration v0004_console creates them; keep in step.
+Gates' communities live here too (a side table keyed by device id), so the sync tables stay as they are.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Boolean, Column, Float, Index, Integer, String, Table, Text, UniqueConstraint
+
+from sync.server.tables import metadata, records
+
+communities = Table(
+    "console_communities",
+    metadata,
+    Column("community_id", String(40), primary_key=True),
+    Column("name", String(100), nullable=False),
+    Column("mode", String(10), nullable=False, server_default="normal"),  # normal | lockdown, sent to its gates
+    Column("mode_changed_at", String(40)),
+)
+
+users = Table(
+    "console_users",
+    metadata,
+    Column("name", String(40), primary_key=True),
+    Column("role", String(10), nullable=False),  # admin | staff | viewer
+    Column("password_hash", Text, nullable=False),  # argon2id (PHC string)
+    Column("disabled", Boolean, nullable=False, server_default="0"),
+    Column("created_at", String(40), nullable=False),
+)
+
+user_communities = Table(
+    "console_user_communities",
+    metadata,
+    Column("name", String(40), primary_key=True),
+    Column("community_id", String(40), primary_key=True),
+)
+
+# Sessions live in the database: several server processes share them. The cookie holds the token; only its hash is stored.
+sessions = Table(
+    "console_sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("name", String(40), nullable=False),
+    Column("csrf", String(64), nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("expires_at", Float, nullable=False),
+)
+
+# Sign-in failures per key ("user:NAME" or "ip:ADDR"): counted, and a growing lock-out.
+login_failures = Table(
+    "console_login_failures",
+    metadata,
+    Column("key", String(100), primary_key=True),
+    Column("failures", Integer, nullable=False, server_default="0"),
+    Column("locked_until", Float, nullable=False, server_default="0"),
+    Column("last_at", Float, nullable=False, server_default="0"),
+)
+
+audit_log = Table(
+    "console_audit",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", String(40), nullable=False),
+    Column("actor", String(40), nullable=False),
+    Column("action", String(40), nullable=False),
+    Column("target", String(200), nullable=False, server_default=""),
+    Column("detail", Text, nullable=False, server_default=""),
+)
+Index("console_audit_at", audit_log.c.at)
+
+# Which community a gate belongs to: set when the gate is added from the console (through its enrolment
+# code), or by an admin on the Devices page for gates enrolled from the command line.
+device_communities = Table(
+    "console_device_communities",
+    metadata,
+    Column("device_id", String(64), primary_key=True),
+    Column("community_id", String(40), nullable=False),
+)
+code_communities = Table(
+    "console_code_communities",
+    metadata,
+    Column("code_hash", String(64), primary_key=True),
+    Column("community_id", String(40), nullable=False),
+)
+
+# Alerts derived from ingested records (alert records, red codes); issue 12 extends them.
+alerts = Table(
+    "console_alerts",
+    metadata,
+    Column("record_uuid", String(36), primary_key=True),
+    Column("device_id", String(64), nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("message", Text, nullable=False, server_default=""),
+    Column("created_at", String(40), nullable=False),
+    Column("received_at", String(40), nullable=False),
+    Column("acked_by", String(40)),
+    Column("acked_at", String(40)),
+    Column("ack_note", Text),
+)
+Index("console_alerts_received", alerts.c.received_at)
+
+duty = Table(
+    "console_duty",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("device_id", String(64), nullable=False),
+    Column("name", String(40), nullable=False),
+    Column("phone", String(20), nullable=False),  # a work phone, public on /duty by design (值班人员信息公开)
+    Column("updated_by", String(40), nullable=False),
+    Column("updated_at", String(40), nullable=False),
+)
+
+daily_reports = Table(
+    "console_daily_reports",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("community_id", String(40), nullable=False),
+    Column("date", String(10), nullable=False),
+    Column("kind", String(10), nullable=False),  # daily | zero
+    Column("body", Text, nullable=False),  # the frozen figures (JSON)
+    Column("submitted_by", String(40), nullable=False),
+    Column("submitted_at", String(40), nullable=False),
+    UniqueConstraint("community_id", "date", name="console_daily_reports_day"),
+)
+
+console_state = Table(
+    "console_state",
+    metadata,
+    Column("key", String(40), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+# Read paths of the console over the sync tables: today's gate entries, and records newer than the alert watermark.
+Index("console_records_kind_created", records.c.kind, records.c.created_at)
+Index("console_records_kind_received", records.c.kind, records.c.received_at)
