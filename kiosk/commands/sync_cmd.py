@@ -1,6 +1,8 @@
 """`kiosk sync [--once]`, `kiosk sync status`, `kiosk sync retry-failed` and `kiosk sync-log`.
 
-No screen needed: nothing here imports kivy or cv2.
+No screen needed: nothing here imports kivy or cv2. Status and log open the database
+read-only, so they work beside the running kiosk; retry-failed is handed to the running
+process over its control channel (sync/control.py) when another process holds the writer.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from kiosk.commands import config_from, open_kiosk_store
+from kiosk.commands import config_from, open_kiosk_reader, open_kiosk_store
 
 
 def register(sub: Any) -> None:
@@ -123,7 +125,8 @@ def _local(value: str | None, tz: ZoneInfo) -> str:
 
 
 def status(args: argparse.Namespace) -> int:
-    cfg, store = _open(args)
+    cfg = config_from(args)
+    store = open_kiosk_reader(cfg)
     try:
         st = collect_status(cfg, store)
     finally:
@@ -148,9 +151,21 @@ def status(args: argparse.Namespace) -> int:
 
 
 def retry_failed(args: argparse.Namespace) -> int:
+    from kiosk.store.errors import StoreLocked
+    from sync import control
     from sync.outbox import Outbox
 
-    _, store = _open(args)
+    cfg = config_from(args)
+    try:
+        store = open_kiosk_store(cfg)
+    except StoreLocked as locked:
+        try:  # the running kiosk makes the change through its own writer
+            answer = control.send(cfg.data_dir, "retry-failed")
+        except control.ControlError as exc:
+            print(f"kiosk sync retry-failed: {locked}, and {exc}", file=sys.stderr)
+            return 1
+        print(f"{answer['requeued']} parked record(s) queued again by the running kiosk (pid {answer['pid']}); it sends them now")
+        return 0
     try:
         n = Outbox(store).requeue_failed()
     finally:
@@ -185,7 +200,7 @@ def sync_log(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"kiosk sync-log: {exc}", file=sys.stderr)
         return 2
-    _, store = _open(args)
+    store = open_kiosk_reader(cfg)
     try:
         rows = list(synclog.read(store, since, args.limit))
     finally:
