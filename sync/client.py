@@ -170,9 +170,10 @@ class Uploader:
     ) -> Step:
         if verdict is Verdict.ACK and ack is not None:
             through = ack.acked_through_seq
-            complete = through >= batch.last_seq
+            held = [(r.first, r.last) for r in ack.held_ranges]
+            complete = all(s <= through or any(a <= s <= b for a, b in held) for s in batch.seqs)
             delay = 0.0 if complete else self.backoff.delay(self.failures + 1)
-            self.outbox.ack(batch, through, retry_delay_s=delay)
+            self.outbox.ack(batch, through, retry_delay_s=delay, held=held, held_complete=ack.held_complete)
             self.failures = 0 if complete else self.failures + 1
             return Step.SENT
         if verdict is Verdict.SPLIT:
