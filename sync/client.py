@@ -84,7 +84,7 @@ class Uploader:
         self.failures = 0  # consecutive failed attempts, drives the backoff
         self._queue: deque[Batch] = deque()  # halves of a split batch, sent first
         self._inflight: _Inflight | None = None
-        self._max_records = limits.max_records  # lowered after a 413
+        self._max_records = limits.max_records  # lowered after a 413, grown back by _grow
         self.last_ack: BatchAck | None = None
 
     def start(self) -> int:
@@ -175,6 +175,7 @@ class Uploader:
             delay = 0.0 if complete else self.backoff.delay(self.failures + 1)
             self.outbox.ack(batch, through, retry_delay_s=delay, held=held, held_complete=ack.held_complete)
             self.failures = 0 if complete else self.failures + 1
+            self._grow()
             return Step.SENT
         if verdict is Verdict.SPLIT:
             if len(batch.records) == 1:
@@ -196,6 +197,10 @@ class Uploader:
         self.outbox.retry(batch, error or "retry", delay, keep_claim=True)
         self._inflight = _Inflight(batch, body, self.monotonic() + delay)
         return Step.RETRIED
+
+    def _grow(self) -> None:
+        """After an accepted batch, double the batch size a 413 lowered, back up to the setting."""
+        self._max_records = min(self.limits.max_records, self._max_records * 2)
 
     def _split(self, batch: Batch) -> None:
         left, right = self.outbox.split(batch)

@@ -57,3 +57,15 @@ def test_a_server_that_lost_records_past_the_gap_gets_them_again(server: Server,
     box.ack(batch, 0, held=[(2, 5)], held_complete=False)
     states = dict(kiosk.store.db.execute("select seq, state from outbox").fetchall())
     assert [states[s] for s in range(1, 8)] == ["failed", "sent", "sent", "sent", "sent", "pending", "sent"]
+
+
+def test_batches_grow_back_to_the_setting_after_a_cascade_of_413s(server: Server, kiosk: KioskUnderTest) -> None:
+    kiosk.fill(200)
+    kiosk.proxy.push(status(413), status(413), status(413))  # a proxy refuses 20, then 10, then 5
+    up = kiosk.uploader()
+    assert up.drain(max_wait_s=2) == 0
+    accepted = [s.records or 0 for s in kiosk.proxy.batches() if s.fault == "pass"]
+    assert accepted[0] <= 3, accepted
+    assert accepted[-2] == 20, f"batch size back at the setting (20) once batches are accepted again: {accepted}"
+    assert sum(accepted) == 200
+    assert_exactly_once_and_chained(server, kiosk)
