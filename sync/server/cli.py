@@ -47,6 +47,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     settings = settings_from(args, host=args.host, port=args.port, workers=args.workers)
     ServerContext.open(settings)  # migrate and create keys once, before any worker starts
     os.environ.update(to_env(settings))
+    if settings.workers > 1:
+        from sync.server.supervision import ENV_SUPERVISOR_PID
+
+        os.environ[ENV_SUPERVISOR_PID] = str(os.getpid())  # workers stop when this process dies
     print(f"kiosk-central on http://{settings.host}:{settings.port} ({settings.workers} worker(s)), database "
           f"{settings.db_url.split('@')[-1]}; OpenAPI at /docs", flush=True)
     uvicorn.run("sync.server.app:app_from_env", factory=True, host=settings.host, port=settings.port, workers=settings.workers,
@@ -59,6 +63,15 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
     ctx = ServerContext.open(settings_from(args))
     print(f"schema up to date on {ctx.engine.url.render_as_string(hide_password=True)}")
+    return 0
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from sync.server.context import ServerContext
+
+    ctx = ServerContext.open(settings_from(args))
+    print(f"server ready: data folder {ctx.settings.data_dir.resolve()} (keys, admin token), database "
+          f"{ctx.engine.url.render_as_string(hide_password=True)}")
     return 0
 
 
@@ -169,6 +182,10 @@ def build_parser() -> argparse.ArgumentParser:
     _common(p)
     p.set_defaults(func=cmd_migrate)
 
+    p = sub.add_parser("init", help="create the data folder (keys, admin token) and the database; other commands need it")
+    _common(p)
+    p.set_defaults(func=cmd_init)
+
     p = sub.add_parser("admin-token", help="print the bearer token for /admin/*")
     _common(p)
     p.set_defaults(func=cmd_admin_token)
@@ -217,9 +234,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     from sync.server.context import ServerContext
+    from sync.server.existing import CREATING_COMMANDS, require_existing
 
     args = build_parser().parse_args(argv)
     try:
+        if args.command not in CREATING_COMMANDS:
+            require_existing(settings_from(args))
         return int(args.func(args))
     except (SettingsError, ValueError, OSError) as exc:
         print(f"kiosk-central: {exc}", file=sys.stderr)
