@@ -149,6 +149,23 @@ def cmd_device_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_verify(args: argparse.Namespace) -> int:
+    """Re-read and re-check every stored chain (or one device's); exit 1 when one fails."""
+    from sync.server.context import ServerContext
+    from sync.server.verify import verify_devices
+
+    with ServerContext.open(settings_from(args)).engine.begin() as conn:
+        results = verify_devices(conn, args.device)
+    if args.json:
+        _emit([{"device_id": r.device_id, "ok": r.ok, "verified_through_seq": r.verified_through,
+                "acked_through_seq": r.acknowledged_through, "problem": r.problem} for r in results], True)
+    for r in results if not args.json else []:
+        print(f"{r.device_id}  " + (f"ok: verified through seq {r.verified_through}" if r.ok else f"FAILED: {r.problem}"))
+    if not results and not args.json:
+        print("(no devices)")
+    return 0 if all(r.ok for r in results) else 1
+
+
 def cmd_device_disable(args: argparse.Namespace) -> int:
     """A lost or stolen kiosk: its requests are refused (401) from now on; its records stay."""
     from sqlalchemy import update
@@ -227,6 +244,12 @@ def build_parser() -> argparse.ArgumentParser:
         _common(p)
         p.add_argument("device_id")
         p.set_defaults(func=cmd_device_disable, disable=flag)
+
+    p = sub.add_parser("verify", help="re-read the stored records and re-check each device's chain (exit 1 on a problem)")
+    _common(p)
+    p.add_argument("--device", help="only this device id")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_verify)
 
     cli_admin.register(sub, _common)
     return parser
