@@ -38,7 +38,7 @@ def check_device(conn: Connection, device_id: str) -> ChainCheck:
         .where(records.c.device_id == device_id, records.c.seq > dev.anchor_seq)
         .order_by(records.c.seq)
     )
-    last, _, found = verify_chain(device_id, (tuple(r) for r in rows), dev.anchor_seq, dev.anchor_hash)  # type: ignore[misc]
+    last, _, found = verify_chain(device_id, (tuple(r) for r in rows), dev.anchor_seq, dev.anchor_hash)
     rows.close()
     problem = None
     if found is not None and found.problem.startswith("sequence gap"):
