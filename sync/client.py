@@ -91,6 +91,13 @@ class Uploader:
         """Release claims a dead process left behind. Call once before the first step."""
         return self.outbox.release_stale()
 
+    def release(self) -> int:
+        """On exit: the in-flight retry and queued halves go back to pending, their due time kept,
+        so the status shows when they go next instead of claims nobody holds."""
+        self._inflight = None
+        self._queue.clear()
+        return self.outbox.release_stale()
+
     def wait_s(self) -> float:
         """Seconds until the next attempt may go (0 when one is due or nothing waits)."""
         if self._inflight is not None:

@@ -141,4 +141,6 @@ class SyncWorker:
         self.wake.set()
         if self._thread is not None:
             self._thread.join(timeout_s)
+            if not self._thread.is_alive():
+                self.uploader.release()
             self._thread = None

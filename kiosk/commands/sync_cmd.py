@@ -63,9 +63,11 @@ def run_sync(args: argparse.Namespace) -> int:
             return _forever(worker)
         try:
             done = worker.run_round(max_wait_s=args.wait)
-            stats = worker.uploader.outbox.stats()
         finally:
+            worker.uploader.release()  # nothing stays claimed by a process that is exiting
             worker.uploader.link.close()
+        stats = worker.uploader.outbox.stats()
+        last_error = collect_status(cfg, store)["last_error"]
     finally:
         if checker is not None:
             checker.close()
@@ -79,6 +81,8 @@ def run_sync(args: argparse.Namespace) -> int:
     print(f"records on the server: {stats.sent}; still to send: {left}; parked as failed: {stats.failed}")
     if stats.failed:
         print("kiosk sync: parked records need the admin: see `kiosk sync status`, then `kiosk sync retry-failed`", file=sys.stderr)
+    if left:
+        print(f"kiosk sync: {left} record(s) not sent yet; they go with the next sync (last error: {last_error or 'none'})", file=sys.stderr)
     return 0 if left == 0 and stats.failed == 0 else 1
 
 
@@ -141,7 +145,8 @@ def status(args: argparse.Namespace) -> int:
     for row in st["parked"][:5]:
         print(f"               seq {row['seq']} ({row['kind']}), {row['attempts']} attempt(s): {row['error']}")
     print(f"on the server: {st['sent']}")
-    print(f"last success:  {_local(st['last_success_at'], tz)}")
+    print(f"last upload:   {_local(st['last_upload_at'], tz)}" + ("" if st["last_upload_at"] else " (no batch accepted yet)"))
+    print(f"last pull:     {_local(st['last_pull_at'], tz)} (bundle)")
     print(f"last error:    {st['last_error'] or 'none'}" + (f" (at {_local(st['last_error_at'], tz)})" if st["last_error"] else ""))
     if st["clock_skew_s"] is not None:
         warn = "  <-- WARNING: the kiosk clock is off; fix the time" if st["clock_skew_warning"] else ""
