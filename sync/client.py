@@ -86,11 +86,18 @@ class Uploader:
         self.failures = 0  # consecutive failed attempts, drives the backoff
         self._queue: deque[Batch] = deque()  # halves of a split batch, sent first
         self._inflight: _Inflight | None = None
-        self._max_records = limits.max_records  # lowered after a 413
+        self._max_records = limits.max_records  # lowered after a 413, grown back by _grow
         self.last_ack: BatchAck | None = None
 
     def start(self) -> int:
         """Release claims a dead process left behind. Call once before the first step."""
+        return self.outbox.release_stale()
+
+    def release(self) -> int:
+        """On exit: the in-flight retry and queued halves go back to pending, their due time kept,
+        so the status shows when they go next instead of claims nobody holds."""
+        self._inflight = None
+        self._queue.clear()
         return self.outbox.release_stale()
 
     def wait_s(self) -> float:
@@ -176,10 +183,12 @@ class Uploader:
     ) -> Step:
         if verdict is Verdict.ACK and ack is not None:
             through = ack.acked_through_seq
-            complete = through >= batch.last_seq
+            held = [(r.first, r.last) for r in ack.held_ranges]
+            complete = all(s <= through or any(a <= s <= b for a, b in held) for s in batch.seqs)
             delay = 0.0 if complete else self.backoff.delay(self.failures + 1)
-            self.outbox.ack(batch, through, retry_delay_s=delay)
+            self.outbox.ack(batch, through, retry_delay_s=delay, held=held, held_complete=ack.held_complete)
             self.failures = 0 if complete else self.failures + 1
+            self._grow()
             return Step.SENT
         if verdict is Verdict.SPLIT:
             if len(batch.records) == 1:
@@ -205,6 +214,10 @@ class Uploader:
         self.outbox.retry(batch, error or "retry", delay, keep_claim=True)
         self._inflight = _Inflight(batch, body, self.monotonic() + delay)
         return Step.RETRIED
+
+    def _grow(self) -> None:
+        """After an accepted batch, double the batch size a 413 lowered, back up to the setting."""
+        self._max_records = min(self.limits.max_records, self._max_records * 2)
 
     def _split(self, batch: Batch) -> None:
         left, right = self.outbox.split(batch)

@@ -19,6 +19,7 @@ from sync import credentials
 from sync import log as synclog
 from sync.backoff import Backoff
 from sync.client import Uploader, UploadLimits
+from sync.control import socket_path
 from sync.credentials import Credentials
 from sync.link import ServerLink
 from sync.protocol import load_public_key
@@ -94,4 +95,5 @@ def make_worker(
         retention_days=cfg["store.retention_days"],
         checker=checker,
         vault=vault,
+        control_path=socket_path(cfg.data_dir),
     )

@@ -20,6 +20,10 @@ K_LAST_SUCCESS = "sync.last_success_at"
 K_LAST_ERROR = "sync.last_error"
 K_LAST_ERROR_AT = "sync.last_error_at"
 K_CLOCK_SKEW = "sync.clock_skew_s"
+# The last success per direction: an upload and a bundle pull are different news to an admin.
+K_LAST_UPLOAD = "sync.last_upload_at"
+K_LAST_PULL = "sync.last_pull_at"
+K_LAST_SUCCESS_BY_DIRECTION = {"upload": K_LAST_UPLOAD, "pull": K_LAST_PULL}
 
 
 @dataclass(frozen=True)
@@ -74,6 +78,8 @@ def record(store: Store, attempt: Attempt, skew_s: float | None = None) -> None:
         )
         if attempt.ok:
             set_state(w.db, K_LAST_SUCCESS, attempt.at)
+            if attempt.direction in K_LAST_SUCCESS_BY_DIRECTION:
+                set_state(w.db, K_LAST_SUCCESS_BY_DIRECTION[attempt.direction], attempt.at)
         else:
             set_state(w.db, K_LAST_ERROR, f"{attempt.direction}: {attempt.error}"[:1000])
             set_state(w.db, K_LAST_ERROR_AT, attempt.at)

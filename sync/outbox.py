@@ -102,6 +102,19 @@ order by o.seq limit ?
 """
 
 
+# The last ? is a JSON list of [first, last] seq ranges the server holds past a gap.
+_MARK_SENT = """
+update outbox set state = 'sent', acked_at = ?, claimed_at = null, last_error = null, next_attempt_at = null
+where state in ('pending', 'claimed', 'failed') and (seq <= ? or exists (
+  select 1 from json_each(?) r where outbox.seq between json_extract(r.value, '$[0]') and json_extract(r.value, '$[1]')))
+"""
+_UNSEND = """
+update outbox set state = 'pending', acked_at = null, batch_id = null
+where state = 'sent' and seq > ? and seq <= ? and not exists (
+  select 1 from json_each(?) r where outbox.seq between json_extract(r.value, '$[0]') and json_extract(r.value, '$[1]'))
+"""
+
+
 class Outbox:
     def __init__(self, store: Store, clock: Callable[[], datetime] = utc_clock) -> None:
         self.store = store
@@ -164,31 +177,34 @@ class Outbox:
 
     # -- outcomes -------------------------------------------------------------------------
 
-    def ack(self, batch: Batch, acked_through_seq: int, retry_delay_s: float = 0.0) -> int:
-        """The server holds every record up to `acked_through_seq`: mark those sent.
+    def ack(
+        self,
+        batch: Batch,
+        acked_through_seq: int,
+        retry_delay_s: float = 0.0,
+        held: Sequence[tuple[int, int]] = (),
+        held_complete: bool = True,
+    ) -> int:
+        """The server holds every record up to `acked_through_seq`, and those in the `held`
+        (first, last) ranges past a gap: mark those sent.
 
-        Records of the batch above it go back to pending (with a delay when the server
-        could not yet confirm them, e.g. it still misses an earlier record). Returns the
-        number of records newly marked sent.
+        Records of the batch it does not hold go back to pending (with a delay, e.g. while it
+        still misses an earlier record). Returns the number of records newly marked sent.
         """
         now = self.clock()
         with self.store.writing() as w:
             last_seq = w.db.execute("select last_seq from device_state").fetchone()[0]
             through = min(acked_through_seq, last_seq)  # never trust an ack beyond what exists
-            cur = w.db.execute(
-                "update outbox set state = 'sent', acked_at = ?, claimed_at = null, last_error = null, "
-                "next_attempt_at = null where seq <= ? and state in ('pending', 'claimed', 'failed')",
-                [iso(now), through],
-            )
+            ranges = json.dumps([[a, min(b, last_seq)] for a, b in held if through < a <= b and a <= last_seq])
+            cur = w.db.execute(_MARK_SENT, [iso(now), through, ranges])
             marked = int(cur.rowcount)
             # The server says it does not hold what we thought it did (restored from a
-            # backup, say): those records are still here, so send them again.
-            w.db.execute(
-                "update outbox set state = 'pending', acked_at = null, batch_id = null "
-                "where state = 'sent' and seq > ?",
-                [through],
-            )
-            rest = [s for s in batch.seqs if s > through]
+            # backup, say): those records are still here, so send them again. Above the last
+            # range of an incomplete list the server said nothing: leave those alone.
+            ceiling = last_seq if held_complete or not held else max(b for _, b in held)
+            w.db.execute(_UNSEND, [through, ceiling, ranges])
+            covered = {s for s in batch.seqs if s <= through or any(a <= s <= b for a, b in held)}
+            rest = [s for s in batch.seqs if s not in covered]
             if rest:
                 w.db.execute(
                     "update outbox set state = 'pending', claimed_at = null, batch_id = null, "

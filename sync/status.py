@@ -25,6 +25,8 @@ def sync_status(cfg: Config, store: Store) -> dict[str, Any]:
     error = synclog.get_state(store, synclog.K_LAST_ERROR)
     error_at = synclog.get_state(store, synclog.K_LAST_ERROR_AT)
     success = synclog.get_state(store, synclog.K_LAST_SUCCESS)
+    upload = synclog.get_state(store, synclog.K_LAST_UPLOAD)
+    pull = synclog.get_state(store, synclog.K_LAST_PULL)
     mode = synclog.get_state(store, K_MODE)
     try:
         creds = credentials.load(cfg.data_dir)
@@ -43,7 +45,9 @@ def sync_status(cfg: Config, store: Store) -> dict[str, Any]:
         "sent": stats.sent,
         "oldest_pending_at": stats.oldest_pending_at,
         "next_attempt_at": stats.next_attempt_at,
-        "last_success_at": success[0] if success else None,
+        "last_success_at": success[0] if success else None,  # any direction (kept for older readers)
+        "last_upload_at": upload[0] if upload else None,  # the last batch the server accepted
+        "last_pull_at": pull[0] if pull else None,  # the last bundle pull that succeeded
         "last_error": error[0] if error else None,
         "last_error_at": error_at[0] if error_at else None,
         "clock_skew_s": skew_s,

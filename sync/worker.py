@@ -13,12 +13,16 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 from kiosk.domain.models import CodeChecker
 from kiosk.store.db import Store
 
 from sync import revoked
 from sync.client import Uploader
+from sync.control import ControlError, ControlServer
+from sync.outbox import Outbox
 from sync.puller import Puller, PullResult
 from sync.recheck import RecheckResult, Revealer, recheck_pending
 from sync.retention import RetentionResult, purge
@@ -49,6 +53,7 @@ class SyncWorker:
         checker: CodeChecker | None = None,
         vault: Revealer | None = None,
         monotonic: Callable[[], float] = time.monotonic,
+        control_path: Path | None = None,
     ) -> None:
         self.store = store
         self.uploader = uploader
@@ -67,6 +72,8 @@ class SyncWorker:
         self._started = False
         self.rounds = 0
         self.last_round: Round | None = None
+        # Admin commands from other processes (`kiosk sync retry-failed`) while this one holds the writer.
+        self.control = ControlServer(control_path, {"retry-failed": self._retry_failed}) if control_path else None
 
     def notify(self) -> None:
         """Call after committing a record: the worker uploads it now instead of at the next tick."""
@@ -116,16 +123,30 @@ class SyncWorker:
                 pause = self.uploader.backoff.delay(failures)
             self.wake.wait(max(pause, 0.01))
 
+    def _retry_failed(self) -> dict[str, Any]:
+        n = Outbox(self.store).requeue_failed()
+        self.notify()
+        return {"requeued": n}
+
     def start(self) -> None:
         if self._thread is not None:
             raise RuntimeError("the sync worker is already running")
+        if self.control is not None:
+            try:
+                self.control.start()
+            except (ControlError, OSError) as exc:  # sync runs on; only remote admin commands are lost
+                log.warning("control channel not available: %s", exc)
         self._stop.clear()
         self._thread = threading.Thread(target=self._loop, name="kiosk-sync", daemon=True)
         self._thread.start()
 
     def stop(self, timeout_s: float = 10.0) -> None:
+        if self.control is not None:
+            self.control.stop()
         self._stop.set()
         self.wake.set()
         if self._thread is not None:
             self._thread.join(timeout_s)
+            if not self._thread.is_alive():
+                self.uploader.release()
             self._thread = None

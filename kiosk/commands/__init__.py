@@ -17,3 +17,10 @@ def open_kiosk_store(cfg: Config, *, lock: bool = True) -> Any:
     from kiosk.store.db import open_store
 
     return open_store(cfg.db_path, busy_timeout_ms=cfg["store.busy_timeout_ms"], lock=lock)
+
+
+def open_kiosk_reader(cfg: Config) -> Any:
+    """The kiosk database read-only, beside a running kiosk (no writer lock, never created)."""
+    from kiosk.store.reader import open_reader
+
+    return open_reader(cfg.db_path, busy_timeout_ms=cfg["store.busy_timeout_ms"])

@@ -1,6 +1,8 @@
 """`kiosk sync [--once]`, `kiosk sync status`, `kiosk sync retry-failed` and `kiosk sync-log`.
 
-No screen needed: nothing here imports kivy or cv2.
+No screen needed: nothing here imports kivy or cv2. Status and log open the database
+read-only, so they work beside the running kiosk; retry-failed is handed to the running
+process over its control channel (sync/control.py) when another process holds the writer.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from kiosk.commands import config_from, open_kiosk_store
+from kiosk.commands import config_from, open_kiosk_reader, open_kiosk_store
 
 
 def register(sub: Any) -> None:
@@ -61,9 +63,11 @@ def run_sync(args: argparse.Namespace) -> int:
             return _forever(worker)
         try:
             done = worker.run_round(max_wait_s=args.wait)
-            stats = worker.uploader.outbox.stats()
         finally:
+            worker.uploader.release()  # nothing stays claimed by a process that is exiting
             worker.uploader.link.close()
+        stats = worker.uploader.outbox.stats()
+        last_error = collect_status(cfg, store)["last_error"]
     finally:
         if checker is not None:
             checker.close()
@@ -77,6 +81,8 @@ def run_sync(args: argparse.Namespace) -> int:
     print(f"records on the server: {stats.sent}; still to send: {left}; parked as failed: {stats.failed}")
     if stats.failed:
         print("kiosk sync: parked records need the admin: see `kiosk sync status`, then `kiosk sync retry-failed`", file=sys.stderr)
+    if left:
+        print(f"kiosk sync: {left} record(s) not sent yet; they go with the next sync (last error: {last_error or 'none'})", file=sys.stderr)
     return 0 if left == 0 and stats.failed == 0 else 1
 
 
@@ -123,7 +129,8 @@ def _local(value: str | None, tz: ZoneInfo) -> str:
 
 
 def status(args: argparse.Namespace) -> int:
-    cfg, store = _open(args)
+    cfg = config_from(args)
+    store = open_kiosk_reader(cfg)
     try:
         st = collect_status(cfg, store)
     finally:
@@ -140,7 +147,8 @@ def status(args: argparse.Namespace) -> int:
     for row in st["parked"][:5]:
         print(f"               seq {row['seq']} ({row['kind']}), {row['attempts']} attempt(s): {row['error']}")
     print(f"on the server: {st['sent']}")
-    print(f"last success:  {_local(st['last_success_at'], tz)}")
+    print(f"last upload:   {_local(st['last_upload_at'], tz)}" + ("" if st["last_upload_at"] else " (no batch accepted yet)"))
+    print(f"last pull:     {_local(st['last_pull_at'], tz)} (bundle)")
     print(f"last error:    {st['last_error'] or 'none'}" + (f" (at {_local(st['last_error_at'], tz)})" if st["last_error"] else ""))
     if st["clock_skew_s"] is not None:
         warn = "  <-- WARNING: the kiosk clock is off; fix the time" if st["clock_skew_warning"] else ""
@@ -150,9 +158,21 @@ def status(args: argparse.Namespace) -> int:
 
 
 def retry_failed(args: argparse.Namespace) -> int:
+    from kiosk.store.errors import StoreLocked
+    from sync import control
     from sync.outbox import Outbox
 
-    _, store = _open(args)
+    cfg = config_from(args)
+    try:
+        store = open_kiosk_store(cfg)
+    except StoreLocked as locked:
+        try:  # the running kiosk makes the change through its own writer
+            answer = control.send(cfg.data_dir, "retry-failed")
+        except control.ControlError as exc:
+            print(f"kiosk sync retry-failed: {locked}, and {exc}", file=sys.stderr)
+            return 1
+        print(f"{answer['requeued']} parked record(s) queued again by the running kiosk (pid {answer['pid']}); it sends them now")
+        return 0
     try:
         n = Outbox(store).requeue_failed()
     finally:
@@ -187,7 +207,7 @@ def sync_log(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"kiosk sync-log: {exc}", file=sys.stderr)
         return 2
-    _, store = _open(args)
+    store = open_kiosk_reader(cfg)
     try:
         rows = list(synclog.read(store, since, args.limit))
     finally:

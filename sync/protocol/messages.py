@@ -91,6 +91,9 @@ class BatchEnvelope(_Request):
         return self
 
 
+MAX_HELD_RANGES = 50
+
+
 class SeqRange(_Response):
     first: int
     last: int
@@ -117,6 +120,11 @@ class BatchAck(_Response):
     acked_through_seq: int  # every record from the anchor up to here is stored on the server
     chain: ChainReport
     server_time: str
+    # Records held past a gap (e.g. after a parked record): every seq above acked_through_seq the
+    # server stores, as ranges in ascending order, the first MAX_HELD_RANGES of them. The kiosk
+    # marks these sent too, so one missing record does not stall every record after it.
+    held_ranges: list[SeqRange] = []
+    held_complete: bool = True  # False: more ranges exist above the last one listed
 
 
 # ---- enrolment -------------------------------------------------------------------------------

@@ -234,4 +234,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
 
 def app_from_env() -> FastAPI:
     """Factory for uvicorn worker processes (`serve` passes the settings as KIOSK_CENTRAL_* variables)."""
+    from sync.server.supervision import follow_supervisor
+
+    follow_supervisor()  # a worker of `serve --workers N` stops when `serve` dies
     return create_app(from_env())

@@ -47,6 +47,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     settings = settings_from(args, host=args.host, port=args.port, workers=args.workers)
     ServerContext.open(settings)  # migrate and create keys once, before any worker starts
     os.environ.update(to_env(settings))
+    if settings.workers > 1:
+        from sync.server.supervision import ENV_SUPERVISOR_PID
+
+        os.environ[ENV_SUPERVISOR_PID] = str(os.getpid())  # workers stop when this process dies
     print(f"kiosk-central on http://{settings.host}:{settings.port} ({settings.workers} worker(s)), database "
           f"{settings.db_url.split('@')[-1]}; OpenAPI at /docs", flush=True)
     uvicorn.run("sync.server.app:app_from_env", factory=True, host=settings.host, port=settings.port, workers=settings.workers,
@@ -59,6 +63,15 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
     ctx = ServerContext.open(settings_from(args))
     print(f"schema up to date on {ctx.engine.url.render_as_string(hide_password=True)}")
+    return 0
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from sync.server.context import ServerContext
+
+    ctx = ServerContext.open(settings_from(args))
+    print(f"server ready: data folder {ctx.settings.data_dir.resolve()} (keys, admin token), database "
+          f"{ctx.engine.url.render_as_string(hide_password=True)}")
     return 0
 
 
@@ -139,6 +152,23 @@ def cmd_device_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_verify(args: argparse.Namespace) -> int:
+    """Re-read and re-check every stored chain (or one device's); exit 1 when one fails."""
+    from sync.server.context import ServerContext
+    from sync.server.verify import verify_devices
+
+    with ServerContext.open(settings_from(args)).engine.begin() as conn:
+        results = verify_devices(conn, args.device)
+    if args.json:
+        _emit([{"device_id": r.device_id, "ok": r.ok, "verified_through_seq": r.verified_through,
+                "acked_through_seq": r.acknowledged_through, "problem": r.problem} for r in results], True)
+    for r in results if not args.json else []:
+        print(f"{r.device_id}  " + (f"ok: verified through seq {r.verified_through}" if r.ok else f"FAILED: {r.problem}"))
+    if not results and not args.json:
+        print("(no devices)")
+    return 0 if all(r.ok for r in results) else 1
+
+
 def cmd_device_revoke(args: argparse.Namespace) -> int:
     """A lost or stolen kiosk: its requests are refused from now on, for good; its records stay."""
     from sync.protocol import utc_now_iso
@@ -175,6 +205,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("migrate", help="create or upgrade the database schema (Alembic)")
     _common(p)
     p.set_defaults(func=cmd_migrate)
+
+    p = sub.add_parser("init", help="create the data folder (keys, admin token) and the database; other commands need it")
+    _common(p)
+    p.set_defaults(func=cmd_init)
 
     p = sub.add_parser("admin-token", help="print the bearer token for /admin/*")
     _common(p)
@@ -221,6 +255,12 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("device_id")
         p.set_defaults(func=func)
 
+    p = sub.add_parser("verify", help="re-read the stored records and re-check each device's chain (exit 1 on a problem)")
+    _common(p)
+    p.add_argument("--device", help="only this device id")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_verify)
+
     cli_admin.register(sub, _common)
     cli_users.register(sub, _common)  # console accounts and communities
     return parser
@@ -228,9 +268,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     from sync.server.context import ServerContext
+    from sync.server.existing import CREATING_COMMANDS, require_existing
 
     args = build_parser().parse_args(argv)
     try:
+        if args.command not in CREATING_COMMANDS:
+            require_existing(settings_from(args))
         return int(args.func(args))
     except (SettingsError, ValueError, OSError) as exc:
         print(f"kiosk-central: {exc}", file=sys.stderr)

@@ -15,6 +15,7 @@ from sqlalchemy import Connection, Row, insert, select, text, update
 from sqlalchemy.dialects import sqlite
 
 from sync.protocol import BatchAck, BatchEnvelope, ChainReport, ErrorCode, ProtocolError, SeqRange, WireRecord
+from sync.server.held import held_ranges
 from sync.server.tables import batches, devices, records
 
 WALK_CHUNK = 5000
@@ -109,6 +110,7 @@ def ingest_batch(conn: Connection, batch: BatchEnvelope, body_sha256: str, now_i
     else:
         _advance(conn, batch.device_id, state)
     gaps = find_gaps(conn, batch.device_id, state)
+    past_gap, held_complete = held_ranges(conn, batch.device_id, state.stored_through, state.max_seq)
     if state.status in ("ok", "gap"):
         state.status = "gap" if gaps else "ok"
     conn.execute(
@@ -122,7 +124,7 @@ def ingest_batch(conn: Connection, batch: BatchEnvelope, body_sha256: str, now_i
         duplicates=len(batch.records) - len(fresh), acked_through_seq=state.stored_through,
         chain=ChainReport(status=state.status, verified_through_seq=state.verified_through, last_hash=state.verified_hash,  # type: ignore[arg-type]
                           gaps=gaps, problem=state.problem),
-        server_time=now_iso,
+        server_time=now_iso, held_ranges=past_gap, held_complete=held_complete,
     )
 
 

@@ -37,6 +37,7 @@ def test_settings_round_trip_through_the_environment(tmp_path: Path) -> None:
 
 def test_roster_import_is_all_or_nothing(tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path / 'c.db'}"
+    run_cli(tmp_path, db, "init")
     good = tmp_path / "good.csv"
     good.write_text("name,id_number,phone,building,unit,room\n张三,11010519491231002X,13800138000,3,2,301\n李四,,,3,2,302\n", encoding="utf-8")
     assert "imported 2" in run_cli(tmp_path, db, "roster", "import", str(good)).stdout
@@ -55,6 +56,7 @@ def test_roster_import_is_all_or_nothing(tmp_path: Path) -> None:
 
 def test_issue_code_refuses_bad_input(tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path / 'c.db'}"
+    run_cli(tmp_path, db, "init")
     bad_id = run_cli(tmp_path, db, "issue-code", "--name", "张三", "--id-number", "123", check=False)
     assert bad_id.returncode == 2 and "18 characters" in bad_id.stderr
     bad_days = run_cli(tmp_path, db, "issue-code", "--kind", "cn-signed", "--name", "张三", "--id-number", "11010519491231002X",
@@ -66,6 +68,7 @@ def test_issue_code_refuses_bad_input(tmp_path: Path) -> None:
 
 def test_device_list_shows_new_codes_only_once_used(tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path / 'c.db'}"
+    run_cli(tmp_path, db, "init")
     codes = json.loads(run_cli(tmp_path, db, "device", "add", "--count", "3", "--label", "East", "--json").stdout)
     assert len({c["enroll_code"] for c in codes}) == 3 and all(len(c["enroll_code"]) == 14 for c in codes)
     assert json.loads(run_cli(tmp_path, db, "device", "list", "--json").stdout) == []

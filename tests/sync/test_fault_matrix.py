@@ -150,7 +150,8 @@ def test_other_4xx_parks_the_batch_visibly_until_the_admin_requeues(server: Serv
     up = kiosk.uploader()
     left = up.drain(max_wait_s=0.3)
     assert kiosk.outbox_states().get("failed") == 20, "the refused batch is parked, never dropped"
-    assert left == 10  # the rest went, but the server cannot confirm them past the gap
+    assert left == 0  # the rest went, and the server acknowledged them past the gap (held_ranges)
+    assert kiosk.outbox_states() == {"failed": 20, "sent": 10}
     failed = up.outbox.failed()
     assert failed[0][0] == 1 and "HTTP 422" in (failed[0][3] or "")
     assert up.outbox.requeue_failed() == 20
@@ -250,10 +251,11 @@ def test_only_the_record_the_server_refuses_is_parked(server: Server, kiosk: Kio
     states = dict(kiosk.store.db.execute("select seq, state from outbox").fetchall())
     assert [s for s, st in states.items() if st == "failed"] == [11]
     assert all(states[s] == "sent" for s in range(1, 11))
-    assert left == 9  # stored on the server, but it cannot confirm them past the refused record
+    assert left == 0  # past the refused record: stored on the server and acknowledged by range
+    assert all(states[s] == "sent" for s in range(12, 21))
     err = kiosk.store.db.execute("select last_error from outbox where seq = 11").fetchone()[0]
     assert "422" in err and "records.10.kind" in err
     held = {r[0] for r in server.rows(kiosk.creds.device_id)}
     assert held == set(range(1, 21)) - {11}
     dev = server.device(kiosk.creds.device_id)
-    assert dev.stored_through_seq == 10 and dev.chain_status == "gap"
+    assert dev.stored_through_seq == 10 and dev.verified_through_seq == 10 and dev.chain_status == "gap"

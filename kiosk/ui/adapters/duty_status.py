@@ -9,7 +9,7 @@ from kiosk.ui.adapters.gate import field_errors
 from kiosk.ui.ports import DutyView, FormResult, StatusView
 
 # kiosk_state keys the sync worker keeps (sync/log.py)
-_LAST_SUCCESS, _LAST_ERROR_AT, _REVOKED = "sync.last_success_at", "sync.last_error_at", "sync.device_revoked_at"
+_LAST_SUCCESS, _LAST_ERROR_AT, _REVOKED = "sync.last_upload_at", "sync.last_error_at", "sync.device_revoked_at"  # the last upload, not a pull
 
 # the guard form's fields are named guard_*; the roster names them without the prefix
 _FIELDS = {"name": "guard_name", "duty_phone": "guard_phone", "": ""}
