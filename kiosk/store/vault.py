@@ -1,7 +1,8 @@
 """Personal data at rest: ID numbers and phones encrypted, plus a keyed hash for look-ups.
 
-The key lives in `data_dir/secrets/vault.key` (0600, folder 0700): never in the database,
-never in the repository, so a copied database file alone reveals nothing. Two sub-keys
+The key lives in the secrets folder (`store.secrets_dir`, by default beside the data folder,
+never inside it; 0600, folder 0700): never in the database, never in the repository, so a
+copied data folder alone reveals nothing (see kiosk/store/secrets.py). Two sub-keys
 are derived from it with HKDF: one for Fernet (AES-128-CBC + HMAC, authenticated, from
 the well-kept `cryptography` package) and one for HMAC-SHA256 look-up hashes, so the
 hash cannot be used to decrypt and the ciphertext cannot be used to look up.
@@ -15,10 +16,13 @@ import hmac
 import os
 import secrets
 from pathlib import Path
+from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from kiosk.store.secrets import secret_file
 
 KEY_BYTES = 32
 
@@ -29,6 +33,12 @@ class VaultError(RuntimeError):
 
 def _derive(master: bytes, info: bytes) -> bytes:
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=info).derive(master)
+
+
+def _check_key_file(path: Path) -> None:
+    mode = path.stat().st_mode & 0o777
+    if mode & 0o077:
+        raise VaultError(f"{path} is readable by others (mode {mode:o}); run `chmod 600 {path}`")
 
 
 def _read_or_create_key(path: Path) -> bytes:
@@ -71,8 +81,13 @@ class Vault:
         self._hmac_key = _derive(master, b"kiosk-vault-lookup")
 
     @classmethod
-    def open(cls, data_dir: Path) -> Vault:
-        return cls(_read_or_create_key(Path(data_dir) / "secrets" / "vault.key"))
+    def open(cls, data_dir: Path, secrets_dir: Path | None = None) -> Vault:
+        """The vault of the kiosk whose data folder is `data_dir` (key moved out of it if found there)."""
+        return cls(_read_or_create_key(secret_file(Path(data_dir), secrets_dir, "vault.key", _check_key_file)))
+
+    @classmethod
+    def for_config(cls, cfg: Any) -> Vault:
+        return cls.open(cfg.data_dir, cfg.secrets_dir)
 
     def lookup_hash(self, value: str) -> str:
         """Keyed HMAC-SHA256 of the (stripped) value: equal values, equal hashes."""
