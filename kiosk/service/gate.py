@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kiosk.domain.identity import DocType, FieldError, validate_id, validate_text
-from kiosk.domain.masking import mask_id
+from kiosk.domain.masking import mask_id, mask_text
 from kiosk.domain.models import (
     CodeChecker,
     CodeFormat,
@@ -262,7 +262,8 @@ class GateService:
         period = modes.period_start(now, self.tz, self.cfg["occupancy.reset_hour"])
         kind = "override" if after.outcome is Outcome.PASS else "referral"
         with self.store.writing() as w:
-            w.append(kind, {"entry_uuid": entry_uuid, "guard": after.override_by, "reason": after.override_reason,
+            # the record leaves the kiosk: the free text is masked there; the full reason stays in gate_entries
+            w.append(kind, {"entry_uuid": entry_uuid, "guard": after.override_by, "reason": mask_text(after.override_reason),
                             "original_outcome": str(before.outcome), "reasons": [str(r) for r in before.reasons],
                             **({"to": "fever-clinic"} if kind == "referral" else {})},
                      created_at=iso(now))
