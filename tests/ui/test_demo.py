@@ -45,7 +45,7 @@ def test_demo_starts_a_server_enrols_the_kiosk_and_makes_a_video_of_its_codes(cf
             assert bundle and json.loads(bundle[0])["trust"]["cn_issuers"]  # trust pulled before the window opens
         finally:
             store.close()
-        assert (cfg.data_dir / "secrets" / "admin_pin").exists()
+        assert (cfg.secrets_dir / "admin_pin").exists() and not (cfg.data_dir / "secrets" / "admin_pin").exists()
         # a second start reuses the enrolment, the video and the PIN
         proc.terminate()
         proc.wait(10)
