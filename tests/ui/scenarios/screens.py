@@ -22,7 +22,6 @@ PIN = "2580"
 
 def setup_admin_pin(cfg: Any, store: Any, shots: Path) -> tuple[Any, dict[str, Any]]:
     from kiosk.service.admin_pin import AdminPin
-
     from kiosk.service.duty import DutyRoster
 
     AdminPin.for_config(store, cfg).set_pin(PIN)
