@@ -1,8 +1,9 @@
 """Every setting of the kiosk, declared once: name, type, default, unit, help, bounds.
 
 `config/kiosk.toml` and `docs/configuration.md` document exactly these (a test checks it);
-`kiosk config docs` regenerates the Markdown. Secrets never appear here: the device key
-and the admin PIN hash live in the data folder, outside the repository.
+`kiosk config docs` regenerates the Markdown. Secrets never appear here: the vault key and
+the admin PIN hash live in the secrets folder (store.secrets_dir), the device key in the
+data folder, both outside the repository.
 """
 
 from __future__ import annotations
