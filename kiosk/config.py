@@ -61,6 +61,13 @@ class Config(Mapping[str, Any]):
         return Path(base) / "checkpoint-kiosk"
 
     @property
+    def secrets_dir(self) -> Path:
+        explicit = self["store.secrets_dir"]
+        if explicit:
+            return Path(explicit).expanduser()
+        return self.data_dir.parent / f"{self.data_dir.name}-secrets"  # = kiosk.store.secrets.default_secrets_dir
+
+    @property
     def db_path(self) -> Path:
         return self.data_dir / "kiosk.db"
 

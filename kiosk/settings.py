@@ -1,8 +1,9 @@
 """Every setting of the kiosk, declared once: name, type, default, unit, help, bounds.
 
 `config/kiosk.toml` and `docs/configuration.md` document exactly these (a test checks it);
-`kiosk config docs` regenerates the Markdown. Secrets never appear here: the device key
-and the admin PIN hash live in the data folder, outside the repository.
+`kiosk config docs` regenerates the Markdown. Secrets never appear here: the vault key and
+the admin PIN hash live in the secrets folder (store.secrets_dir), the device key in the
+data folder, both outside the repository.
 """
 
 from __future__ import annotations
@@ -43,9 +44,11 @@ SETTINGS: tuple[Setting, ...] = (
     S("kiosk.community_name", str, "示范社区", "Community name shown on the idle screen"),
     S("kiosk.gate_name", str, "东门", "Name of this gate (卡口) shown on the idle screen"),
     S("kiosk.timezone", str, "Asia/Shanghai", "IANA time zone used to show times and cut report days"),
+    S("kiosk.production", bool, False, "Production mode: `kiosk run` refuses to start without an admin PIN or with the demo's published PIN (2580) still set"),
     S("kiosk.language", str, "zh_CN", "Language of the screens at start", choices=("zh_CN", "en")),
     # --- local store ---
     S("store.data_dir", str, "", "Folder for the database, keys and logs; empty = ~/.local/share/checkpoint-kiosk"),
+    S("store.secrets_dir", str, "", "Folder for the vault key and the admin PIN hash (0700), kept apart from the data folder; empty = <data folder>-secrets beside it"),
     S("store.busy_timeout_ms", int, 5000, "How long a reader waits for the writer's lock", unit="ms", min=100, max=60000),
     S("store.retention_days", int, 28, "Acknowledged records older than this are purged", unit="days", min=1, max=3650),
     # --- devices: camera, QR decoder, hand-held scanners (issue 4) ---
@@ -89,6 +92,8 @@ SETTINGS: tuple[Setting, ...] = (
     S("policy.risk_area_medium", str, "review", "Outcome for a visitor from a medium-risk area", choices=_OUT),
     S("policy.risk_area_high", str, "deny", "Outcome for a visitor from a high-risk area", choices=_OUT),
     S("policy.at_capacity", str, "review", "Outcome when the facility is at capacity (please wait)", choices=("review", "deny")),
+    S("policy.override_red_code", bool, False, "A signed-in guard (PIN typed again, reason given) may let a red code through; off = a red code is never let through"),
+    S("policy.override_fever", str, "refer", "What a guard may do with a confirmed fever: refer (send to the fever clinic, recorded; never a pass) or never", choices=("refer", "never")),
     S("policy.check_exits", bool, False, "Check code and temperature on the way out too (otherwise exits always pass and are only counted)"),
     S("occupancy.capacity", int, 0, "Most people inside at once (service hall, market); 0 = no limit, no counting shown", unit="people", min=0, max=100000),
     S("occupancy.reset_hour", int, 4, "Local hour at which the occupancy count starts again from zero (the facility is empty at night)", unit="h", min=0, max=23),

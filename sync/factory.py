@@ -71,7 +71,7 @@ def make_puller(store: Store, link: ServerLink, vault: Protector) -> Puller:
 def open_vault(cfg: Config) -> VaultLike:
     from kiosk.store.vault import Vault
 
-    return Vault.open(cfg.data_dir)
+    return Vault.for_config(cfg)
 
 
 def make_worker(

@@ -71,6 +71,7 @@ def provision(
     label: str = "",
     ca_bundle: str = "",
     timeout_s: float = 10.0,
+    secrets_dir: Path | None = None,
 ) -> tuple[Credentials, Path]:
     base = check_server_url(server_url)
     code = enroll_code.strip()
@@ -107,7 +108,7 @@ def provision(
         max_batch_bytes=answer.max_batch_bytes,
         community=answer.community,
     )
-    path = _keep(data_dir, creds, answer.roster_key)
+    path = _keep(data_dir, creds, answer.roster_key, secrets_dir)
     _pending_path(data_dir).unlink(missing_ok=True)  # the answer is safe: the enrolment key has done its job
     return creds, path
 
@@ -122,11 +123,11 @@ def _message(resp: requests.Response) -> str:
         return resp.text[:200]
 
 
-def _keep(data_dir: Path, creds: Credentials, roster_key: str) -> Path:
+def _keep(data_dir: Path, creds: Credentials, roster_key: str, secrets_dir: Path | None = None) -> Path:
     try:
         path = credentials.save(data_dir, creds)
         if roster_key:
-            save_roster_key(data_dir, roster_key)
+            save_roster_key(data_dir, roster_key, secrets_dir)
     except (OSError, VaultError, ValueError) as exc:
         raise CredentialsError(f"cannot write {credentials.path_for(data_dir)}: {exc}") from None
     return path
@@ -156,7 +157,8 @@ def _enrol_key(data_dir: Path, server: str, code: str) -> str:
     return key
 
 
-def roll_key(data_dir: Path, *, server_url: str = "", ca_bundle: str = "", timeout_s: float = 10.0) -> Credentials:
+def roll_key(data_dir: Path, *, server_url: str = "", ca_bundle: str = "", timeout_s: float = 10.0,
+             secrets_dir: Path | None = None) -> Credentials:
     """Ask for a new device secret with a request signed by the current one, and keep it. The old
     secret stays valid on the server until the first request signed with the new one, so a lost
     answer only means asking again."""
@@ -175,7 +177,7 @@ def roll_key(data_dir: Path, *, server_url: str = "", ca_bundle: str = "", timeo
     if answer.device_id != creds.device_id:
         raise ProvisionError(f"the server answered for device {answer.device_id!r}, not {creds.device_id!r}")
     rolled = replace(creds, device_secret=answer.device_secret, community=answer.community)
-    _keep(data_dir, rolled, answer.roster_key)
+    _keep(data_dir, rolled, answer.roster_key, secrets_dir)
     return rolled
 
 

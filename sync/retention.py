@@ -1,5 +1,8 @@
 """Retention: purge records older than store.retention_days, but only once the server holds them.
 
+Visitors' personal data goes with them: their registrations are projections of purged
+records, and a visitor's `people` row is deleted once no kept record refers to it.
+
 Only a prefix of the chain is ever purged (in short steps) (seq 1..S, every one of them old AND acknowledged
 AND not waiting for a re-check), and device_state.anchor_seq/anchor_hash move to record S,
 so the remaining chain still verifies from the anchor. Old records that are not on the
@@ -27,6 +30,7 @@ class RetentionResult:
     anchor_seq: int  # the chain now starts after this seq
     unsent_old: int  # old records kept because the server does not hold them yet
     alert_uuid: str | None  # the alert written for them (None: none needed, or already today)
+    visitors_purged: int = 0  # visitors' people rows no kept record refers to any more
 
 
 def _referencing_tables(db: Any) -> list[tuple[str, str, str]]:
@@ -93,6 +97,14 @@ def purge(store: Store, retention_days: int, now: datetime | None = None, chunk:
         db = w.db
         anchor_seq = db.execute("select anchor_seq from device_state").fetchone()[0]
         db.execute("delete from sync_log where at < ?", [cutoff])
+        # A visitor's personal data (name, ID and phone ciphers) goes with the last record about
+        # them: their registrations were purged with the journal above (PIPL art. 19).
+        visitors = db.execute(
+            "delete from people where kind = 'visitor' and updated_at < ?"
+            " and uuid not in (select person_uuid from visitor_registrations)"
+            " and uuid not in (select person_uuid from gate_entries where person_uuid is not null)",
+            [cutoff],
+        ).rowcount
         unsent, oldest = db.execute(
             "select count(*), min(j.seq) from journal j join outbox o on o.seq = j.seq "
             "where j.created_at < ? and o.state != 'sent'",
@@ -113,4 +125,4 @@ def purge(store: Store, retention_days: int, now: datetime | None = None, chunk:
             )
             set_state(db, K_UNSENT_ALERT_DAY, today)
             alert_uuid = rec.uuid
-    return RetentionResult(cutoff, purged, anchor_seq, int(unsent), alert_uuid)
+    return RetentionResult(cutoff, purged, anchor_seq, int(unsent), alert_uuid, int(visitors))

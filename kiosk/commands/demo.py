@@ -26,7 +26,7 @@ from typing import Any
 
 from kiosk.commands import config_from, open_kiosk_store
 
-DEMO_PIN = "2580"
+DEMO_PIN = "2580"  # = kiosk.service.admin_pin.DEMO_PIN (a test keeps them equal); not imported: the CLI starts fast
 SAMPLES = (  # (kind, name, ID number, colour, caption on the video)
     ("cn-signed", "张三", "11010519491231002X", "green", "cn-signed green"),
     ("cn-token", "李四", "110101199003074514", "green", "cn-token (online check)"),
@@ -100,7 +100,8 @@ def enrol(cfg: Any, central_dir: Path, url: str) -> bool:
     code = central(central_dir, "device", "add", "--label", cfg["kiosk.gate_name"])["enroll_code"]
     store = open_kiosk_store(cfg)
     try:
-        provision(store, cfg.data_dir, url, code, label=cfg["kiosk.gate_name"], timeout_s=cfg["sync.timeout_s"])
+        provision(store, cfg.data_dir, url, code, label=cfg["kiosk.gate_name"], timeout_s=cfg["sync.timeout_s"],
+                  secrets_dir=cfg.secrets_dir)
     finally:
         store.close()
     return True
@@ -160,13 +161,14 @@ def sample_video(cfg: Any, central_dir: Path) -> Path:
 
 
 def demo_pin(cfg: Any) -> bool:
+    """True when the admin PIN is the demo's fixed one (set now if no PIN was set)."""
     from kiosk.service.admin_pin import AdminPin
 
     store = open_kiosk_store(cfg)
     try:
-        pin = AdminPin(store, cfg.data_dir)
+        pin = AdminPin.for_config(store, cfg)
         if pin.is_set:
-            return False
+            return pin.is_demo()
         pin.set_pin(DEMO_PIN)
         return True
     finally:
@@ -184,7 +186,8 @@ def prepare(cfg: Any, port: int) -> tuple[subprocess.Popen[bytes], Any]:
         video = sample_video(cfg, central_dir)
         first_sync(cfg.replace(sync__server_url=url))
         if demo_pin(cfg):
-            print(f"demo admin PIN: {DEMO_PIN}  (change it with `kiosk admin set-pin`)")
+            print(f"demo admin PIN: {DEMO_PIN} (the demo's fixed, published PIN: anyone may know it; change it with "
+                  "`kiosk admin set-pin` — `kiosk run` with kiosk.production = true refuses to start while it is set)")
     except BaseException:
         proc.terminate()
         raise

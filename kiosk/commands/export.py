@@ -28,18 +28,21 @@ def read_pin(args: argparse.Namespace) -> str:
     return getpass.getpass("admin PIN / 管理员 PIN: ")
 
 
-def check_admin_pin(args: argparse.Namespace, store: Any, data_dir: Any) -> bool:
+def check_admin_pin(args: argparse.Namespace, store: Any, cfg: Any) -> bool:
     import sys
 
     from kiosk.service.admin_pin import AdminPin, PinStatus
 
-    result = AdminPin(store, data_dir).verify(read_pin(args))
+    result = AdminPin.for_config(store, cfg).verify(read_pin(args))
     if result.ok:
         return True
     if result.status is PinStatus.NOT_SET:
         print("kiosk: no admin PIN is set; run `kiosk admin set-pin` first", file=sys.stderr)
     elif result.status is PinStatus.LOCKED:
-        print(f"kiosk: too many wrong PINs; locked until {result.locked_until:%H:%M:%S} UTC", file=sys.stderr)
+        if result.locked_until is None:
+            print("kiosk: too many wrong PINs in a row; locked until `kiosk admin unlock-admin`", file=sys.stderr)
+        else:
+            print(f"kiosk: too many wrong PINs; locked until {result.locked_until:%H:%M:%S} UTC", file=sys.stderr)
     else:
         print(f"kiosk: wrong PIN ({result.tries_left} tries left)", file=sys.stderr)
     return False
@@ -59,9 +62,9 @@ def export(args: argparse.Namespace) -> int:
         return 2
     store = open_kiosk_store(cfg, lock=False)
     try:
-        if args.full and not check_admin_pin(args, store, cfg.data_dir):
+        if args.full and not check_admin_pin(args, store, cfg):
             return 1
-        rows = export_rows(store, Vault.open(cfg.data_dir), first, last, cfg["kiosk.timezone"], full=args.full)
+        rows = export_rows(store, Vault.for_config(cfg), first, last, cfg["kiosk.timezone"], full=args.full)
         if args.full:
             with store.writing() as w:  # who saw full numbers is part of the audit trail
                 w.append("export_full", {"from": str(first), "to": str(last), "rows": len(rows), "format": args.format})

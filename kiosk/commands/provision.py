@@ -25,7 +25,8 @@ def run(args: argparse.Namespace) -> int:
 
     if args.roll_key:
         try:
-            creds = roll_key(cfg.data_dir, server_url=cfg["sync.server_url"], ca_bundle=cfg["sync.ca_bundle"], timeout_s=cfg["sync.timeout_s"])
+            creds = roll_key(cfg.data_dir, server_url=cfg["sync.server_url"], ca_bundle=cfg["sync.ca_bundle"], timeout_s=cfg["sync.timeout_s"],
+                             secrets_dir=cfg.secrets_dir)
         except (ProvisionError, CredentialsError) as exc:
             print(f"kiosk provision: {exc}", file=sys.stderr)
             return 1
@@ -39,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         creds, path = provision(
             store, cfg.data_dir, args.server, args.enroll_code, label=args.label or cfg["kiosk.gate_name"],
-            ca_bundle=cfg["sync.ca_bundle"], timeout_s=cfg["sync.timeout_s"],
+            ca_bundle=cfg["sync.ca_bundle"], timeout_s=cfg["sync.timeout_s"], secrets_dir=cfg.secrets_dir,
         )
     except (ProvisionError, CredentialsError) as exc:
         print(f"kiosk provision: {exc}", file=sys.stderr)

@@ -32,7 +32,7 @@ def import_csv(args: argparse.Namespace) -> int:
     cfg = config_from(args)
     store = open_kiosk_store(cfg)
     try:
-        result = import_roster_csv(store, Vault.open(cfg.data_dir), Path(args.file), utc_now, cfg["kiosk.timezone"])
+        result = import_roster_csv(store, Vault.for_config(cfg), Path(args.file), utc_now, cfg["kiosk.timezone"])
     except InvalidInput as exc:
         print(f"kiosk roster import: nothing imported, {len(exc.errors)} problem(s):", file=sys.stderr)
         for err in exc.errors[:50]:

@@ -69,3 +69,13 @@ def mask_name(value: str | None) -> str:
         else:
             out.append("*" * len(part))
     return "".join(out)
+
+
+def mask_text(value: str | None) -> str:
+    """Free text typed at the gate (a visit reason, an override reason) as it leaves the kiosk.
+
+    It may hold a name, a phone or an ID number that nothing can pick out reliably, so it
+    gets the same masking as a name: '探望母亲张三' -> '探*****'. The full text stays on the
+    kiosk (for its admin) until retention purges it.
+    """
+    return mask_name(value)

@@ -84,6 +84,8 @@ class Reason(enum.StrEnum):
     RISK_AREA = "risk-area"
     AT_CAPACITY = "at-capacity"
     GUARD_OVERRIDE = "guard-override"
+    NO_GUARD_ON_DUTY = "no-guard-on-duty"  # a colour attested with nobody signed in counts for nothing
+    REFERRED_FEVER_CLINIC = "referred-fever-clinic"  # a confirmed fever, sent on to the fever clinic by the guard
 
 
 @dataclass(frozen=True)

@@ -2,9 +2,10 @@
 
 Pure and total: `decide` never raises. Which outcome each case gets comes from a policy
 table (settings `policy.*`); two rules are not configurable because the notice makes
-them absolute: a red code and a confirmed fever are DENY. Only a guard override, with a
-reason and the guard's name, turns such a decision into PASS, and the override stays in
-the decision (and so in the record).
+them absolute: a red code and a confirmed fever are DENY. A guard override, with a reason
+and the guard's name, turns a DENY/REVIEW into PASS only where the policy allows it: a red
+code only with `override_red_code`, a confirmed fever never (at most a referral to the
+fever clinic). The override stays in the decision (and so in the record).
 """
 
 from __future__ import annotations
@@ -61,15 +62,17 @@ class PolicyTable:
     risk_area_high: Outcome = Outcome.DENY
     at_capacity: Outcome = Outcome.REVIEW
     check_exits: bool = False
+    override_red_code: bool = False  # may a guard let a red code through?
+    override_fever: str = "refer"  # a confirmed fever: "refer" (to the fever clinic, never a pass) or "never"
 
     @classmethod
     def from_settings(cls, cfg: Mapping[str, Any]) -> PolicyTable:
         """Read `policy.<field>` for every field present in the mapping."""
         values: dict[str, Any] = {}
-        for name in cls.__dataclass_fields__:
+        for name, f in cls.__dataclass_fields__.items():
             key = f"policy.{name}"
             if key in cfg:
-                values[name] = cfg[key] if name == "check_exits" else Outcome(cfg[key])
+                values[name] = Outcome(cfg[key]) if isinstance(f.default, Outcome) else cfg[key]
         return cls(**values)
 
 
@@ -88,6 +91,7 @@ class GateFacts:
     risk_level: str | None = None  # level of a risk area the person's origin falls in
     occupancy: int = 0
     capacity: int = 0  # 0 = no limit
+    guard_on_duty: bool = False  # a guard is signed in: only then does an attested colour count
 
 
 @dataclass(frozen=True)
@@ -120,6 +124,10 @@ def _code(facts: GateFacts, table: PolicyTable, t: _Tally) -> None:
     attested = facts.attested_colour
     if code is not None and code.colour_source is ColourSource.ATTESTED and attested is None:
         attested = code.colour
+    if attested is not None and attested is not Colour.RED and not facts.guard_on_duty:
+        # Nobody signed in vouches for the colour: it counts for nothing, and never for a PASS.
+        t.add(Outcome.REVIEW, Reason.NO_GUARD_ON_DUTY)
+        attested = None
     if code is None:
         if attested is Colour.RED:
             t.add(Outcome.DENY, Reason.CODE_RED)
@@ -194,18 +202,49 @@ def _combine(t: _Tally) -> Decision:
     return Decision(outcome, reasons, notes)
 
 
-def override(decision: Decision, guard: str, reason: str) -> Decision:
-    """A guard lets a DENY/REVIEW pass: allowed only with the guard's name and a reason."""
+def _check_override(decision: Decision, guard: str, reason: str) -> None:
+    if decision.overridden:
+        raise OverrideRefused("已经人工处理过", "this pass was already handled by a guard")
     if decision.outcome is Outcome.PASS:
         raise OverrideRefused("已经放行，无需人工放行", "the pass was already allowed; nothing to override")
     if not guard.strip():
         raise OverrideRefused("人工放行须记录值守人员", "an override must name the guard on duty")
     if len(reason.strip()) < 2:
         raise OverrideRefused("人工放行须填写理由", "an override needs a reason")
+
+
+def override(decision: Decision, guard: str, reason: str, table: PolicyTable | None = None) -> Decision:
+    """A guard lets a DENY/REVIEW pass: only with the guard's name and a reason, and only
+    where the policy allows it (a red code if `override_red_code`; a confirmed fever never)."""
+    table = table or PolicyTable()
+    _check_override(decision, guard, reason)
+    if Reason.CODE_RED in decision.reasons and not table.override_red_code:
+        raise OverrideRefused("红码不可人工放行（策略设置）", "a red code cannot be let through (policy.override_red_code)")
+    if Reason.FEVER_CONFIRMED in decision.reasons:
+        raise OverrideRefused("发热确认者不可放行，只能转送发热门诊", "a confirmed fever is never let through: refer the person to the fever clinic")
     return replace(
         decision,
         outcome=Outcome.PASS,
         reasons=(*decision.reasons, Reason.GUARD_OVERRIDE),
+        overridden=True,
+        override_by=guard.strip(),
+        override_reason=reason.strip(),
+        original_outcome=decision.outcome,
+    )
+
+
+def refer_to_fever_clinic(decision: Decision, guard: str, reason: str, table: PolicyTable | None = None) -> Decision:
+    """A confirmed fever is sent on to the fever clinic (escorted), recorded with guard and
+    reason; the outcome stays DENY: the person does not enter the community."""
+    table = table or PolicyTable()
+    _check_override(decision, guard, reason)
+    if Reason.FEVER_CONFIRMED not in decision.reasons:
+        raise OverrideRefused("只有发热确认者才转送发热门诊", "only a confirmed fever is referred to the fever clinic")
+    if table.override_fever != "refer":
+        raise OverrideRefused("策略不允许人工处理发热", "the policy does not allow a guard to handle a fever (policy.override_fever)")
+    return replace(
+        decision,
+        reasons=(*decision.reasons, Reason.REFERRED_FEVER_CLINIC),
         overridden=True,
         override_by=guard.strip(),
         override_reason=reason.strip(),

@@ -1,4 +1,4 @@
-"""Duty roster: guards sign in (name, optional short PIN) and out; every record carries the guard.
+"""Duty roster: guards from the admin's list sign in with their own PIN, and out; every record carries the guard.
 
 The on-duty names and duty phones are public on the idle screen, as the notice asks.
 Shifts are journal records ('shift_start', 'shift_end') with a projection in duty_shifts.
@@ -6,15 +6,15 @@ Shifts are journal records ('shift_start', 'shift_end') with a projection in dut
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from dataclasses import dataclass
 
 import uuid6
 
 from kiosk.domain.identity import FieldError, validate_name
-from kiosk.service.admin_pin import LOCK_FOR, MAX_TRIES, hash_pin, pin_matches
-from kiosk.service.common import Clock, InvalidInput, iso, state_get, state_put, utc_now
+from kiosk.service.common import Clock, InvalidInput, iso, utc_now
+from kiosk.service.lockout import Lockout, LockState
+from kiosk.service.pins import PinRejected, check_new_pin, hash_pin, verify_pin
 from kiosk.store.db import Store
 
 _DUTY_PHONE = re.compile(r"^\+?[0-9][0-9\- ]{4,19}$")
@@ -34,19 +34,29 @@ class SignInRefused(ValueError):
         self.zh, self.en = zh, en
 
 
+def _locked(state: LockState) -> SignInRefused:
+    if state.hard:
+        return SignInRefused("PIN 错误次数过多，已锁定，须管理员解锁", "too many wrong PINs: locked until an admin unlocks it")
+    until = state.locked_until.strftime("%H:%M") if state.locked_until else ""
+    return SignInRefused(f"PIN 错误次数过多，已锁定至 {until} (UTC)", f"too many wrong PINs: locked until {until} UTC")
+
+
 class DutyRoster:
     def __init__(self, store: Store, clock: Clock = utc_now) -> None:
         self.store = store
         self.clock = clock
 
-    def add_guard(self, name: str, duty_phone: str = "", pin: str | None = None) -> str:
+    def add_guard(self, name: str, duty_phone: str = "", pin: str = "") -> str:
+        """An admin adds a guard to the duty list, with the guard's own sign-in PIN."""
         clean, err = validate_name(name)
         errors = [err] if err else []
         phone = (duty_phone or "").strip()
         if phone and not _DUTY_PHONE.match(phone):
             errors.append(FieldError("duty_phone", "bad-phone", "值班电话格式不正确", "the duty phone is not a phone number"))
-        if pin is not None and not (pin.isdigit() and pin.isascii() and 4 <= len(pin) <= 8):
-            errors.append(FieldError("pin", "bad-pin", "签到 PIN 须为4–8位数字", "the sign-in PIN must be 4–8 digits"))
+        try:
+            check_new_pin(pin or "")
+        except PinRejected as exc:
+            errors.append(FieldError("pin", "bad-pin", exc.zh, exc.en))
         if self.store.db.execute("select 1 from guards where name = ?", [clean]).fetchone():
             errors.append(FieldError("name", "duplicate", "该值守人员已存在", "a guard with this name already exists"))
         if errors:
@@ -55,20 +65,38 @@ class DutyRoster:
         with self.store.writing() as w:
             w.db.execute(
                 "insert into guards (uuid, name, duty_phone, pin_hash, created_at) values (?,?,?,?,?)",
-                [uid, clean, phone, hash_pin(pin) if pin else None, now],
+                [uid, clean, phone, hash_pin(pin), now],
             )
             w.append("guard_added", {"guard_uuid": uid, "name": clean, "duty_phone": phone}, created_at=now)
         return uid
 
+    def set_pin(self, name: str, pin: str, by: str = "admin") -> None:
+        """An admin sets a guard's PIN (guards added before PINs were required have none)."""
+        row = self._guard(name)
+        check_new_pin(pin)
+        with self.store.writing() as w:
+            w.db.execute("update guards set pin_hash = ? where uuid = ?", [hash_pin(pin), row[0]])
+            w.append("guard_pin_set", {"guard_uuid": row[0], "name": row[1], "by": by}, created_at=iso(self.clock()))
+        self._lockout(row).succeeded()
+
+    def unlock(self, name: str, by: str = "admin") -> bool:
+        """An admin lifts a guard's PIN lock-out (journalled)."""
+        return self._lockout(self._guard(name)).unlock(by)
+
     def guard_names(self) -> list[str]:
         return [r[0] for r in self.store.db.execute("select name from guards where active = 1 order by name")]
 
-    def sign_in(self, name: str, pin: str | None = None) -> OnDuty:
-        row = self.store.db.execute("select uuid, name, duty_phone, pin_hash from guards where name = ? and active = 1", [name.strip()]).fetchone()
-        if row is None:
+    def _guard(self, name: str) -> tuple[str, str, str, str | None]:
+        row = self.store.db.execute(
+            "select uuid, name, duty_phone, pin_hash from guards where name = ? and active = 1", [(name or "").strip()]
+        ).fetchone()
+        if row is None:  # never added here: only an admin adds guards (kiosk admin add-guard, central lists)
             raise SignInRefused("值守人员名单中没有此人", "this name is not on the duty roster")
-        if row[3]:
-            self._check_pin(row[0], pin or "", row[3])
+        return row[0], row[1], row[2], row[3]
+
+    def sign_in(self, name: str, pin: str) -> OnDuty:
+        row = self._guard(name)
+        self.check_pin(row, pin)
         for duty in self.on_duty():
             if duty.guard_uuid == row[0]:
                 return duty
@@ -78,21 +106,36 @@ class DutyRoster:
             w.db.execute("insert into duty_shifts (record_uuid, guard_uuid, started_at) values (?,?,?)", [rec.uuid, row[0], now])
         return OnDuty(row[0], row[1], row[2], now)
 
-    def _check_pin(self, guard_uuid: str, pin: str, stored: str) -> None:
-        """A short PIN is guessable: 5 wrong tries lock that guard's sign-in for 5 minutes."""
-        key, now = f"guard_pin_failures:{guard_uuid}", self.clock()
-        got = state_get(self.store.db, key)
-        fails, since = (int(got[0]), dt.datetime.fromisoformat(got[1])) if got else (0, now)
-        if fails >= MAX_TRIES and now < since + LOCK_FOR:
-            raise SignInRefused("PIN 错误次数过多，请5分钟后再试", "too many wrong PINs; try again in 5 minutes")
-        if pin_matches(pin, stored):
-            if got:
+    def confirm_on_duty(self, pin: str) -> str:
+        """The guard on duty (latest sign-in) types the PIN again before an override; their name."""
+        duty = self.on_duty()
+        if not duty:
+            raise SignInRefused("没有值守人员签到，不能人工放行", "no guard is signed in: an override needs the guard on duty")
+        self.check_pin(self._guard(duty[0].name), pin)
+        return duty[0].name
+
+    def _lockout(self, row: tuple[str, str, str, str | None]) -> Lockout:
+        return Lockout(self.store, f"guard:{row[0]}", {"pin": "guard", "guard_uuid": row[0], "guard": row[1]}, self.clock)
+
+    def check_pin(self, row: tuple[str, str, str, str | None], pin: str) -> None:
+        """The guard's own PIN, with the same lock-out as the admin PIN; raises SignInRefused."""
+        if not row[3]:
+            raise SignInRefused("此值守人员尚未设置 PIN，请管理员设置", "this guard has no PIN yet: an admin must set one")
+        lock, now = self._lockout(row), self.clock()
+        state = lock.state()
+        if state.locked_at(now):
+            raise _locked(state)
+        match = verify_pin(pin or "", row[3])
+        if match.ok:
+            lock.succeeded()
+            if match.needs_rehash:  # stored by an older kiosk: upgrade to today's parameters
                 with self.store.writing() as w:
-                    w.db.execute("delete from kiosk_state where key = ?", [key])
+                    w.db.execute("update guards set pin_hash = ? where uuid = ?", [hash_pin(pin), row[0]])
             return
-        with self.store.writing() as w:
-            state_put(w.db, key, str(fails % MAX_TRIES + 1), now.isoformat())
-        raise SignInRefused("PIN 不正确", "wrong PIN")
+        after = lock.failed()
+        if after.locked_at(now):
+            raise _locked(after)
+        raise SignInRefused(f"PIN 不正确，还可尝试 {after.tries_left} 次", f"wrong PIN ({after.tries_left} tries left)")
 
     def sign_out(self, name: str) -> bool:
         """End the guard's open shift; False if they were not on duty."""

@@ -2,19 +2,22 @@
 
 ID numbers and phones are masked unless `full` is asked (the command checks the admin
 PIN first). Cells that a spreadsheet would run as a formula (=, +, -, @) are written as
-text, so a visitor's "name" can never execute anything on the admin's computer.
+text, so a visitor's "name" can never execute anything on the admin's computer. Every
+export file is written 0600 (only the kiosk's account can read it).
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 import json
+import os
 import zoneinfo
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
-from kiosk.domain.masking import mask_name
+from kiosk.domain.masking import mask_name, mask_text
 from kiosk.domain.report import day_window
 from kiosk.store.db import Store
 from kiosk.store.vault import Vault
@@ -47,12 +50,14 @@ def export_rows(store: Store, vault: Vault, first: dt.date, last: dt.date, tz: s
             name = r[3] or ""
             id_number = vault.reveal(r[4]) if r[4] else body_id
             phone = vault.reveal(r[6]) if r[6] else ""
+            why = r[18] or ""
         else:
             name, id_number, phone = mask_name(r[3]), r[5] or body_id, r[7] or ""
+            why = mask_text(r[18])
         out.append(dict(zip(COLUMNS, (
             dt.datetime.fromisoformat(r[0]).astimezone(zone).strftime("%Y-%m-%d %H:%M:%S"), r[1], r[2], name,
             id_number, phone, r[8], r[9] or "", r[10] or "", r[11] or "", r[12] or "", r[13], bool(r[14]), r[15],
-            ",".join(json.loads(r[16])), bool(r[17]), r[18] or "", r[19] or "", r[20],
+            ",".join(json.loads(r[16])), bool(r[17]), why, r[19] or "", r[20],
         ), strict=True)))
     return out
 
@@ -63,9 +68,16 @@ def _safe(value: Any) -> Any:
     return value
 
 
+def _open_private(path: Path) -> BinaryIO:
+    """Exports hold personal data (full ones, every number): the file is 0600 from its first byte."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)  # an older file of the same name keeps its mode through O_CREAT: tighten it
+    return os.fdopen(fd, "wb")
+
+
 def write_csv(rows: list[dict[str, Any]], path: Path) -> None:
     """UTF-8 with a BOM so that Excel shows Chinese correctly."""
-    with open(path, "w", newline="", encoding="utf-8-sig") as fh:
+    with _open_private(path) as raw, io.TextIOWrapper(raw, encoding="utf-8-sig", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=COLUMNS)
         writer.writeheader()
         for row in rows:
@@ -93,4 +105,5 @@ def write_xlsx(rows: list[dict[str, Any]], path: Path) -> None:
             if isinstance(value, str):
                 cell.data_type = "s"  # never a formula, whatever the text starts with
     ws.freeze_panes = "A2"
-    wb.save(path)
+    with _open_private(path) as fh:
+        wb.save(fh)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kiosk.domain.identity import DocType, FieldError, validate_id, validate_text
-from kiosk.domain.masking import mask_id
+from kiosk.domain.masking import mask_id, mask_text
 from kiosk.domain.models import (
     CodeChecker,
     CodeFormat,
@@ -31,7 +31,7 @@ from kiosk.domain.models import (
     Reason,
     VerificationResult,
 )
-from kiosk.domain.policy import Decision, GateFacts, PolicyTable, decide, override
+from kiosk.domain.policy import Decision, GateFacts, PolicyTable, decide, override, refer_to_fever_clinic
 from kiosk.domain.report import local_day
 from kiosk.domain.temperature import Measurement, Reading, Rules, Verdict, assess, classify, remeasure_due
 from kiosk.service import modes
@@ -90,7 +90,7 @@ class GateService:
         checker: CodeChecker | None = None, vault: Vault | None = None,
     ) -> None:
         self.store, self.cfg, self.verify, self.clock, self.checker = store, cfg, verify, clock, checker
-        self.vault = vault or Vault.open(getattr(cfg, "data_dir"))  # noqa: B009 (Config property)
+        self.vault = vault or Vault.for_config(cfg)
         self.duty = DutyRoster(store, clock)
         self.table = PolicyTable.from_settings(cfg)
         self.rules = Rules(cfg["temperature.fever_threshold"], cfg["temperature.low_threshold"],
@@ -173,19 +173,19 @@ class GateService:
         unverified = code is not None and code.status is CodeStatus.UNVERIFIED
         seen = req.attested_colour if req.attested_colour is not Colour.NONE else None  # "none" = not attested
         attested = seen if (code is None or unverified) else None
+        guard = self.duty.current_guard()  # an attested colour counts only with a guard signed in
         with self.store.writing() as w:
             occupancy = modes.current_occupancy(w.db, period)
             facts = GateFacts(
                 code=code, temperature=verdict, person_kind=kind, direction=req.direction, mode=mode,
                 on_roster=person is not None and person.kind == "resident", attested_colour=attested,
                 key_groups=frozenset(person.key_groups) if person else frozenset(), risk_level=risk,
-                occupancy=occupancy, capacity=capacity,
+                occupancy=occupancy, capacity=capacity, guard_on_duty=bool(guard),
             )
             decision = decide(facts, self.table)
             colour, source = _colour(code, attested)
             fever = verdict is Verdict.FEVER_CONFIRMED
             last_c = _finite(req.readings[-1].value_c) if req.readings else None
-            guard = self.duty.current_guard()
             body = {
                 "direction": str(req.direction), "person_kind": str(kind), "person_uuid": person.uuid if person else None,
                 "lane": lane, "mode": str(mode), "guard": guard, "id_masked": id_masked,
@@ -237,8 +237,16 @@ class GateService:
         return GateOutcome(rec.uuid, rec.seq, rec.created_at, lane, decision, code, colour, source, verdict, last_c,
                            person, id_masked or (code.id_masked if code else ""), mode, occupancy, capacity, recheck)
 
-    def override(self, entry_uuid: str, reason: str, guard: str | None = None) -> Decision:
-        """The guard lets a DENY/REVIEW pass, with a reason; recorded before returning."""
+    def override(self, entry_uuid: str, reason: str, pin: str) -> Decision:
+        """The guard on duty lets a DENY/REVIEW pass: PIN typed again, a reason, and only
+        where the policy allows it (red code, fever). Recorded before returning."""
+        return self._guard_action(entry_uuid, reason, pin, override)
+
+    def refer_to_fever_clinic(self, entry_uuid: str, reason: str, pin: str) -> Decision:
+        """A confirmed fever is referred to the fever clinic (the outcome stays DENY)."""
+        return self._guard_action(entry_uuid, reason, pin, refer_to_fever_clinic)
+
+    def _guard_action(self, entry_uuid: str, reason: str, pin: str, action: Callable[..., Decision]) -> Decision:
         row = self.store.db.execute(
             "select outcome, reasons, direction, overridden from gate_entries where record_uuid = ?", [entry_uuid]
         ).fetchone()
@@ -248,20 +256,25 @@ class GateService:
         if problem:
             raise InvalidInput([problem])
         before = Decision(Outcome(row[0]), tuple(Reason(r) for r in json.loads(row[1])), overridden=bool(row[3]))
-        after = override(before, guard if guard is not None else self.duty.current_guard(), reason)
+        action(before, "?", reason, self.table)  # refused by the policy: say so before a PIN try is spent
+        after = action(before, self.duty.confirm_on_duty(pin), reason, self.table)
         now = self.clock()
         period = modes.period_start(now, self.tz, self.cfg["occupancy.reset_hour"])
+        kind = "override" if after.outcome is Outcome.PASS else "referral"
         with self.store.writing() as w:
-            w.append("override", {"entry_uuid": entry_uuid, "guard": after.override_by, "reason": after.override_reason,
-                                  "original_outcome": str(before.outcome), "reasons": [str(r) for r in before.reasons]},
+            # the record leaves the kiosk: the free text is masked there; the full reason stays in gate_entries
+            w.append(kind, {"entry_uuid": entry_uuid, "guard": after.override_by, "reason": mask_text(after.override_reason),
+                            "original_outcome": str(before.outcome), "reasons": [str(r) for r in before.reasons],
+                            **({"to": "fever-clinic"} if kind == "referral" else {})},
                      created_at=iso(now))
             w.db.execute(
-                "update gate_entries set outcome = 'pass', overridden = 1, original_outcome = ?, override_reason = ?,"
+                "update gate_entries set outcome = ?, overridden = 1, original_outcome = ?, override_reason = ?,"
                 " reasons = ?, guard = ? where record_uuid = ?",
-                [str(before.outcome), after.override_reason, json.dumps([str(r) for r in after.reasons]),
+                [str(after.outcome), str(before.outcome), after.override_reason, json.dumps([str(r) for r in after.reasons]),
                  after.override_by, entry_uuid],
             )
-            modes.add_occupancy(w.db, period, 1 if row[2] == "in" else -1, iso(now))
+            if after.outcome is Outcome.PASS:
+                modes.add_occupancy(w.db, period, 1 if row[2] == "in" else -1, iso(now))
         return after
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from kiosk.domain.masking import mask_id, mask_name, mask_phone
+from kiosk.domain.masking import mask_id, mask_name, mask_phone, mask_text
 from kiosk.domain.report import local_day
 from kiosk.service.common import Clock, InvalidInput, iso
 from kiosk.service.people import PersonView, VisitorForm, get_person, risk_level_for, save_person, validate_visitor
@@ -42,7 +42,7 @@ def register_visitor(store: Store, vault: Vault, form: VisitorForm, clock: Clock
             "person_uuid": uid, "name_masked": mask_name(clean["name"]), "id_type": clean["id_type"],
             "id_masked": mask_id(clean["id_number"]), "phone_masked": mask_phone(clean["phone"]),
             "origin_region": clean["origin_region"], "origin_name": clean["origin_name"], "risk_level": risk,
-            "reason": clean["reason"], "host": [clean["host_building"], clean["host_unit"], clean["host_room"]],
+            "reason": mask_text(clean["reason"]), "host": [clean["host_building"], clean["host_unit"], clean["host_room"]],
             "key_groups": sorted(form.key_groups), "guard": guard,
         }
         rec = w.append("visitor", body, created_at=at)

@@ -152,7 +152,7 @@ class Store:
 
 def _acquire_lock(path: Path) -> Any:
     lock_path = path.with_name(path.name + ".lock")
-    fh = open(lock_path, "a+")
+    fh = os.fdopen(os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600), "a+")
     try:
         fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
@@ -169,6 +169,22 @@ def _acquire_lock(path: Path) -> Any:
     return fh
 
 
+def _private_folder(path: Path) -> None:
+    """The data folder 0700 and a new database file 0600: personal data at rest is readable
+    only by the kiosk's account. SQLite gives -wal and -shm the mode of the database file."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.chmod(path.parent, 0o700)
+    if not path.exists() and not path.is_symlink():
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+
+def _private_files(path: Path) -> None:
+    """A healthy database left readable by others (an older kiosk) is tightened to 0600."""
+    for p in (path, *(path.with_name(path.name + s) for s in ("-wal", "-shm", "-journal", ".lock"))):
+        if p.is_file() and p.stat().st_mode & 0o077:
+            os.chmod(p, 0o600)
+
+
 def connect(path: Path, busy_timeout_ms: int = 5000) -> Database:
     conn = sqlite3.connect(str(path), check_same_thread=False, timeout=busy_timeout_ms / 1000)
     db = Database(conn, execute_plugins=False)
@@ -182,8 +198,9 @@ def connect(path: Path, busy_timeout_ms: int = 5000) -> Database:
 def open_store(path: str | Path, *, busy_timeout_ms: int = 5000, lock: bool = True, upgrade: bool = True) -> Store:
     """Open (creating if absent) the database: inspect, lock, migrate, and check identity."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    _private_folder(path)
     _inspect_file(path)
+    _private_files(path)
     lock_fh = _acquire_lock(path) if lock else None
     db: Database | None = None
     try:

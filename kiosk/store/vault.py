@@ -1,7 +1,8 @@
 """Personal data at rest: ID numbers and phones encrypted, plus a keyed hash for look-ups.
 
-The key lives in `data_dir/secrets/vault.key` (0600, folder 0700): never in the database,
-never in the repository, so a copied database file alone reveals nothing. Two sub-keys
+The key lives in the secrets folder (`store.secrets_dir`, by default beside the data folder,
+never inside it; 0600, folder 0700): never in the database, never in the repository, so a
+copied data folder alone reveals nothing (see kiosk/store/secrets.py). Two sub-keys
 are derived from it with HKDF: one for Fernet (AES-128-CBC + HMAC, authenticated, from
 the well-kept `cryptography` package) and one for HMAC-SHA256 look-up hashes, so the
 hash cannot be used to decrypt and the ciphertext cannot be used to look up.
@@ -15,10 +16,13 @@ import hmac
 import os
 import secrets
 from pathlib import Path
+from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from kiosk.store.secrets import secret_file
 
 KEY_BYTES = 32
 
@@ -29,6 +33,12 @@ class VaultError(RuntimeError):
 
 def _derive(master: bytes, info: bytes) -> bytes:
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=info).derive(master)
+
+
+def _check_key_file(path: Path) -> None:
+    mode = path.stat().st_mode & 0o777
+    if mode & 0o077:
+        raise VaultError(f"{path} is readable by others (mode {mode:o}); run `chmod 600 {path}`")
 
 
 def _read_or_create_key(path: Path) -> bytes:
@@ -68,22 +78,14 @@ def _read_or_create_key(path: Path) -> bytes:
 ROSTER_KEY_FILE = "roster_lookup.key"
 
 
-def save_roster_key(data_dir: Path, key_b64: str) -> Path:
-    """Keep the community's roster look-up key (from enrolment) beside the vault key, 0600.
-    Bundle residents carry only HMACs under it, so the gate finds them by the number typed."""
+def save_roster_key(data_dir: Path, key_b64: str, secrets_dir: Path | None = None) -> Path:
+    """Keep the community's roster look-up key (from enrolment) beside the vault key, 0600, in the
+    secrets folder. Bundle residents carry only HMACs under it, so the gate finds them by the number typed."""
     raw = base64.urlsafe_b64decode(key_b64 + "=" * (-len(key_b64) % 4))
     if len(raw) != KEY_BYTES:
         raise VaultError(f"the roster look-up key must be {KEY_BYTES} bytes")
-    path = Path(data_dir) / "secrets" / ROSTER_KEY_FILE
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        os.write(fd, base64.urlsafe_b64encode(raw) + b"\n")
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(tmp, path)
+    path = secret_file(Path(data_dir), secrets_dir, ROSTER_KEY_FILE, _check_key_file)
+    write_private(path, base64.urlsafe_b64encode(raw) + b"\n")
     return path
 
 
@@ -103,9 +105,14 @@ class Vault:
         self._roster_key = roster_key
 
     @classmethod
-    def open(cls, data_dir: Path) -> Vault:
-        secrets_dir = Path(data_dir) / "secrets"
-        return cls(_read_or_create_key(secrets_dir / "vault.key"), _read_roster_key(secrets_dir / ROSTER_KEY_FILE))
+    def open(cls, data_dir: Path, secrets_dir: Path | None = None) -> Vault:
+        """The vault of the kiosk whose data folder is `data_dir` (key moved out of it if found there)."""
+        key = _read_or_create_key(secret_file(Path(data_dir), secrets_dir, "vault.key", _check_key_file))
+        return cls(key, _read_roster_key(secret_file(Path(data_dir), secrets_dir, ROSTER_KEY_FILE, _check_key_file)))
+
+    @classmethod
+    def for_config(cls, cfg: Any) -> Vault:
+        return cls.open(cfg.data_dir, cfg.secrets_dir)
 
     def roster_hash(self, kind: str, value: str) -> str | None:
         """The bundle's look-up hash of a normalised ID number ("id") or phone ("phone"): HMAC-SHA256

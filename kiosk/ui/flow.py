@@ -140,11 +140,13 @@ class GateFlow:
         self.last_result = result
         self.nav.go("result", result=result)
 
-    def override(self, reason: str, on_error: Any) -> None:
+    def override(self, reason: str, pin: str, on_error: Any, *, refer: bool = False) -> None:
+        """The guard on duty lets the last pass through (or refers a fever), PIN typed again."""
         result = self.last_result
         if result is None:
             return
-        self.worker.submit(lambda: self.gate.override(result.record_uuid, reason), self._recorded, on_error)
+        act = self.gate.refer_to_fever_clinic if refer else self.gate.override
+        self.worker.submit(lambda: act(result.record_uuid, reason, pin), self._recorded, on_error)
 
     def cancel(self) -> None:
         self.current = None

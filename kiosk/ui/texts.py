@@ -21,6 +21,8 @@ REASONS: dict[Reason, str] = {
     Reason.RISK_AREA: N_("Coming from a risk area"),
     Reason.AT_CAPACITY: N_("Full at the moment: please wait"),
     Reason.GUARD_OVERRIDE: N_("Let through by the guard"),
+    Reason.NO_GUARD_ON_DUTY: N_("No guard signed in to confirm the code colour"),
+    Reason.REFERRED_FEVER_CLINIC: N_("Referred to the fever clinic"),
 }
 
 OUTCOMES: dict[Outcome, str] = {

@@ -41,7 +41,7 @@ def build_services(cfg: Any, store: Any, *, with_sync: bool = True, with_devices
     from kiosk.service.gate import GateService
     from kiosk.store.vault import Vault
 
-    vault = Vault.open(cfg.data_dir)
+    vault = Vault.for_config(cfg)
     real_checker, worker = _sync_parts(cfg, store, vault) if with_sync else (None, None)
     real_checker = checker if checker is not None else real_checker
     checker = RememberingChecker(real_checker) if real_checker is not None else None
@@ -51,7 +51,7 @@ def build_services(cfg: Any, store: Any, *, with_sync: bool = True, with_devices
     gate = GateAdapter(service, checker, after_commit=notify)
     duty = DutyAdapter(service.duty)
     status = StatusAdapter(store, cfg, service.mode, duty)
-    admin = AdminAdapter(store, cfg, AdminPin(store, cfg.data_dir), service, report=_report_fn(cfg, store, service),
+    admin = AdminAdapter(store, cfg, AdminPin.for_config(store, cfg), service, report=_report_fn(cfg, store, service),
                          export=_export_fn(cfg, store, vault, service))
     services = Services(gate=gate, duty=duty, status=status, admin=admin, extra={"service": service, "sync": worker})
     if with_devices:

@@ -58,8 +58,8 @@ def bench_pass(tmp: Path, n: int) -> None:
     cfg = load_config(env={"KIOSK_STORE_DATA_DIR": str(tmp / "gate")})
     store = open_store(cfg.db_path)
     gate = GateService(store, cfg, lambda p: verify(p, ctx))
-    gate.duty.add_guard("值守甲", "010-12345678")
-    gate.duty.sign_in("值守甲")
+    gate.duty.add_guard("值守甲", "010-12345678", "2580")
+    gate.duty.sign_in("值守甲", "2580")
     readings = (Measurement(36.5, Method.INFRARED),)
     for code in codes[:20]:  # warm-up: imports, caches, the WAL file
         gate.pass_gate(GateRequest(qr_text=code, readings=readings))

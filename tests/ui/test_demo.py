@@ -48,7 +48,7 @@ def test_demo_starts_a_server_enrols_the_kiosk_and_makes_a_video_of_its_codes(cf
             assert bundle and json.loads(bundle[0])["trust"]["cn_issuers"]  # trust pulled before the window opens
         finally:
             store.close()
-        assert (cfg.data_dir / "secrets" / "admin_pin").exists()
+        assert (cfg.secrets_dir / "admin_pin").exists() and not (cfg.data_dir / "secrets" / "admin_pin").exists()
         # the console runs in the same server: the demo account signs in and sees this kiosk's gate
         base, web = kiosk_cfg["sync.server_url"], requests.Session()
         token = re.search(r'name="csrf" value="([^"]+)"', web.get(base + "/console/login", timeout=10).text)

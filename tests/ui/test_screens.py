@@ -103,8 +103,8 @@ def test_no_smartphone_lane_then_admin_pin_lockout(run_scenario: Run, open_db: C
     assert entry == {"lane": "id-number", "colour_source": "attested", "code_colour": "green", "outcome": "pass"}
     assert store.db.execute("select count(*) from pending_rechecks").fetchone()[0] == 1  # re-checked when online
     kinds = [k for (k,) in store.db.execute("select kind from journal order by seq")]
-    assert "mode_change" in kinds and "admin_pin_locked" in kinds
-    assert store.db.execute("select value from kiosk_state where key = 'admin_pin_locked_until'").fetchone()
+    assert "mode_change" in kinds and "pin_locked" in kinds and kinds.count("pin_failed") == 5  # every wrong try journalled
+    assert json.loads(store.db.execute("select value from kiosk_state where key = 'pin_lockout:admin'").fetchone()[0])["locked_until"]
 
 
 def test_language_switch_and_every_string_renders(run_scenario: Run) -> None:
@@ -122,19 +122,26 @@ def test_every_screen_has_large_touch_targets_and_elderly_mode_enlarges_text(run
     assert abs(f["larger"] / f["normal"] - 1.35) < 0.01
 
 
-def test_guard_signs_in_and_overrides_a_denial_with_a_reason(run_scenario: Run, open_db: Callable[..., Any]) -> None:
+def test_only_a_listed_guard_signs_in_and_overrides_only_with_their_pin(run_scenario: Run, open_db: Callable[..., Any]) -> None:
     r = run_scenario("guard_override")
     f = r["facts"]
+    assert f["made_up"] == "值守人员名单中没有此人" and f["made_up_on_duty"] == []  # a typed name adds nobody
+    assert f["wrong_pin"].startswith("PIN 不正确") and f["pin_hidden"] is True
     assert f["duty"] == "值守：周军\n01088886666"  # the duty guard and phone are public on the idle screen
     assert f["denied"] == "禁止通行" and f["summary"].startswith("钱*") and "健康码为红码" in f["summary"]
     assert f["reason_error"] == "人工放行须填写理由"  # no override without a reason
+    assert f["no_pin"][0] == "override" and f["no_pin"][1].startswith("PIN 不正确")  # nor without the guard's PIN
+    assert f["wrong_override_pin"][0] == "override" and f["wrong_override_pin"][1].startswith("PIN 不正确")
     assert f["passed"]["headline"] == "通行" and "值守人员人工放行" in f["passed"]["reasons"]
     store = open_db(r["data_dir"])
     (e,) = store.db.query("select outcome, overridden, original_outcome, override_reason, guard, code_colour from gate_entries")
     assert e == {"outcome": "pass", "overridden": 1, "original_outcome": "deny", "override_reason": "紧急就医",
                  "guard": "周军", "code_colour": "red"}
     (body,) = store.db.execute("select body from journal where kind = 'override'").fetchone()
-    assert json.loads(body)["guard"] == "周军" and json.loads(body)["reason"] == "紧急就医"
+    assert json.loads(body)["guard"] == "周军" and json.loads(body)["reason"] == "紧***"  # free text masked as it leaves
+    assert store.db.execute("select count(*) from guards").fetchone()[0] == 1
+    kinds = [k for (k,) in store.db.execute("select kind from journal where kind like 'pin_%' order by seq")]
+    assert kinds == ["pin_failed"] * 3  # the wrong sign-in PIN, the missing and the wrong override PIN
 
 
 def test_screens_stay_responsive_while_the_platform_hangs(run_scenario: Run, open_db: Callable[..., Any]) -> None:

@@ -77,3 +77,20 @@ def make_gate(store: Store, cfg: Config, clock: Clock, vault: Vault) -> Callable
 @pytest.fixture
 def gate(make_gate: Callable[..., GateService]) -> GateService:
     return make_gate()
+
+
+GUARD, GUARD_PIN = "值守甲", "2580"
+
+
+def sign_in_guard(gate: GateService, name: str = GUARD, pin: str = GUARD_PIN) -> None:
+    """An admin added the guard (kiosk admin add-guard); the guard signs in with their PIN."""
+    if name not in gate.duty.guard_names():
+        gate.duty.add_guard(name, pin=pin)
+    gate.duty.sign_in(name, pin)
+
+
+@pytest.fixture
+def on_duty(gate: GateService) -> GateService:
+    """The gate with a guard signed in (attested colours and overrides need one)."""
+    sign_in_guard(gate)
+    return gate

@@ -125,10 +125,56 @@ def test_key_groups_listing(data_dir: Path, capsys: pytest.CaptureFixture[str]) 
     assert "1 key-group people" in out
 
 
-def test_add_guard(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["admin", "add-guard", "王建国", "--phone", "010-12345678", "--pin", "2580"]) == 0
-    assert main(["admin", "add-guard", "王建国"]) == 1
+def test_add_guard_sets_the_guards_pin(data_dir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    _stdin(monkeypatch, "2580\n2580\n")
+    assert main(["admin", "add-guard", "王建国", "--phone", "010-12345678", "--pin-stdin"]) == 0
+    _stdin(monkeypatch, "1357\n1357\n")
+    assert main(["admin", "add-guard", "王建国", "--pin-stdin"]) == 1
     assert "already exists" in capsys.readouterr().err
+    _stdin(monkeypatch, "1111\n1111\n")
+    assert main(["admin", "add-guard", "李四", "--pin-stdin"]) == 1  # a guessable PIN is refused
+    assert "too easy" in capsys.readouterr().err
+    _stdin(monkeypatch, "1357\n1358\n")
+    assert main(["admin", "add-guard", "李四", "--pin-stdin"]) == 1
+    store = open_store(load_config().db_path)
+    try:
+        from kiosk.service.duty import DutyRoster
+
+        roster = DutyRoster(store)
+        assert roster.guard_names() == ["王建国"]
+        (stored,) = store.db.execute("select pin_hash from guards").fetchone()
+        assert stored.startswith("$argon2id$") and "2580" not in stored
+        assert roster.sign_in("王建国", "2580").duty_phone == "010-12345678"  # the PIN set here signs in
+    finally:
+        store.close()
+
+
+def test_unlock_guard_needs_the_admin_pin(data_dir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    from kiosk.service.duty import DutyRoster
+
+    _stdin(monkeypatch, "2468\n2468\n")
+    assert main(["admin", "set-pin", "--pin-stdin"]) == 0
+    _stdin(monkeypatch, "2580\n2580\n")
+    assert main(["admin", "add-guard", "王建国", "--pin-stdin"]) == 0
+    store = open_store(load_config().db_path)
+    try:
+        for _ in range(5):
+            with pytest.raises(ValueError, match="wrong PIN|locked"):
+                DutyRoster(store).sign_in("王建国", "0000")
+    finally:
+        store.close()
+    _stdin(monkeypatch, "9999\n")
+    assert main(["admin", "unlock-guard", "王建国", "--pin-stdin"]) == 1  # not the admin
+    _stdin(monkeypatch, "2468\n")
+    assert main(["admin", "unlock-guard", "王建国", "--pin-stdin"]) == 0
+    assert "unlocked" in capsys.readouterr().out
+    store = open_store(load_config().db_path)
+    try:
+        assert DutyRoster(store).sign_in("王建国", "2580").name == "王建国"
+        kinds = [k for (k,) in store.db.execute("select kind from journal where kind like 'pin_%' order by seq")]
+        assert kinds.count("pin_failed") == 6 and "pin_locked" in kinds and kinds[-1] == "pin_unlocked"
+    finally:
+        store.close()
 
 
 @pytest.mark.parametrize("args", [["report", "daily", "--json"], ["export", "--from", "2026-11-01", "--to", "2026-11-02"]])

@@ -16,7 +16,7 @@ from kiosk.service.gate import GateRequest, GateService
 from kiosk.service.people import save_person
 from kiosk.store.db import Store
 from kiosk.store.vault import Vault
-from tests.workflow.conftest import ID_CHAOYANG, ID_DEAN, Clock, ScriptedChecker
+from tests.workflow.conftest import ID_CHAOYANG, ID_DEAN, Clock, ScriptedChecker, sign_in_guard
 
 NORMAL = (Measurement(36.5, Method.INFRARED),)
 FEVER = (Measurement(37.8, Method.INFRARED), Measurement(37.6, Method.CONTACT))
@@ -62,7 +62,8 @@ def test_bad_reading_is_kept_but_never_valid(gate: GateService, store: Store) ->
     assert one(store, "select temperature_c from gate_entries") == (None,)
 
 
-def test_unverified_token_attested_green_passes_and_waits_for_a_recheck(gate: GateService, store: Store) -> None:
+def test_unverified_token_attested_green_passes_and_waits_for_a_recheck(on_duty: GateService, store: Store) -> None:
+    gate = on_duty
     out = gate.pass_gate(GateRequest(qr_text="TOKEN:https://hc.example/t/123", attested_colour=Colour.GREEN, readings=NORMAL))
     assert out.decision.outcome is Outcome.PASS and Reason.CODE_UNVERIFIED in out.decision.notes
     assert out.colour_source is ColourSource.ATTESTED and out.recheck_pending
@@ -71,24 +72,24 @@ def test_unverified_token_attested_green_passes_and_waits_for_a_recheck(gate: Ga
 
 
 def test_override_is_recorded_with_guard_and_reason(gate: GateService, store: Store) -> None:
-    gate.duty.add_guard("王建国", "010-12345678")
-    gate.duty.sign_in("王建国")
+    gate.duty.add_guard("王建国", "010-12345678", pin="2580")
+    gate.duty.sign_in("王建国", "2580")
     out = gate.pass_gate(GateRequest(qr_text="YELLOW:x", readings=NORMAL))
     assert out.decision.outcome is Outcome.REVIEW
     with pytest.raises(InvalidInput, match="required"):
-        gate.override(out.entry_uuid, "")
+        gate.override(out.entry_uuid, "", "2580")
     with pytest.raises(InvalidInput, match="too long"):
-        gate.override(out.entry_uuid, "x" * 501)
+        gate.override(out.entry_uuid, "x" * 501, "2580")
     with pytest.raises(OverrideRefused, match="needs a reason"):
-        gate.override(out.entry_uuid, "x")
-    after = gate.override(out.entry_uuid, "居委会电话确认")
+        gate.override(out.entry_uuid, "x", "2580")
+    after = gate.override(out.entry_uuid, "居委会电话确认", "2580")
     assert after.outcome is Outcome.PASS and after.override_by == "王建国" and after.original_outcome is Outcome.REVIEW
     assert one(store, "select outcome, overridden, original_outcome, override_reason, guard from gate_entries") == ("pass", 1, "review", "居委会电话确认", "王建国")
     body = json.loads(str(one(store, "select body from journal where kind = 'override'")[0]))
     assert body["guard"] == "王建国" and body["entry_uuid"] == out.entry_uuid
     assert gate.occupancy().current == 1
     with pytest.raises(OverrideRefused):
-        gate.override(out.entry_uuid, "again")  # already a pass
+        gate.override(out.entry_uuid, "again", "2580")  # already a pass
 
 
 def test_every_record_carries_the_guard(gate: GateService, store: Store) -> None:
@@ -126,6 +127,7 @@ def test_no_smartphone_lane_online(make_gate: Callable[..., GateService], store:
 def test_no_smartphone_lane_offline_uses_the_attestation(make_gate: Callable[..., GateService], store: Store, vault: Vault) -> None:
     uid = _resident(store, vault)
     gate = make_gate(ScriptedChecker())  # the platform does not answer
+    sign_in_guard(gate)
     out = gate.pass_gate(GateRequest(person_uuid=uid, attested_colour=Colour.GREEN, readings=NORMAL))
     assert out.lane == "roster" and out.colour_source is ColourSource.ATTESTED and out.decision.outcome is Outcome.PASS
     cipher = one(store, "select id_cipher from pending_rechecks where entry_uuid = ?", [out.entry_uuid])[0]
@@ -218,7 +220,8 @@ def test_visitor_form_reports_every_bad_field(gate: GateService, store: Store) -
     assert store.db.execute("select count(*) from people").fetchone()[0] == 0
 
 
-def test_roster_pick_without_an_id_number_uses_the_attestation(gate: GateService, store: Store, vault: Vault) -> None:
+def test_roster_pick_without_an_id_number_uses_the_attestation(on_duty: GateService, store: Store, vault: Vault) -> None:
+    gate = on_duty
     with store.writing() as w:
         uid, _ = save_person(w.db, vault, kind="resident", name="王奶奶", now="2026-11-01T00:00:00+00:00", building="1")
     out = gate.pass_gate(GateRequest(person_uuid=uid, attested_colour=Colour.GREEN, readings=NORMAL))
@@ -240,7 +243,9 @@ def test_a_failing_checker_counts_as_offline(make_gate: Callable[..., GateServic
         def check(self, *, qr_text: str | None = None, id_number: str | None = None) -> PlatformAnswer | None:
             raise ConnectionError("boom")
 
-    out = make_gate(Broken()).pass_gate(GateRequest(id_number=ID_DEAN, attested_colour=Colour.GREEN, readings=NORMAL))
+    gate = make_gate(Broken())
+    sign_in_guard(gate)
+    out = gate.pass_gate(GateRequest(id_number=ID_DEAN, attested_colour=Colour.GREEN, readings=NORMAL))
     assert out.colour_source is ColourSource.ATTESTED and out.recheck_pending
 
 
@@ -248,7 +253,7 @@ def test_unknown_person_is_refused(gate: GateService) -> None:
     with pytest.raises(InvalidInput, match="no such person"):
         gate.pass_gate(GateRequest(person_uuid="nope"))
     with pytest.raises(InvalidInput, match="no such gate entry"):
-        gate.override("nope", "reason")
+        gate.override("nope", "reason", "2580")
 
 
 def test_non_finite_readings_are_recorded_as_bad(gate: GateService, store: Store) -> None:
@@ -275,4 +280,4 @@ def test_guard_pin_locks_after_five_wrong_tries(gate: GateService, clock: Clock)
     clock.advance(minutes=5, seconds=1)
     assert gate.duty.sign_in("赵六", "2580").name == "赵六"
     with pytest.raises(ValueError, match="not on the duty roster"):
-        gate.duty.sign_in("nobody")
+        gate.duty.sign_in("nobody", "2580")

@@ -7,10 +7,12 @@ import json
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kiosk.domain.models import Colour, Direction, Outcome, PersonKind
+from kiosk.domain.models import Colour, Direction, Outcome, PersonKind, Reason
+from kiosk.domain.policy import OverrideRefused
 from kiosk.domain.temperature import Measurement, Method
 from kiosk.service.gate import GateRequest, GateService
 from kiosk.store.db import Store
+from tests.workflow.conftest import GUARD_PIN, sign_in_guard
 
 requests = st.builds(
     GateRequest,
@@ -27,18 +29,24 @@ actions = st.lists(st.tuples(requests, st.booleans()), min_size=1, max_size=6)
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(actions)
-def test_recorded_red_or_fever_pass_always_has_a_recorded_override(gate: GateService, store: Store, steps: list[tuple[GateRequest, bool]]) -> None:
+def test_red_or_fever_never_passes_and_every_override_is_recorded(gate: GateService, store: Store, steps: list[tuple[GateRequest, bool]]) -> None:
+    """Default policy: a guard cannot let a red code or a confirmed fever through at all."""
+    sign_in_guard(gate)
     for req, try_override in steps:
         out = gate.pass_gate(req)
         if try_override and out.decision.outcome is not Outcome.PASS:
-            gate.override(out.entry_uuid, "值班长电话确认", guard="值守甲")
+            try:
+                gate.override(out.entry_uuid, "值班长电话确认", GUARD_PIN)
+            except OverrideRefused:
+                assert {Reason.CODE_RED, Reason.FEVER_CONFIRMED} & set(out.decision.reasons)
     rows = store.db.execute(
         "select record_uuid, direction, code_colour, fever_confirmed, outcome, overridden, reasons, original_outcome from gate_entries"
     ).fetchall()
     overrides = {json.loads(b)["entry_uuid"] for (b,) in store.db.execute("select body from journal where kind = 'override'")}
-    for uuid, _direction, colour, fever, outcome, overridden, reasons, original in rows:
-        if (colour == "red" or fever) and outcome == "pass":
-            assert overridden == 1 and uuid in overrides and original == "deny"
+    for uuid, _direction, colour, fever, outcome, overridden, reasons, _original in rows:
+        assert not ((colour == "red" or fever) and outcome == "pass"), "a red code or a confirmed fever passed"
+        if overridden:
+            assert uuid in overrides and outcome == "pass"
         if outcome != "pass" or overridden:
             assert json.loads(reasons), "every DENY/REVIEW (and every override) carries a reason"
     assert store.check() == []

@@ -18,10 +18,20 @@ from kiosk.domain.models import (
     Reason,
     VerificationResult,
 )
-from kiosk.domain.policy import KEY_GROUPS, Decision, GateFacts, OverrideRefused, PolicyTable, decide, override
+from kiosk.domain.policy import (
+    KEY_GROUPS,
+    Decision,
+    GateFacts,
+    OverrideRefused,
+    PolicyTable,
+    decide,
+    override,
+    refer_to_fever_clinic,
+)
 from kiosk.domain.temperature import Verdict
 
 P, R, D = Outcome.PASS, Outcome.REVIEW, Outcome.DENY
+OUTCOME_FIELDS = [f for f, x in PolicyTable.__dataclass_fields__.items() if isinstance(x.default, Outcome)]
 
 
 def code(colour: Colour = Colour.GREEN, status: CodeStatus = CodeStatus.VALID, source: ColourSource = ColourSource.SIGNED) -> VerificationResult:
@@ -45,8 +55,12 @@ OK = Verdict.NORMAL
         (GateFacts(code(Colour.NONE, CodeStatus.REVOKED, ColourSource.NONE), OK), D, (Reason.CODE_INVALID,)),
         (GateFacts(None, OK), R, (Reason.CODE_MISSING,)),
         (GateFacts(UNVERIFIED, OK), R, (Reason.CODE_UNVERIFIED,)),
-        (GateFacts(UNVERIFIED, OK, attested_colour=Colour.GREEN), P, ()),
-        (GateFacts(UNVERIFIED, OK, attested_colour=Colour.YELLOW), R, (Reason.CODE_UNVERIFIED, Reason.CODE_YELLOW)),
+        (GateFacts(UNVERIFIED, OK, attested_colour=Colour.GREEN, guard_on_duty=True), P, ()),
+        (GateFacts(UNVERIFIED, OK, attested_colour=Colour.YELLOW, guard_on_duty=True), R, (Reason.CODE_UNVERIFIED, Reason.CODE_YELLOW)),
+        # nobody signed in: the attested colour counts for nothing (red still denies)
+        (GateFacts(UNVERIFIED, OK, attested_colour=Colour.GREEN), R, (Reason.NO_GUARD_ON_DUTY, Reason.CODE_UNVERIFIED)),
+        (GateFacts(None, OK, attested_colour=Colour.GREEN), R, (Reason.NO_GUARD_ON_DUTY, Reason.CODE_MISSING)),
+        (GateFacts(code(Colour.GREEN, CodeStatus.UNVERIFIED, ColourSource.ATTESTED), OK), R, (Reason.NO_GUARD_ON_DUTY, Reason.CODE_UNVERIFIED)),
         (GateFacts(UNVERIFIED, OK, attested_colour=Colour.RED), D, (Reason.CODE_RED,)),
         (GateFacts(None, OK, attested_colour=Colour.RED), D, (Reason.CODE_RED,)),
         (GateFacts(GREEN, Verdict.FEVER_CONFIRMED), D, (Reason.FEVER_CONFIRMED,)),
@@ -90,13 +104,16 @@ def test_default_table(facts: GateFacts, outcome: Outcome, reasons: tuple[Reason
         (PolicyTable(code_yellow=P), GateFacts(code(Colour.YELLOW), OK), P),
         (PolicyTable(lockdown_visitor=D), GateFacts(GREEN, OK, PersonKind.VISITOR, mode=Mode.LOCKDOWN), D),
         (PolicyTable(lockdown_staff=R), GateFacts(GREEN, OK, PersonKind.STAFF, mode=Mode.LOCKDOWN), R),
-        (PolicyTable(unverified_attested_green=R), GateFacts(UNVERIFIED, OK, attested_colour=Colour.GREEN), R),
+        (PolicyTable(unverified_attested_green=R), GateFacts(UNVERIFIED, OK, attested_colour=Colour.GREEN, guard_on_duty=True), R),
+        # the most lenient table still never passes a colour nobody on duty vouches for
+        (PolicyTable(**{f: P for f in OUTCOME_FIELDS}), GateFacts(UNVERIFIED, OK, attested_colour=Colour.GREEN), R),
+        (PolicyTable(**{f: P for f in OUTCOME_FIELDS}), GateFacts(None, OK, attested_colour=Colour.GREEN), R),
         (PolicyTable(temperature_missing=P), GateFacts(GREEN, Verdict.MISSING), P),
         (PolicyTable(code_invalid=R), GateFacts(code(Colour.NONE, CodeStatus.UNTRUSTED), OK), R),
         (PolicyTable(check_exits=True), GateFacts(code(Colour.RED), OK, direction=Direction.OUT), D),
         # Red and fever are not configurable: the most lenient table still denies them.
-        (PolicyTable(**{f: P for f in PolicyTable.__dataclass_fields__ if f != "check_exits"}), GateFacts(code(Colour.RED), OK), D),
-        (PolicyTable(**{f: P for f in PolicyTable.__dataclass_fields__ if f != "check_exits"}), GateFacts(GREEN, Verdict.FEVER_CONFIRMED), D),
+        (PolicyTable(**{f: P for f in OUTCOME_FIELDS}), GateFacts(code(Colour.RED), OK), D),
+        (PolicyTable(**{f: P for f in OUTCOME_FIELDS}), GateFacts(GREEN, Verdict.FEVER_CONFIRMED), D),
     ],
 )
 def test_configured_table(table: PolicyTable, facts: GateFacts, outcome: Outcome) -> None:
@@ -136,11 +153,14 @@ facts_strategy = st.builds(
     risk_level=st.sampled_from([None, "low", "medium", "high"]),
     occupancy=st.integers(0, 200),
     capacity=st.integers(0, 100),
+    guard_on_duty=st.booleans(),
 )
 tables = st.builds(
     PolicyTable,
-    **{f: st.sampled_from(list(Outcome)) for f in PolicyTable.__dataclass_fields__ if f not in ("check_exits", "lockdown_visitor", "at_capacity")},
+    **{f: st.sampled_from(list(Outcome)) for f in OUTCOME_FIELDS if f not in ("lockdown_visitor", "at_capacity")},
     check_exits=st.booleans(),
+    override_red_code=st.booleans(),
+    override_fever=st.sampled_from(["refer", "never"]),
 )
 
 
@@ -150,14 +170,41 @@ def _red(f: GateFacts) -> bool:
 
 @settings(max_examples=400, deadline=None)
 @given(facts_strategy, tables)
-def test_red_or_fever_never_passes_without_override(facts: GateFacts, table: PolicyTable) -> None:
+def test_red_passes_only_by_an_allowed_override_and_fever_never(facts: GateFacts, table: PolicyTable) -> None:
     decision = decide(facts, table)
-    if _red(facts) or facts.temperature is Verdict.FEVER_CONFIRMED:
-        assert decision.outcome is D
-        overridden = override(decision, "王保安", "医生复核后放行")
+    fever = facts.temperature is Verdict.FEVER_CONFIRMED
+    if not (_red(facts) or fever):
+        return
+    assert decision.outcome is D
+    red, fever = Reason.CODE_RED in decision.reasons, Reason.FEVER_CONFIRMED in decision.reasons
+    if fever or (red and not table.override_red_code):
+        with pytest.raises(OverrideRefused):
+            override(decision, "王保安", "医生复核后放行", table)
+    else:
+        overridden = override(decision, "王保安", "医生复核后放行", table)
         assert overridden.outcome is P and overridden.overridden
         assert Reason.GUARD_OVERRIDE in overridden.reasons and overridden.override_by == "王保安"
         assert overridden.original_outcome is D
+    if fever and table.override_fever == "refer":
+        referred = refer_to_fever_clinic(decision, "王保安", "送发热门诊", table)
+        assert referred.outcome is D and Reason.REFERRED_FEVER_CLINIC in referred.reasons and referred.overridden
+    else:
+        with pytest.raises(OverrideRefused):
+            refer_to_fever_clinic(decision, "王保安", "送发热门诊", table)
+
+
+def test_override_rules_default_to_the_safe_side() -> None:
+    red, fever = decide(GateFacts(code(Colour.RED), OK)), decide(GateFacts(GREEN, Verdict.FEVER_CONFIRMED))
+    with pytest.raises(OverrideRefused, match="red code"):
+        override(red, "王", "熟人")
+    assert override(red, "王", "熟人", PolicyTable(override_red_code=True)).outcome is P
+    with pytest.raises(OverrideRefused, match="fever clinic"):
+        override(fever, "王", "熟人", PolicyTable(override_red_code=True, override_fever="refer"))
+    assert refer_to_fever_clinic(fever, "王", "送医").outcome is D
+    with pytest.raises(OverrideRefused, match="override_fever"):
+        refer_to_fever_clinic(fever, "王", "送医", PolicyTable(override_fever="never"))
+    with pytest.raises(OverrideRefused, match="only a confirmed fever"):
+        refer_to_fever_clinic(red, "王", "送医")
 
 
 @settings(max_examples=400, deadline=None)
@@ -175,7 +222,7 @@ def test_every_deny_or_review_has_a_reason(facts: GateFacts, table: PolicyTable)
 )
 def test_override_needs_guard_and_reason(guard: str, reason: str, message: str) -> None:
     with pytest.raises(OverrideRefused, match=message):
-        override(decide(GateFacts(code(Colour.RED), OK)), guard, reason)
+        override(decide(GateFacts(code(Colour.YELLOW), OK)), guard, reason)
 
 
 def test_override_of_a_pass_is_refused() -> None:

@@ -24,6 +24,7 @@ from kiosk.service.reports import Reports
 from kiosk.service.roster import import_roster_csv
 from kiosk.service.visitors import VisitorForm
 from kiosk.store.db import Store
+from kiosk.store.secrets import default_secrets_dir
 from kiosk.store.vault import Vault, VaultError
 from tests.workflow.conftest import ID_CHAOYANG, ID_DEAN, Clock
 
@@ -39,15 +40,16 @@ def test_zero_report_then_daily_report(gate: GateService, store: Store, cfg: Con
     assert zero.kind == "zero" and zero.entries_in == 1 and zero.entries_out == 1 and zero.codes_green == 1
     gate.pass_gate(GateRequest(qr_text="RED:b", readings=NORMAL, person_kind=PersonKind.VISITOR))
     out = gate.pass_gate(GateRequest(qr_text="GREEN:c", readings=(Measurement(38.0, Method.INFRARED), Measurement(37.9, Method.CONTACT))))
-    gate.duty.add_guard("王")
-    gate.override(out.entry_uuid, "复测后医生放行", guard="王")
+    gate.duty.add_guard("王", pin="2580")
+    gate.duty.sign_in("王", "2580")
+    gate.refer_to_fever_clinic(out.entry_uuid, "复测后送发热门诊", "2580")
     gate.pass_gate(GateRequest(qr_text="TOKEN:t", attested_colour=Colour.GREEN, readings=NORMAL))
     report = reports.compute(DAY)
     assert report.kind == "daily"
     # nobody here is on the roster: the "residents" are counted as not identified, never as residents
     assert (report.entries_in, report.entries_out, report.visitors, report.residents, report.unidentified) == (4, 1, 1, 0, 4)
     assert (report.codes_green, report.codes_red, report.codes_unverified) == (3, 1, 1)
-    # the overridden fever stays a denial on the report, and counts as an override of one
+    # the referred fever stays a denial on the report, and counts as an override of one
     assert (report.fevers_confirmed, report.denials, report.overrides, report.overrides_of_denials) == (1, 2, 1, 1)
     # a pass 16:30 UTC is 00:30 the next day in Shanghai: not in this day's report
     clock.advance(hours=15, minutes=30)
@@ -162,7 +164,7 @@ def test_roster_import_not_utf8(store: Store, vault: Vault, clock: Clock, tmp_pa
 
 def test_vault_key_file_and_round_trip(tmp_path: Path) -> None:
     vault = Vault.open(tmp_path)
-    key = tmp_path / "secrets" / "vault.key"
+    key = default_secrets_dir(tmp_path) / "vault.key"
     assert stat.S_IMODE(key.stat().st_mode) == 0o600 and stat.S_IMODE(key.parent.stat().st_mode) == 0o700
     cipher, digest = vault.protect(ID_CHAOYANG)
     assert ID_CHAOYANG.encode() not in cipher and vault.reveal(cipher) == ID_CHAOYANG
@@ -203,7 +205,7 @@ def test_vault_key_created_once_by_racing_processes(tmp_path: Path) -> None:
     with ctx.Pool(4) as pool:
         digests = pool.map(_open_and_hash, [str(tmp_path)] * 8)
     assert len(set(digests)) == 1 and digests[0] == Vault.open(tmp_path).lookup_hash("x")
-    assert sorted(p.name for p in (tmp_path / "secrets").iterdir()) == ["vault.key"]
+    assert sorted(p.name for p in default_secrets_dir(tmp_path).iterdir()) == ["vault.key"]
 
 
 def _open_and_hash(folder: str) -> str:

@@ -26,7 +26,8 @@ class AdminAdapter:
         r = self.pin.verify(pin)
         if r.status is PinStatus.NOT_SET:
             return PinCheck(ok=False, not_set=True)
-        return PinCheck(ok=r.ok, tries_left=r.tries_left, locked_until=r.locked_until.isoformat() if r.locked_until else "")
+        return PinCheck(ok=r.ok, tries_left=r.tries_left, locked_until=r.locked_until.isoformat() if r.locked_until else "",
+                        admin_unlock=r.status is PinStatus.LOCKED and r.locked_until is None)
 
     def sync_log(self, limit: int = 50) -> Sequence[Mapping[str, Any]]:
         return list(self.store.db.query(

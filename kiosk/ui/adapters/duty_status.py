@@ -12,7 +12,7 @@ from kiosk.ui.ports import DutyView, FormResult, StatusView
 _LAST_SUCCESS, _LAST_ERROR_AT, _REVOKED = "sync.last_upload_at", "sync.last_error_at", "sync.device_revoked_at"  # the last upload, not a pull
 
 # the guard form's fields are named guard_*; the roster names them without the prefix
-_FIELDS = {"name": "guard_name", "duty_phone": "guard_phone", "": ""}
+_FIELDS = {"name": "guard_name", "pin": "guard_pin", "": ""}
 
 
 class DutyAdapter:
@@ -27,12 +27,10 @@ class DutyAdapter:
     def guards(self) -> Sequence[str]:
         return list(self.roster.guard_names())
 
-    def sign_in(self, name: str, phone: str) -> FormResult:
-        """A guard not on the roster yet is added with the phone typed, then signed in."""
+    def sign_in(self, name: str, pin: str) -> FormResult:
+        """Only a guard on the admin's list, with their own PIN (a name typed here never adds one)."""
         try:
-            if name.strip() not in self.roster.guard_names():
-                self.roster.add_guard(name, phone)
-            duty = self.roster.sign_in(name)
+            duty = self.roster.sign_in(name, pin)
         except ValueError as exc:
             return FormResult(errors={_FIELDS.get(k, k): v for k, v in field_errors(exc).items()})
         return FormResult(record_uuid=duty.guard_uuid)

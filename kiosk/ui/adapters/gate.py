@@ -174,8 +174,13 @@ class GateAdapter:
         self._results = {out.entry_uuid: view}
         return view
 
-    def override(self, record_uuid: str, reason: str) -> ResultView:
-        decision = self.service.override(record_uuid, reason)
+    def override(self, record_uuid: str, reason: str, pin: str) -> ResultView:
+        return self._handled(record_uuid, self.service.override(record_uuid, reason, pin))
+
+    def refer_to_fever_clinic(self, record_uuid: str, reason: str, pin: str) -> ResultView:
+        return self._handled(record_uuid, self.service.refer_to_fever_clinic(record_uuid, reason, pin))
+
+    def _handled(self, record_uuid: str, decision: Any) -> ResultView:
         self.after_commit()
         before = self._results.get(record_uuid, ResultView(record_uuid, decision.outcome))
         return ResultView(

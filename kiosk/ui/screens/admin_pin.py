@@ -32,6 +32,8 @@ class AdminPinScreen(Screen):
         app = App.get_running_app()
         if check.ok:
             app.nav.go("admin")
+        elif check.admin_unlock:
+            self.message = tr._("Too many wrong PINs in a row. Locked until unlocked with `kiosk admin unlock-admin`.")
         elif check.locked_until:
             self.message = tr._("Too many wrong PINs. Locked until {time}.").format(time=app.local_time(check.locked_until))
         else:

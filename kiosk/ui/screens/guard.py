@@ -1,4 +1,8 @@
-"""Guard sign-in and duty: who is on duty is shown on the idle screen with the phone."""
+"""Guard sign-in and duty: who is on duty is shown on the idle screen with the phone.
+
+Only guards the admin added (`kiosk admin add-guard`, or the central lists) can sign in,
+each with their own PIN; a name typed here never adds anyone.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +21,7 @@ class GuardScreen(FormScreen):
 
     def enter(self, **params: Any) -> None:
         super().enter(**params)
+        self.ids.f_guard_pin.input.password = True
         self.refresh()
 
     def refresh(self) -> None:
@@ -36,7 +41,7 @@ class GuardScreen(FormScreen):
     def sign_in(self) -> None:
         v = self.values()
         app = App.get_running_app()
-        app.worker.submit(lambda: app.duty.sign_in(v["guard_name"], v["guard_phone"]), self._signed_in, self.failed)
+        app.worker.submit(lambda: app.duty.sign_in(v["guard_name"], v["guard_pin"]), self._signed_in, self.failed)
 
     def _signed_in(self, result: FormResult) -> None:
         self.show_errors(result.errors)

@@ -1,12 +1,14 @@
-"""Guard override of a DENY/REVIEW: a reason is required and recorded with the guard."""
+"""Guard override of a DENY/REVIEW: the guard on duty types their PIN again and a reason;
+both are checked by the service and recorded. A confirmed fever is only referred."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from kivy.app import App
-from kivy.properties import ObjectProperty, StringProperty
+from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
 
+from kiosk.domain.models import Reason
 from kiosk.ui.lang import tr
 from kiosk.ui.screens.form_base import FormScreen
 from kiosk.ui.texts import REASONS
@@ -15,10 +17,13 @@ from kiosk.ui.texts import REASONS
 class OverrideScreen(FormScreen):
     result = ObjectProperty(None, allownone=True)
     summary = StringProperty("")  # whose pass is being let through, and why it was stopped
+    refer = BooleanProperty(False)  # a confirmed fever: never let through, only referred to the fever clinic
 
     def enter(self, result: Any = None, **params: Any) -> None:
         super().enter(**params)
+        self.ids.f_pin.input.password = True
         self.result = result
+        self.refer = result is not None and Reason.FEVER_CONFIRMED in result.reasons
         if result is None:
             self.summary = ""
             return
@@ -34,4 +39,12 @@ class OverrideScreen(FormScreen):
             self.show_errors({"reason": ("人工放行须填写理由", "An override needs a reason")})
             return
         self.show_errors({})
-        App.get_running_app().flow.override(reason, self.failed)
+        # The PIN goes to the service even when empty: the guard's PIN is checked there, never here.
+        App.get_running_app().flow.override(reason, self.values()["pin"], self.refused, refer=self.refer)
+
+    def refused(self, exc: BaseException) -> None:
+        """Not recorded: the PIN, the policy or the input said no; the guard sees why."""
+        from kiosk.ui.adapters.gate import field_errors
+
+        self.ids.f_pin.input.text = ""
+        self.show_errors(field_errors(exc) if isinstance(exc, ValueError) else {"": (str(exc), str(exc))})

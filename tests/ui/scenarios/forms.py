@@ -118,11 +118,32 @@ def region_picker(d: Any, cfg: Any, store: Any, ctx: dict[str, Any]) -> dict[str
             "browsed": browsed, "home_before": home_offered_before, "home": home}
 
 
-# --- guard on duty, a red code, an override with a reason ------------------------------------
+# --- guard on duty, a red code, an override with a reason and the guard's PIN -----------------------
+GUARD_PIN = "2580"
+
+
 def setup_guard_override(cfg: Any, store: Any, shots: Path) -> tuple[Any, dict[str, Any]]:
+    from kiosk.service.duty import DutyRoster
+
     key, kid = codes.new_issuer()
     codes.install_bundle(store, codes.bundle_for(key, kid))
-    return cfg.replace(ui__status_refresh_s=0.5, ui__result_seconds=30.0), {"red": codes.issue(key, kid, colour="red", name="钱七")}
+    DutyRoster(store).add_guard("周军", "01088886666", GUARD_PIN)  # as `kiosk admin add-guard` does
+    # the community lets guards override a red code (the default does not: tested in tests/workflow)
+    cfg = cfg.replace(ui__status_refresh_s=0.5, ui__result_seconds=30.0, policy__override_red_code=True)
+    return cfg, {"red": codes.issue(key, kid, colour="red", name="钱七")}
+
+
+def _type_name(d: Any, syllables: list[tuple[str, str]]) -> None:
+    focus(d, "guard", "f_guard_name")
+    for letters, hanzi in syllables:
+        type_keys(d, "guard", letters)
+        pick(d, "guard", hanzi)
+
+
+def _sign_in_answer(d: Any) -> str:
+    d.tap("guard", "sign_in")
+    d.wait_idle()
+    return str(d.call(lambda: d.screen("guard").general_error))
 
 
 def guard_override(d: Any, cfg: Any, store: Any, ctx: dict[str, Any]) -> dict[str, Any]:
@@ -130,13 +151,24 @@ def guard_override(d: Any, cfg: Any, store: Any, ctx: dict[str, Any]) -> dict[st
     d.tap("idle", "guard")
     d.wait_screen("guard")
     d.wait_until(lambda: d.app.pinyin_index is not None, 20, "the pinyin index")
-    focus(d, "guard", "f_guard_name")
-    type_keys(d, "guard", "zhou")
-    pick(d, "guard", "周")
-    type_keys(d, "guard", "jun")
-    pick(d, "guard", "军")
-    focus(d, "guard", "f_guard_phone")
-    type_keys(d, "guard", "01088886666")
+    # a made-up name with any PIN: refused, and nobody is added or signed in
+    _type_name(d, [("li", "李"), ("si", "四")])
+    focus(d, "guard", "f_guard_pin")
+    type_keys(d, "guard", "1357")
+    made_up = _sign_in_answer(d)
+    made_up_on_duty = list(d.call(lambda: d.screen("guard").on_duty))
+    d.screenshot("guard-0-made-up-name-refused")
+    # the admin's guard with a wrong PIN, then with the right one
+    d.call(lambda: setattr(d.widget("guard", "f_guard_name", "input"), "text", ""))
+    d.call(lambda: setattr(d.widget("guard", "f_guard_pin", "input"), "text", ""))
+    _type_name(d, [("zhou", "周"), ("jun", "军")])
+    focus(d, "guard", "f_guard_pin")
+    type_keys(d, "guard", "0000")
+    wrong_pin = _sign_in_answer(d)
+    d.call(lambda: setattr(d.widget("guard", "f_guard_pin", "input"), "text", ""))
+    focus(d, "guard", "f_guard_pin")
+    type_keys(d, "guard", GUARD_PIN)
+    pin_shown = d.call(lambda: d.widget("guard", "f_guard_pin", "input").password)
     d.tap("guard", "sign_in")
     d.wait_until(lambda: d.screen("guard").on_duty == ["周军"], 10, "the guard on duty")
     d.screenshot("guard-1-signed-in")
@@ -159,8 +191,21 @@ def guard_override(d: Any, cfg: Any, store: Any, ctx: dict[str, Any]) -> dict[st
     reason_error = d.call(lambda: d.widget("override", "f_reason").error)
     d.screenshot("override-1-reason-required")
     d.tap_text("override", "紧急就医")
+    d.tap("override", "confirm")  # a reason but no PIN: the service refuses, nothing recorded
+    d.wait_idle()
+    no_pin = (d.current(), str(d.call(lambda: d.screen("override").general_error)))
+    d.screenshot("override-2-pin-required")
+    focus(d, "override", "f_pin")
+    type_keys(d, "override", "0000")
+    d.tap("override", "confirm")  # a wrong PIN: refused too
+    d.wait_idle()
+    wrong = (d.current(), str(d.call(lambda: d.screen("override").general_error)))
+    focus(d, "override", "f_pin")
+    type_keys(d, "override", GUARD_PIN)
     d.tap("override", "confirm")
     d.wait_screen("result")
     passed = {k: text_of(d, "result", k) for k in ("headline", "reasons")}
-    d.screenshot("override-2-let-through")
-    return {"duty": duty, "denied": denied, "summary": summary, "reason_error": reason_error, "passed": passed}
+    d.screenshot("override-3-let-through")
+    return {"made_up": made_up, "made_up_on_duty": made_up_on_duty, "wrong_pin": wrong_pin, "pin_hidden": pin_shown,
+            "duty": duty, "denied": denied, "summary": summary, "reason_error": reason_error, "no_pin": no_pin,
+            "wrong_override_pin": wrong, "passed": passed}
