@@ -27,6 +27,7 @@ COMMAND_MODULES = (
     "kiosk.commands.export",
     "kiosk.commands.roster",
     "kiosk.commands.admin",
+    "kiosk.commands.doctor",
 )
 
 

@@ -132,7 +132,7 @@ def cmd_device_list(args: argparse.Namespace) -> int:
 
     rows = device_views(ServerContext.open(settings_from(args)).engine)
     _emit(rows, args.json, "{device_id}  {label!r}  last seen {last_seen_at}  records={records} acked={acked_through_seq} "
-          "backlog={backlog} chain={chain_status} gaps={gaps} {chain_problem}")
+          "backlog={backlog} chain={chain_status} gaps={gaps} {chain_problem} doctor: {doctor} ({doctor_at})")
     return 0
 
 
@@ -201,7 +201,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--count", type=int, default=1, help="how many codes (one per kiosk)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_device_add)
-    p = dev.add_parser("list", help="kiosks: last seen, backlog, gaps, chain status")
+    p = dev.add_parser("list", help="kiosks: last seen, backlog, gaps, chain status, last `kiosk doctor` result")
     _common(p)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_device_list)
