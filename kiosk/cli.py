@@ -28,6 +28,7 @@ COMMAND_MODULES = (
     "kiosk.commands.roster",
     "kiosk.commands.admin",
     "kiosk.commands.doctor",
+    "kiosk.commands.service",
 )
 
 

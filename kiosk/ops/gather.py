@@ -8,7 +8,6 @@ read-only connection: doctor runs beside a running kiosk and never writes its st
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import sqlite3
 import subprocess
@@ -34,10 +33,10 @@ from kiosk.ops.checks import (
     TrustFacts,
     UploadFacts,
 )
+from kiosk.ops.display import DisplayError, Runner, x_screen
 
 INPUT_BY_ID = Path("/dev/input/by-id")
 DRM_DIR = Path("/sys/class/drm")
-Runner = Callable[..., subprocess.CompletedProcess[str]]
 
 
 def _when(text: str | None) -> datetime | None:
@@ -185,19 +184,6 @@ def gather_thermometer(cfg: Mapping[str, Any]) -> PortFacts:
 
 # ---- display --------------------------------------------------------------------------------
 
-_DIMENSIONS = re.compile(r"dimensions:\s+(\d+)x(\d+) pixels")
-_RESOLUTION = re.compile(r"resolution:\s+(\d+)x(\d+) dots per inch")
-
-
-def parse_xdpyinfo(text: str) -> tuple[int, int, float | None] | None:
-    """(width, height, dpi) of the first screen in `xdpyinfo` output."""
-    dims = _DIMENSIONS.search(text)
-    if not dims:
-        return None
-    res = _RESOLUTION.search(text)
-    return int(dims.group(1)), int(dims.group(2)), float(res.group(1)) if res else None
-
-
 def _drm_screen(drm_dir: Path) -> tuple[int, int, str] | None:
     """The first connected output's preferred mode (no X: a Wayland kiosk compositor such as cage)."""
     try:
@@ -228,15 +214,10 @@ def gather_display(cfg: Mapping[str, Any], *, needed: bool = True, env: Mapping[
     problem = "DISPLAY is not set"
     if display:
         try:
-            proc = run(["xdpyinfo", "-display", display], capture_output=True, text=True, timeout=10)
-            parsed = parse_xdpyinfo(proc.stdout) if proc.returncode == 0 else None
-            if parsed:
-                return DisplayFacts(parsed[0], parsed[1], parsed[2], setting, f"X display {display}")
-            problem = f"X display {display} does not answer: {(proc.stderr or '').strip()[:200]}"
-        except FileNotFoundError:
-            problem = "xdpyinfo is missing (Debian package x11-utils)"
-        except subprocess.TimeoutExpired:
-            problem = f"X display {display} did not answer within 10 s"
+            width, height, dpi = x_screen(display, run)
+            return DisplayFacts(width, height, dpi, setting, f"X display {display}")
+        except DisplayError as exc:
+            problem = str(exc)
     drm = _drm_screen(drm_dir)
     if drm:
         return DisplayFacts(drm[0], drm[1], None, setting, drm[2])

@@ -38,6 +38,8 @@ HEADLESS = [
     (["scan-image", "--json", "missing.png"], True),
     (["doctor", "--json"], True),
     (["doctor", "--json", "--headless"], False),
+    (["service", "install", "--user", "root", "--unit-dir", "units"], False),
+    (["service", "uninstall", "--unit-dir", "units"], False),
 ]
 
 

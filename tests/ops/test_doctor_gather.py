@@ -17,6 +17,7 @@ import pytest
 from kiosk.config import Config, load_config
 from kiosk.ops import gather as g
 from kiosk.ops.checks import check_database, check_display, check_trust, check_uploads
+from kiosk.ops.display import parse_xdpyinfo
 from kiosk.store.db import open_store
 from tests.ops.xserver import xvfb
 
@@ -162,8 +163,8 @@ def test_display_falls_back_to_the_kernel_outputs(tmp_path: Path) -> None:
 
 def test_parse_xdpyinfo() -> None:
     text = "screen #0:\n  dimensions:    1280x800 pixels (339x212 millimeters)\n  resolution:    96x96 dots per inch\n"
-    assert g.parse_xdpyinfo(text) == (1280, 800, 96.0)
-    assert g.parse_xdpyinfo("nothing") is None
+    assert parse_xdpyinfo(text) == (1280, 800, 96.0)
+    assert parse_xdpyinfo("nothing") is None
 
 
 # ---- database, uploads, bundle --------------------------------------------------------------
