@@ -11,6 +11,7 @@ import os
 import shutil
 import sqlite3
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -151,7 +152,7 @@ def gather_scanner(cfg: Mapping[str, Any], scan_wait_s: float = 0.0, input_dir: 
         if scanner.status is not ScannerStatus.CONNECTED:
             return PortFacts("serial", port, True, False, error=scanner.last_error or "did not open within 3 s")
         if scan_wait_s > 0:
-            print(f"scan any code now (waiting {scan_wait_s:.0f} s)…", flush=True)
+            print(f"scan any code now (waiting {scan_wait_s:.0f} s)…", file=sys.stderr, flush=True)  # stdout may be --json
             arrived.wait(scan_wait_s)
         # Never the code itself: it may be a person's health code.
         reading = f"a code of {len(got[0])} characters" if got else None
