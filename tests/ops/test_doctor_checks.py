@@ -8,18 +8,6 @@ import pytest
 
 from kiosk.ops.checks import (
     GIB,
-    HEADLESS,
-    BundleFacts,
-    CameraFacts,
-    DatabaseFacts,
-    DiskFacts,
-    DisplayFacts,
-    Facts,
-    PortFacts,
-    ServerFacts,
-    SignerCert,
-    TrustFacts,
-    UploadFacts,
     check_bundle,
     check_camera,
     check_clock,
@@ -32,6 +20,20 @@ from kiosk.ops.checks import (
     check_trust,
     check_uploads,
     diagnose,
+)
+from kiosk.ops.facts import (
+    HEADLESS,
+    BundleFacts,
+    CameraFacts,
+    DatabaseFacts,
+    DiskFacts,
+    DisplayFacts,
+    Facts,
+    PortFacts,
+    ServerFacts,
+    SignerCert,
+    TrustFacts,
+    UploadFacts,
 )
 
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)

@@ -15,7 +15,8 @@ from typing import Any
 import pytest
 
 from kiosk.config import Config, load_config
-from kiosk.ops import gather as g
+from kiosk.ops import probe_devices as dev
+from kiosk.ops import probe_state as st
 from kiosk.ops.checks import check_database, check_display, check_trust, check_uploads
 from kiosk.ops.display import parse_xdpyinfo
 from kiosk.store.db import open_store
@@ -45,18 +46,18 @@ def _video(path: Path, frames: int, size: tuple[int, int] = (640, 480)) -> Path:
 
 def test_camera_frames_arrive_from_a_real_capture(tmp_path: Path) -> None:
     video = _video(tmp_path / "gate.avi", 20)
-    facts = g.gather_camera(_cfg(tmp_path, **{"camera.source": str(video)}))
+    facts = dev.gather_camera(_cfg(tmp_path, **{"camera.source": str(video)}))
     assert facts.opened and facts.frames >= 3 and (facts.width, facts.height) == (640, 480)
 
 
 def test_camera_that_delivers_one_frame_then_nothing(tmp_path: Path) -> None:
     video = _video(tmp_path / "short.avi", 1)
-    facts = g.gather_camera(_cfg(tmp_path, **{"camera.source": str(video)}))
+    facts = dev.gather_camera(_cfg(tmp_path, **{"camera.source": str(video)}))
     assert facts.opened and facts.frames == 1 and "no frame" in facts.error
 
 
 def test_camera_that_does_not_open(tmp_path: Path) -> None:
-    facts = g.gather_camera(_cfg(tmp_path, **{"camera.source": str(tmp_path / "no-such-camera.avi")}))
+    facts = dev.gather_camera(_cfg(tmp_path, **{"camera.source": str(tmp_path / "no-such-camera.avi")}))
     assert not facts.opened and "could not open" in facts.error
 
 
@@ -75,7 +76,7 @@ def test_a_hanging_driver_does_not_hang_doctor() -> None:
             pass
 
     started = time.monotonic()
-    facts = g.probe_capture(Hanging, "camera device 0", timeout_s=0.5)
+    facts = dev.probe_capture(Hanging, "camera device 0", timeout_s=0.5)
     release.set()
     assert time.monotonic() - started < 5
     assert facts.opened and facts.frames == 0 and "no answer" in facts.error
@@ -102,17 +103,17 @@ def test_thermometer_reading_through_a_pty(tmp_path: Path, pty: tuple[int, str])
     master, port = pty
     cfg = _cfg(tmp_path, **{"thermometer.kind": "serial", "thermometer.serial_port": port, "thermometer.read_timeout_s": "3"})
     sender = _later(master, b"T=36.52\r\n")
-    facts = g.gather_thermometer(cfg)
+    facts = dev.gather_thermometer(cfg)
     sender.join()
     assert facts.present and facts.opened and facts.reading == "36.5 °C"
 
 
 def test_thermometer_silent_and_missing(tmp_path: Path, pty: tuple[int, str]) -> None:
     _, port = pty
-    silent = g.gather_thermometer(_cfg(tmp_path, **{"thermometer.kind": "serial", "thermometer.serial_port": port,
+    silent = dev.gather_thermometer(_cfg(tmp_path, **{"thermometer.kind": "serial", "thermometer.serial_port": port,
                                                    "thermometer.read_timeout_s": "0.3"}))
     assert silent.opened and silent.waited and silent.reading is None
-    missing = g.gather_thermometer(_cfg(tmp_path, **{"thermometer.kind": "serial", "thermometer.serial_port": "/dev/ttyUSB99"}))
+    missing = dev.gather_thermometer(_cfg(tmp_path, **{"thermometer.kind": "serial", "thermometer.serial_port": "/dev/ttyUSB99"}))
     assert not missing.present
 
 
@@ -120,11 +121,11 @@ def test_serial_scanner_waits_for_a_scan_and_never_keeps_the_code(tmp_path: Path
     master, port = pty
     cfg = _cfg(tmp_path, **{"scanner.kind": "serial", "scanner.serial_port": port})
     sender = _later(master, b"HC1:SECRET-HEALTH-CODE\r\n", delay=0.5)
-    facts = g.gather_scanner(cfg, scan_wait_s=5.0)
+    facts = dev.gather_scanner(cfg, scan_wait_s=5.0)
     sender.join()
     assert facts.opened and facts.reading == "a code of 22 characters"
     assert "SECRET" not in repr(facts)
-    no_wait = g.gather_scanner(cfg)
+    no_wait = dev.gather_scanner(cfg)
     assert no_wait.opened and not no_wait.waited
 
 
@@ -132,9 +133,9 @@ def test_wedge_scanner_is_a_keyboard_device(tmp_path: Path) -> None:
     by_id = tmp_path / "by-id"
     by_id.mkdir()
     cfg = _cfg(tmp_path)
-    assert not g.gather_scanner(cfg, input_dir=by_id).present
+    assert not dev.gather_scanner(cfg, input_dir=by_id).present
     (by_id / "usb-Honeywell_Scanner-event-kbd").touch()
-    facts = g.gather_scanner(cfg, input_dir=by_id)
+    facts = dev.gather_scanner(cfg, input_dir=by_id)
     assert facts.present and facts.port == "usb-Honeywell_Scanner-event-kbd"
 
 
@@ -143,7 +144,7 @@ def test_wedge_scanner_is_a_keyboard_device(tmp_path: Path) -> None:
 
 def test_display_from_a_real_x_server_without_kivy(tmp_path: Path) -> None:
     with xvfb(1080, 1920, dpi=160) as display:
-        facts = g.gather_display(_cfg(tmp_path), env={"DISPLAY": display})
+        facts = dev.gather_display(_cfg(tmp_path), env={"DISPLAY": display})
     assert (facts.width, facts.height, facts.dpi) == (1080, 1920, 160.0)
     assert check_display(facts).ok and "portrait" in check_display(facts).summary
 
@@ -154,10 +155,10 @@ def test_display_falls_back_to_the_kernel_outputs(tmp_path: Path) -> None:
         (drm / name).mkdir(parents=True)
         (drm / name / "status").write_text(status + "\n")
         (drm / name / "modes").write_text(modes)
-    facts = g.gather_display(_cfg(tmp_path, **{"ui.display_dpi": "216"}), env={}, drm_dir=drm)
+    facts = dev.gather_display(_cfg(tmp_path, **{"ui.display_dpi": "216"}), env={}, drm_dir=drm)
     assert (facts.width, facts.height) == (800, 1280) and facts.source.endswith("card0-DSI-1")
     assert check_display(facts).ok
-    none = g.gather_display(_cfg(tmp_path), env={"DISPLAY": ":999"}, drm_dir=tmp_path / "nothing")
+    none = dev.gather_display(_cfg(tmp_path), env={"DISPLAY": ":999"}, drm_dir=tmp_path / "nothing")
     assert none.width == 0 and ":999" in none.error and not check_display(none).ok
 
 
@@ -183,7 +184,7 @@ def _store_with_records(cfg: Config, n: int) -> None:
 def test_healthy_store_and_pending_uploads(tmp_path: Path) -> None:
     cfg = _cfg(tmp_path)
     _store_with_records(cfg, 5)
-    database, bundle, uploads = g.gather_store(cfg)
+    database, bundle, uploads = st.gather_store(cfg)
     assert database.exists and database.records == 5 and database.problem is None
     assert not bundle.applied
     assert uploads.pending == 5 and uploads.parked == 0 and uploads.oldest_pending_at is not None
@@ -203,7 +204,7 @@ def test_a_record_missing_at_the_end_is_found(tmp_path: Path) -> None:
     conn.execute("delete from journal where seq = 3")
     conn.commit()
     conn.close()
-    database, _, _ = g.gather_store(cfg)
+    database, _, _ = st.gather_store(cfg)
     assert database.problem and "up to 3" in database.problem
     assert not check_database(database).ok
 
@@ -215,13 +216,13 @@ def test_a_database_from_a_newer_kiosk_is_reported(tmp_path: Path) -> None:
     conn.execute("insert into schema_migrations (name, applied_at) values ('9999_future', '2027-01-01')")
     conn.commit()
     conn.close()
-    database, _, _ = g.gather_store(cfg)
+    database, _, _ = st.gather_store(cfg)
     assert database.problem and "newer kiosk version" in database.problem
 
 
 def test_no_database_is_not_created(tmp_path: Path) -> None:
     cfg = _cfg(tmp_path)
-    database, _, _ = g.gather_store(cfg)
+    database, _, _ = st.gather_store(cfg)
     assert not database.exists and not Path(cfg.db_path).exists()
 
 
@@ -248,7 +249,7 @@ def test_signer_certificates_expiring_within_30_days(tmp_path: Path) -> None:
     trust_dir.mkdir()
     _certificate(trust_dir, "DSC-long", 400)
     cfg = _cfg(tmp_path, **{"codes.trust_dir": str(trust_dir)})
-    assert check_trust(g.gather_trust(cfg), datetime.now(UTC)).ok
+    assert check_trust(st.gather_trust(cfg), datetime.now(UTC)).ok
     _certificate(trust_dir, "DSC-soon", 12)
-    check = check_trust(g.gather_trust(cfg), datetime.now(UTC))
+    check = check_trust(st.gather_trust(cfg), datetime.now(UTC))
     assert not check.ok and "CN=DSC-soon" in check.summary and "1 expire within 30 days" in check.summary
