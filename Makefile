@@ -8,9 +8,11 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-# System packages: zbar for pyzbar, a CJK font, Xvfb for window tests, GL for Kivy, chromium for the console's browser tests.
+# System packages: zbar for pyzbar, a CJK font, Xvfb for window tests, GL for Kivy; chromium for the
+# console's browser tests; x11-utils (xdpyinfo: screen size for full screen and doctor; xwininfo in
+# the tests), systemd (systemd-analyze verifies the units `kiosk service install` writes).
 SYS_PKGS := libzbar0 fonts-wqy-microhei xvfb xauth libgl1 libgl1-mesa-dri libegl1 libmtdev1 \
-	libgomp1 ca-certificates chromium
+	libgomp1 ca-certificates chromium x11-utils systemd
 ARTIFACTS ?= $(CURDIR)/test-artifacts
 
 .PHONY: run test setup system-deps venv lint typecheck pytest demo clean

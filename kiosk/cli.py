@@ -27,6 +27,8 @@ COMMAND_MODULES = (
     "kiosk.commands.export",
     "kiosk.commands.roster",
     "kiosk.commands.admin",
+    "kiosk.commands.doctor",
+    "kiosk.commands.service",
 )
 
 

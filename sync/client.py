@@ -13,6 +13,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from kiosk.store.db import Store
 from pydantic import ValidationError
@@ -76,8 +77,10 @@ class Uploader:
         backoff: Backoff,
         *,
         monotonic: Callable[[], float] = time.monotonic,
+        doctor: Callable[[], dict[str, Any] | None] = lambda: None,
     ) -> None:
         self.store = store
+        self.doctor = doctor  # the last `kiosk doctor` result, sent along for the console
         self.link = link
         self.limits = limits
         self.backoff = backoff
@@ -122,7 +125,8 @@ class Uploader:
             return Step.WAIT if self.outbox.first_due() else Step.IDLE
         last_seq = self.store.db.execute("select last_seq from device_state").fetchone()[0]
         body = encode_batch(
-            self.link.creds.device_id, batch.batch_id, [r.wire() for r in batch.records], device_last_seq=last_seq
+            self.link.creds.device_id, batch.batch_id, [r.wire() for r in batch.records], device_last_seq=last_seq,
+            doctor=self.doctor(),
         )
         return batch, body
 

@@ -15,7 +15,7 @@ from kiosk.config import Config
 from kiosk.domain.models import CodeChecker
 from kiosk.store.db import Store
 
-from sync import credentials
+from sync import credentials, doctor_status
 from sync import log as synclog
 from sync.backoff import Backoff
 from sync.client import Uploader, UploadLimits
@@ -61,7 +61,9 @@ def make_uploader(cfg: Config, store: Store, link: ServerLink) -> Uploader:
         max_bytes=cfg["sync.batch_max_bytes"],
         max_body_bytes=creds.max_batch_bytes,
     )
-    return Uploader(store, link, limits, Backoff(cfg["sync.backoff_base_s"], cfg["sync.backoff_cap_s"]))
+    data_dir = cfg.data_dir
+    return Uploader(store, link, limits, Backoff(cfg["sync.backoff_base_s"], cfg["sync.backoff_cap_s"]),
+                    doctor=lambda: doctor_status.load(data_dir))
 
 
 def make_puller(store: Store, link: ServerLink, vault: Protector) -> Puller:

@@ -25,6 +25,7 @@ from kiosk.ui.navigator import Navigator
 from kiosk.ui.screens import KV_FILES, screen_factories
 from kiosk.ui.sounds import Sounds
 from kiosk.ui.theme import theme
+from kiosk.ui.watchdog import start_watchdog
 from kiosk.ui.widgets import keypad, pinyin_keyboard, preview, region_bar, result_icon  # noqa: F401  (register widget classes)
 from kiosk.ui.wiring import Services, build_services
 from kiosk.ui.worker import UiWorker
@@ -92,6 +93,7 @@ class KioskApp(App):
 
     def _ready(self, _dt: float) -> None:
         self.ready_at = time.perf_counter()
+        self.watchdog = start_watchdog(Clock)  # systemd: READY=1, then pings while this loop turns
         Clock.schedule_once(lambda _dt: self.sounds.preload(), 0.5)  # after the first frame
         Clock.schedule_once(self._build_more, 0.1)
 
@@ -101,6 +103,8 @@ class KioskApp(App):
             Clock.schedule_once(self._build_more, 0)
 
     def on_stop(self) -> None:
+        if getattr(self, "watchdog", None) is not None:
+            self.watchdog.stopping()
         if self.services is not None:
             self.services.stop()
         self.worker.stop()

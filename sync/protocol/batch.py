@@ -51,7 +51,8 @@ def wire_record(rec: Record) -> dict[str, Any]:
 
 
 def encode_batch(
-    device_id: str, batch_id: str, records: Iterable[Mapping[str, Any]], sent_at: str | None = None, device_last_seq: int | None = None
+    device_id: str, batch_id: str, records: Iterable[Mapping[str, Any]], sent_at: str | None = None, device_last_seq: int | None = None,
+    doctor: Mapping[str, Any] | None = None,
 ) -> bytes:
     """The gzip body for POST /v1/batches. Sign these exact bytes."""
     envelope: dict[str, Any] = {
@@ -63,6 +64,8 @@ def encode_batch(
     }
     if device_last_seq is not None:
         envelope["device_last_seq"] = device_last_seq
+    if doctor is not None:
+        envelope["doctor"] = dict(doctor)
     raw = json.dumps(envelope, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
     return gzip.compress(raw, compresslevel=6, mtime=0)
 

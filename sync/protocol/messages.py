@@ -73,6 +73,23 @@ class WireRecord(_Request):
     hash: Hex64
 
 
+class DoctorLine(_Request):
+    """One line of `kiosk doctor`: a check's name, ✔/✗, what was found and what to do."""
+
+    name: str = Field(pattern=r"^[a-z_]{1,32}$")
+    ok: bool
+    summary: str = Field(max_length=500)
+    fix: str = Field(default="", max_length=500)
+
+
+class DoctorSummary(_Request):
+    """The kiosk's last `kiosk doctor` result, sent with its batches for the console's device list."""
+
+    at: IsoTime
+    ok: bool
+    checks: list[DoctorLine] = Field(min_length=1, max_length=40)
+
+
 class BatchEnvelope(_Request):
     """POST /v1/batches (gzip JSON). `batch_id` is the idempotency key (also header Idempotency-Key)."""
 
@@ -82,6 +99,7 @@ class BatchEnvelope(_Request):
     sent_at: IsoTime
     records: list[WireRecord] = Field(min_length=1)
     device_last_seq: int | None = Field(default=None, ge=0)  # optional: the kiosk's newest seq, for the admin's backlog view
+    doctor: DoctorSummary | None = None  # optional: the kiosk's last `kiosk doctor` result
 
     @model_validator(mode="after")
     def _ascending(self) -> BatchEnvelope:

@@ -148,7 +148,7 @@ def cmd_device_list(args: argparse.Namespace) -> int:
 
     rows = device_views(ServerContext.open(settings_from(args)).engine)
     _emit(rows, args.json, "{device_id}  {label!r}  last seen {last_seen_at}  records={records} acked={acked_through_seq} "
-          "backlog={backlog} chain={chain_status} gaps={gaps} {chain_problem}")
+          "backlog={backlog} chain={chain_status} gaps={gaps} {chain_problem} doctor: {doctor} ({doctor_at})")
     return 0
 
 
@@ -243,7 +243,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--community", default="default", help="the community the gate belongs to (its roster look-up key)")
     p.add_argument("--json", action="store_true", help='print {"device_id": ..., "enroll_code": ...} (a list with --count > 1)')
     p.set_defaults(func=cmd_device_add)
-    p = dev.add_parser("list", help="kiosks: last seen, backlog, gaps, chain status")
+    p = dev.add_parser("list", help="kiosks: last seen, backlog, gaps, chain status, last `kiosk doctor` result")
     _common(p)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_device_list)

@@ -69,6 +69,13 @@ def _lock_device(conn: Connection, device_id: str) -> Row[Any]:
     return row
 
 
+def _doctor_columns(batch: BatchEnvelope) -> dict[str, Any]:
+    """The kiosk's last doctor result, when the batch carries one (older kiosks do not)."""
+    if batch.doctor is None:
+        return {}
+    return {"doctor_at": batch.doctor.at, "doctor_ok": batch.doctor.ok, "doctor_json": batch.doctor.model_dump_json()}
+
+
 def ingest_batch(conn: Connection, batch: BatchEnvelope, body_sha256: str, now_iso: str) -> BatchAck:
     dev = _lock_device(conn, batch.device_id)
     seen = conn.execute(select(batches.c.device_id, batches.c.body_sha256).where(batches.c.batch_id == batch.batch_id)).first()
@@ -117,6 +124,7 @@ def ingest_batch(conn: Connection, batch: BatchEnvelope, body_sha256: str, now_i
         update(devices).where(devices.c.device_id == batch.device_id).values(
             last_seen_at=now_iso, reported_last_seq=batch.device_last_seq or dev.reported_last_seq, stored_through_seq=state.stored_through, verified_through_seq=state.verified_through,
             verified_hash=state.verified_hash, max_seq=state.max_seq, chain_status=state.status, chain_problem=state.problem,
+            **_doctor_columns(batch),
         )
     )
     return BatchAck(

@@ -42,6 +42,10 @@ devices = Table(
     Column("reported_last_seq", BigInteger),  # the kiosk's own newest seq, as it said in its last batch
     Column("chain_status", String(16), nullable=False, server_default="ok"),
     Column("chain_problem", Text),
+    # The kiosk's last `kiosk doctor` result (JSON of sync.protocol DoctorSummary), sent with its batches.
+    Column("doctor_at", String(40)),
+    Column("doctor_ok", Boolean),
+    Column("doctor_json", Text),
 )
 
 enroll_codes = Table(

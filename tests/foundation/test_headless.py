@@ -20,7 +20,8 @@ except SystemExit as exc:
 print(json.dumps({"code": code, "kivy": "kivy" in sys.modules, "cv2": "cv2" in sys.modules}))
 """
 
-# (arguments, may it import cv2?) — scan-image decodes images with OpenCV but never opens a window.
+# (arguments, may it import cv2?) — scan-image decodes images with OpenCV but never opens a window;
+# doctor opens the camera with OpenCV (inside its camera probe only: --headless skips it, and cv2 with it).
 HEADLESS = [
     (["--help"], False),
     (["db", "check"], False),
@@ -35,6 +36,10 @@ HEADLESS = [
     (["export", "--from", "2026-11-01", "--to", "2026-11-28", "--format", "xlsx"], False),
     (["roster", "search", "王"], False),
     (["scan-image", "--json", "missing.png"], True),
+    (["doctor", "--json"], True),
+    (["doctor", "--json", "--headless"], False),
+    (["service", "install", "--user", "root", "--unit-dir", "units"], False),
+    (["service", "uninstall", "--unit-dir", "units"], False),
 ]
 
 

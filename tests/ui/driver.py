@@ -201,8 +201,9 @@ def main(argv: list[str]) -> int:
     prepare_kivy(cfg)
     from kivy.config import Config as KivyConfig
 
-    KivyConfig.set("graphics", "width", "1280")
-    KivyConfig.set("graphics", "height", "800")
+    if not cfg["ui.fullscreen"]:  # full screen takes the display's own size
+        KivyConfig.set("graphics", "width", "1280")
+        KivyConfig.set("graphics", "height", "800")
     from tests.ui import scenarios
 
     scenario = getattr(scenarios, scenario_name)

@@ -17,10 +17,11 @@ from tests.ui.scenarios.gate import (
     temperature,
 )
 from tests.ui.scenarios.screens import admin_pin, gallery, language, setup_admin_pin, smoke
+from tests.ui.scenarios.terminal import watchdog, window
 
 __all__ = [
     "admin_pin", "gallery", "gate_pass", "guard_override", "language", "region_picker", "services_for",
     "setup_admin_pin", "setup_region_picker",
     "setup_gate_pass", "setup_guard_override", "setup_slow_platform", "setup_temperature", "slow_platform",
-    "smoke", "temperature", "visitor",
+    "smoke", "temperature", "visitor", "watchdog", "window",
 ]
