@@ -91,6 +91,20 @@ def test_override_is_recorded_with_guard_and_reason(gate: GateService, store: St
         gate.override(out.entry_uuid, "again")  # already a pass
 
 
+def test_override_of_a_denied_exit_lowers_occupancy(gate: GateService, store: Store) -> None:
+    gate.duty.add_guard("王建国", "010-12345678")
+    gate.duty.sign_in("王建国")
+    for _ in range(2):
+        assert gate.pass_gate(GateRequest(qr_text="GREEN:x", readings=NORMAL)).decision.outcome is Outcome.PASS
+    out = gate.pass_gate(GateRequest(qr_text="RED:x", readings=NORMAL, direction=Direction.OUT))
+    assert out.decision.outcome is Outcome.DENY and Reason.CODE_RED in out.decision.reasons
+    assert out.occupancy == 2 and gate.occupancy().current == 2  # a denied exit did not leave
+    after = gate.override(out.entry_uuid, "送医，社区医生陪同")
+    assert after.outcome is Outcome.PASS and after.original_outcome is Outcome.DENY
+    assert gate.occupancy().current == 1, "the person let out by the guard is no longer inside"
+    assert one(store, "select direction, outcome, overridden from gate_entries where record_uuid = ?", [out.entry_uuid]) == ("out", "pass", 1)
+
+
 def test_every_record_carries_the_guard(gate: GateService, store: Store) -> None:
     gate.duty.add_guard("李四", "13900001111", pin="2580")
     with pytest.raises(ValueError, match="wrong PIN"):
