@@ -84,6 +84,7 @@ class Reason(enum.StrEnum):
     RISK_AREA = "risk-area"
     AT_CAPACITY = "at-capacity"
     GUARD_OVERRIDE = "guard-override"
+    ATTESTED_MISMATCH = "attested-mismatch"  # a note: the guard reported another colour than the verified code
 
 
 @dataclass(frozen=True)
