@@ -7,6 +7,7 @@ name in this package.
 """
 
 from tests.ui.scenarios.common import services_for
+from tests.ui.scenarios.faults import setup_store_full, store_full
 from tests.ui.scenarios.forms import guard_override, setup_guard_override, visitor
 from tests.ui.scenarios.gate import (
     gate_pass,
@@ -21,5 +22,5 @@ from tests.ui.scenarios.screens import admin_pin, gallery, language, setup_admin
 __all__ = [
     "admin_pin", "gallery", "gate_pass", "guard_override", "language", "services_for", "setup_admin_pin",
     "setup_gate_pass", "setup_guard_override", "setup_slow_platform", "setup_temperature", "slow_platform",
-    "smoke", "temperature", "visitor",
+    "smoke", "temperature", "visitor", "setup_store_full", "store_full",
 ]
