@@ -84,6 +84,7 @@ def test_kill_during_a_checkpoint_loses_nothing_and_the_kiosk_starts(tmp_path: P
         assert store.check() == []
     finally:
         store.close()
+    assert path.stat().st_size >= header_size(path) and not wal.exists()  # SQLite finished the copy
 
     proc = db_check(copy)  # the admin's check, straight on the state the crash left
     assert proc.returncode == 0, proc.stdout + proc.stderr
