@@ -86,6 +86,7 @@ class Reason(enum.StrEnum):
     GUARD_OVERRIDE = "guard-override"
     NO_GUARD_ON_DUTY = "no-guard-on-duty"  # a colour attested with nobody signed in counts for nothing
     REFERRED_FEVER_CLINIC = "referred-fever-clinic"  # a confirmed fever, sent on to the fever clinic by the guard
+    ATTESTED_MISMATCH = "attested-mismatch"  # a note: the guard reported another colour than the verified code
 
 
 @dataclass(frozen=True)

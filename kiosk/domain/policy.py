@@ -119,11 +119,29 @@ class _Tally:
         self.steps.append((outcome, reason))
 
 
+def verified(code: VerificationResult | None) -> bool:
+    """The verifier itself established the colour (signature or online check)."""
+    return (code is not None and code.status is CodeStatus.VALID and code.colour is not Colour.NONE
+            and code.colour_source in (ColourSource.SIGNED, ColourSource.ONLINE))
+
+
+def _attested(facts: GateFacts, t: _Tally) -> Colour | None:
+    """The guard's reported colour, where it counts. For a verified code the verified
+    result wins: a different report changes nothing but is noted (ATTESTED_MISMATCH)."""
+    code, seen = facts.code, facts.attested_colour
+    seen = None if seen is Colour.NONE else seen
+    if code is not None and verified(code):
+        if seen is not None and seen is not code.colour:
+            t.add(Outcome.PASS, Reason.ATTESTED_MISMATCH)
+        return None
+    if code is not None and code.colour_source is ColourSource.ATTESTED and seen is None:
+        return code.colour
+    return seen
+
+
 def _code(facts: GateFacts, table: PolicyTable, t: _Tally) -> None:
     code = facts.code
-    attested = facts.attested_colour
-    if code is not None and code.colour_source is ColourSource.ATTESTED and attested is None:
-        attested = code.colour
+    attested = _attested(facts, t)
     if attested is not None and attested is not Colour.RED and not facts.guard_on_duty:
         # Nobody signed in vouches for the colour: it counts for nothing, and never for a PASS.
         t.add(Outcome.REVIEW, Reason.NO_GUARD_ON_DUTY)
@@ -168,7 +186,7 @@ def decide(facts: GateFacts, table: PolicyTable | None = None) -> Decision:
     if facts.direction is Direction.OUT and not table.check_exits:
         # Exits are only counted, except for the two absolute rules: someone with a red
         # code or a confirmed fever must not walk out unchecked either.
-        red = (facts.code is not None and facts.code.colour is Colour.RED) or facts.attested_colour is Colour.RED
+        red = (facts.code is not None and facts.code.colour is Colour.RED) or _attested(facts, t) is Colour.RED
         if red:
             t.add(Outcome.DENY, Reason.CODE_RED)
         if facts.temperature is Verdict.FEVER_CONFIRMED:

@@ -31,7 +31,7 @@ from kiosk.domain.models import (
     Reason,
     VerificationResult,
 )
-from kiosk.domain.policy import Decision, GateFacts, PolicyTable, decide, override, refer_to_fever_clinic
+from kiosk.domain.policy import Decision, GateFacts, PolicyTable, decide, override, refer_to_fever_clinic, verified
 from kiosk.domain.report import local_day
 from kiosk.domain.temperature import Measurement, Reading, Rules, Verdict, assess, classify, remeasure_due
 from kiosk.service import modes
@@ -172,7 +172,9 @@ class GateService:
         risk = risk_level_for(self.store.db, person.origin_region) if person and person.origin_region else None
         unverified = code is not None and code.status is CodeStatus.UNVERIFIED
         seen = req.attested_colour if req.attested_colour is not Colour.NONE else None  # "none" = not attested
-        attested = seen if (code is None or unverified) else None
+        # The policy weighs a report only without a verified colour; for a verified code it
+        # keeps the report as a note (docs/workflow.md). Other statuses: the code's own verdict.
+        attested = seen if (code is None or unverified or verified(code)) else None
         guard = self.duty.current_guard()  # an attested colour counts only with a guard signed in
         with self.store.writing() as w:
             occupancy = modes.current_occupancy(w.db, period)

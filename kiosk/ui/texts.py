@@ -23,6 +23,7 @@ REASONS: dict[Reason, str] = {
     Reason.GUARD_OVERRIDE: N_("Let through by the guard"),
     Reason.NO_GUARD_ON_DUTY: N_("No guard signed in to confirm the code colour"),
     Reason.REFERRED_FEVER_CLINIC: N_("Referred to the fever clinic"),
+    Reason.ATTESTED_MISMATCH: N_("The guard reported another colour than the verified code"),
 }
 
 OUTCOMES: dict[Outcome, str] = {

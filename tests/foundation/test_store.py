@@ -75,6 +75,9 @@ def _tamper(path: Path, sql: str, args: list[object]) -> None:
     ("sql", "args", "expect"),
     [
         ("update journal set body = ? where seq = 7", ['{"n":999}'], "seq=7 .* hash mismatch"),
+        ("update journal set created_at = ? where seq = 7", ["2026-01-01T00:00:00.000000+00:00"], "seq=7 .* hash mismatch"),
+        ("update journal set kind = ? where seq = 7", ["override"], "seq=7 .* hash mismatch"),
+        ("update journal set uuid = ? where seq = 7", ["01938f2a-7b3c-7d4e-8f5a-6b7c8d9e0f1a"], "seq=7 .* hash mismatch"),
         ("delete from journal where seq = 7", [], "seq=8 .* sequence gap: expected seq 7"),
         ("delete from journal where seq = 12", [], "seq=12 .*records missing at the end"),
         ("update journal set prev_hash = ? where seq = 5", ["ab" * 32], "seq=5 .* previous-hash link broken"),

@@ -90,6 +90,19 @@ def test_a_different_record_under_a_stored_seq_is_a_conflict(kiosk: Kiosk, centr
     assert central.records_count(kiosk.device_id) == 2
 
 
+def test_the_same_seq_and_uuid_with_another_body_is_a_conflict(kiosk: Kiosk, central: Central) -> None:
+    recs = kiosk.append(2)
+    _ack(kiosk.send(recs))
+    kept = recs[1]
+    body = canonical_json({"rewritten": True})  # a new body, and a hash that is right for it
+    digest = record_hash(kiosk.device_id, 2, str(kept["uuid"]), str(kept["kind"]), str(kept["created_at"]), body, str(kept["prev_hash"]))
+    ack = _ack(kiosk.send([{**kept, "body": body, "hash": digest}]))
+    assert ack.stored == 0 and ack.duplicates == 1
+    assert ack.chain.status == "conflict" and "seq 2" in (ack.chain.problem or "")
+    assert ack.acked_through_seq == 2 and ack.chain.verified_through_seq == 2 and ack.chain.last_hash == kept["hash"]
+    assert central.records_count(kiosk.device_id) == 2
+
+
 def test_records_below_the_enrolment_anchor_are_refused(central: Central, tmp_path: Path) -> None:
     store = new_store(tmp_path)
     k = central.enrol(store)

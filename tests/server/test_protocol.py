@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 import gzip
+import hashlib
+import hmac
 import json
 import time
 import uuid
@@ -49,8 +52,30 @@ def _records(n: int, device: str = DEV) -> list[dict[str, object]]:
 def test_a_signed_request_verifies() -> None:
     headers = sign_request(DEV, SECRET, "post", "/v1/batches", BODY)
     signed = read_auth_headers(headers)
-    check_timestamp(signed, time.time())
-    verify_signature(signed, SECRET, "POST", "/v1/batches", BODY)
+    assert (signed.device_id, signed.digest, signed.signature) == (DEV, hashlib.sha256(BODY).hexdigest(), headers["X-Kiosk-Signature"])
+    assert abs(signed.timestamp - time.time()) < 5 and signed.nonce == headers["X-Kiosk-Nonce"]
+    assert check_timestamp(signed, time.time()) is None  # raises when it does not hold
+    assert verify_signature(signed, SECRET, "POST", "/v1/batches", BODY) is None
+
+
+KNOWN_SIGNATURE = "e8226e6e85e665f31ec7ed0ed0b3d522f2b84183d09c65e12868a89691ffea2b"
+
+
+def test_request_signature_known_answer() -> None:
+    """docs/sync-protocol.md, spelled out by hand: HMAC-SHA256 over seven lines, keyed with
+    the base64url-decoded secret. Fixed values, so a change of the scheme cannot go unnoticed."""
+    secret = base64.urlsafe_b64encode(bytes(range(32))).rstrip(b"=").decode()
+    device, nonce, now = "dev-0001", "n0nce-n0nce-n0nce-01", 1795849200
+    headers = sign_request(device, secret, "post", "/v1/batches", BODY, now=now, nonce=nonce)
+    digest = hashlib.sha256(BODY).hexdigest()
+    material = "\n".join(["KIOSK-HMAC-SHA256-V1", "POST", "/v1/batches", "1795849200", nonce, digest, device])
+    by_hand = hmac.new(bytes(range(32)), material.encode(), hashlib.sha256).hexdigest()
+    assert headers == {
+        "X-Kiosk-Device": device, "X-Kiosk-Timestamp": "1795849200", "X-Kiosk-Nonce": nonce,
+        "X-Kiosk-Content-SHA256": digest, "X-Kiosk-Signature": by_hand,
+    }
+    assert by_hand == KNOWN_SIGNATURE
+    verify_signature(read_auth_headers(headers), secret, "POST", "/v1/batches", BODY)
 
 
 @pytest.mark.parametrize(

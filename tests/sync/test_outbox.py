@@ -105,6 +105,9 @@ def test_retry_keeps_order_and_backs_off(store: Store) -> None:
     assert row[0] == "pending" and row[1] == 1 and row[3] == "HTTP 503"
     assert row[2] == (clock.now + timedelta(seconds=30)).isoformat(timespec="microseconds")
     assert box.claim(2, 10**6) is None, "records 3-4 must not overtake 1-2 while they back off"
+    # A limit larger than the backing-off rows must not reach past them to 3-4 either.
+    assert box.claim(10, 10**6) is None, "a larger limit must not skip the rows that back off"
+    assert states(store) == {1: "pending", 2: "pending", 3: "pending", 4: "pending"}
     assert box.stats().next_attempt_at == row[2]
     clock.now += timedelta(seconds=31)
     again = box.claim(2, 10**6)

@@ -153,3 +153,19 @@ def test_screens_stay_responsive_while_the_platform_hangs(run_scenario: Run, ope
     assert f["attest_title"] == "The code cannot be checked right now"  # then the offline lane: the guard attests
     store = open_db(r["data_dir"])
     assert store.db.execute("select count(*) from gate_entries").fetchone()[0] == 0  # nothing recorded before attesting
+
+
+def test_a_store_failing_mid_pass_shows_not_recorded_and_no_result(run_scenario: Run, open_db: Callable[..., Any]) -> None:
+    r = run_scenario("store_full")
+    f = r["facts"]
+    failed = f["failed"]
+    assert failed["current"] == "message" and failed["title"] == "未记录" and not failed["good"]
+    assert failed["text"].startswith("没有保存任何记录。") and "NOT saved" in failed["text"]  # why, in the store's words
+    assert "result" not in failed["visited"], failed["visited"]  # no result screen, not even for a moment
+    assert not {"pass", "deny", "review"} & set(failed["sounds"])
+    assert f["records_after"] == f["records_before"] and f["entries_after"] == 0  # nothing half-written
+    assert f["again"]["headline"] == "通行" and f["again"]["who"].startswith("孙*")  # once there is space again
+    store = open_db(r["data_dir"])
+    assert store.check() == []
+    (e,) = store.db.query("select outcome, temperature_c from gate_entries")
+    assert (e["outcome"], e["temperature_c"]) == ("pass", 36.5)

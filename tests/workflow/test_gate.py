@@ -92,6 +92,33 @@ def test_override_is_recorded_with_guard_and_reason(gate: GateService, store: St
         gate.override(out.entry_uuid, "again", "2580")  # already a pass
 
 
+def test_override_of_a_denied_exit_lowers_occupancy(gate: GateService, store: Store) -> None:
+    gate.duty.add_guard("王建国", "010-12345678")
+    gate.duty.sign_in("王建国")
+    for _ in range(2):
+        assert gate.pass_gate(GateRequest(qr_text="GREEN:x", readings=NORMAL)).decision.outcome is Outcome.PASS
+    out = gate.pass_gate(GateRequest(qr_text="RED:x", readings=NORMAL, direction=Direction.OUT))
+    assert out.decision.outcome is Outcome.DENY and Reason.CODE_RED in out.decision.reasons
+    assert out.occupancy == 2 and gate.occupancy().current == 2  # a denied exit did not leave
+    after = gate.override(out.entry_uuid, "送医，社区医生陪同")
+    assert after.outcome is Outcome.PASS and after.original_outcome is Outcome.DENY
+    assert gate.occupancy().current == 1, "the person let out by the guard is no longer inside"
+    assert one(store, "select direction, outcome, overridden from gate_entries where record_uuid = ?", [out.entry_uuid]) == ("out", "pass", 1)
+
+
+def test_a_verified_code_wins_over_the_guards_report_which_is_kept_and_flagged(gate: GateService, store: Store) -> None:
+    out = gate.pass_gate(GateRequest(qr_text="GREEN:abc", attested_colour=Colour.RED, readings=NORMAL))
+    assert out.decision.outcome is Outcome.PASS and (out.colour, out.colour_source) == (Colour.GREEN, ColourSource.SIGNED)
+    assert Reason.ATTESTED_MISMATCH in out.decision.notes
+    body = json.loads(str(one(store, "select body from journal where uuid = ?", [out.entry_uuid])[0]))
+    assert body["attested_colour"] == "red" and "attested-mismatch" in body["notes"]  # kept and flagged in the record
+    assert (body["colour"], body["colour_source"], body["outcome"]) == ("green", "signed", "pass")
+    assert one(store, "select code_colour, colour_source, outcome from gate_entries") == ("green", "signed", "pass")
+    assert not out.recheck_pending
+    same = gate.pass_gate(GateRequest(qr_text="GREEN:abd", attested_colour=Colour.GREEN, readings=NORMAL))
+    assert Reason.ATTESTED_MISMATCH not in same.decision.notes
+
+
 def test_every_record_carries_the_guard(gate: GateService, store: Store) -> None:
     gate.duty.add_guard("李四", "13900001111", pin="2580")
     with pytest.raises(ValueError, match="wrong PIN"):

@@ -37,6 +37,7 @@ def with_check(first17: str) -> str:
         (with_check("11010420000101123"), "北京市宣武区"),  # 宣武区: abolished in 2010
         (with_check("11011019800101123"), "北京市燕山区"),  # 燕山区: abolished in 1986
         (with_check("11011519600101123"), "北京市大兴区"),  # code newer than the birth year: still valid
+        (with_check("11010520261128002"), "北京市朝阳区"),  # born today
     ],
 )
 def test_valid_mainland_numbers(number: str, region: str) -> None:
@@ -55,6 +56,9 @@ def test_valid_mainland_numbers(number: str, region: str) -> None:
         ("11010519491331002X".replace("X", check_digit("11010519491331002")), "bad-birth-date"),  # month 13
         (with_check("11010519490230002"), "bad-birth-date"),  # 30 February
         (with_check("11010520991231002"), "future-birth-date"),
+        (with_check("11010520261129002"), "future-birth-date"),  # tomorrow: the year is this year
+        (with_check("11010520261215002"), "future-birth-date"),  # later this year
+        (with_check("11010520271128002"), "future-birth-date"),  # same day next year
         (with_check("99999919900101002"), "unknown-region"),
         ("11010519491231002A", "bad-format"),
         ("", "required"),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -164,8 +166,52 @@ tables = st.builds(
 )
 
 
+def _verified(c: VerificationResult | None) -> bool:
+    return (c is not None and c.status is CodeStatus.VALID and c.colour is not Colour.NONE
+            and c.colour_source in (ColourSource.SIGNED, ColourSource.ONLINE))
+
+
 def _red(f: GateFacts) -> bool:
-    return (f.code is not None and f.code.colour is Colour.RED) or f.attested_colour is Colour.RED
+    """Red by the code, or by the guard's report where no verified colour overrules it."""
+    return (f.code is not None and f.code.colour is Colour.RED) or (f.attested_colour is Colour.RED and not _verified(f.code))
+
+
+ONLINE_GREEN = code(Colour.GREEN, CodeStatus.VALID, ColourSource.ONLINE)
+
+
+@pytest.mark.parametrize(
+    ("facts", "outcome", "reasons", "flagged"),
+    [
+        (GateFacts(GREEN, OK, attested_colour=Colour.RED), P, (), True),  # signed green wins over a red report
+        (GateFacts(ONLINE_GREEN, OK, attested_colour=Colour.RED), P, (), True),  # so does the platform's answer
+        (GateFacts(GREEN, OK, attested_colour=Colour.YELLOW), P, (), True),
+        (GateFacts(GREEN, OK, attested_colour=Colour.RED, direction=Direction.OUT), P, (), True),
+        (GateFacts(code(Colour.RED), OK, attested_colour=Colour.GREEN), D, (Reason.CODE_RED,), True),  # and a verified red
+        (GateFacts(code(Colour.YELLOW), OK, attested_colour=Colour.GREEN), R, (Reason.CODE_YELLOW,), True),
+        (GateFacts(GREEN, OK, attested_colour=Colour.GREEN), P, (), False),  # the same colour: nothing to flag
+        (GateFacts(GREEN, OK, attested_colour=Colour.NONE), P, (), False),  # no report
+        (GateFacts(UNVERIFIED, OK, attested_colour=Colour.RED), D, (Reason.CODE_RED,), False),  # no verified colour: the report counts
+        (GateFacts(None, OK, attested_colour=Colour.RED), D, (Reason.CODE_RED,), False),
+    ],
+)
+def test_a_verified_code_wins_over_the_guards_report_which_is_flagged(
+    facts: GateFacts, outcome: Outcome, reasons: tuple[Reason, ...], flagged: bool
+) -> None:
+    decision = decide(facts)
+    assert (decision.outcome, decision.reasons) == (outcome, reasons)
+    assert (Reason.ATTESTED_MISMATCH in decision.notes) is flagged
+    assert Reason.ATTESTED_MISMATCH not in decision.reasons  # a note: it never changes the outcome
+
+
+@settings(max_examples=300, deadline=None)
+@given(facts_strategy, tables)
+def test_the_report_never_changes_the_decision_on_a_verified_code(facts: GateFacts, table: PolicyTable) -> None:
+    if not _verified(facts.code):
+        return
+    decision, unreported = decide(facts, table), decide(replace(facts, attested_colour=None), table)
+    assert (decision.outcome, decision.reasons) == (unreported.outcome, unreported.reasons)
+    differs = facts.attested_colour not in (None, Colour.NONE) and facts.code is not None and facts.attested_colour is not facts.code.colour
+    assert (Reason.ATTESTED_MISMATCH in decision.notes) is differs
 
 
 @settings(max_examples=400, deadline=None)

@@ -179,6 +179,19 @@ def test_vault_key_file_and_round_trip(tmp_path: Path) -> None:
         Vault.open(tmp_path)
 
 
+@pytest.mark.parametrize("mode", [0o640, 0o604, 0o660, 0o610], ids=lambda m: f"{m:o}")
+def test_a_vault_key_readable_by_its_group_or_others_is_refused(tmp_path: Path, mode: int) -> None:
+    Vault.open(tmp_path)
+    key = tmp_path / "secrets" / "vault.key"
+    before = key.read_bytes()
+    os.chmod(key, mode)
+    with pytest.raises(VaultError, match=f"mode {mode:o}.*chmod 600"):
+        Vault.open(tmp_path)
+    assert key.read_bytes() == before and stat.S_IMODE(key.stat().st_mode) == mode  # refused, not "fixed" or replaced
+    os.chmod(key, 0o600)
+    assert Vault.open(tmp_path).reveal(Vault.open(tmp_path).protect(ID_CHAOYANG)[0]) == ID_CHAOYANG
+
+
 def test_admin_pin_lockout_survives_a_restart(store: Store, cfg: Config, clock: Clock) -> None:
     pin = AdminPin(store, cfg.data_dir, clock)
     assert pin.verify("2468").status is PinStatus.NOT_SET

@@ -138,14 +138,31 @@ def test_factory_fails_loudly_on_a_missing_port(cfg: Config) -> None:
 
 
 def test_factory_opens_the_serial_module(cfg: Config, pty_pair: tuple[int, str]) -> None:
-    thermo = make_thermometer(cfg.replace(thermometer__kind="serial", thermometer__serial_port=pty_pair[1]))
-    assert isinstance(thermo, SerialInfraredThermometer)
-    thermo.close()
+    master, path = pty_pair
+    thermo = make_thermometer(cfg.replace(thermometer__kind="serial", thermometer__serial_port=path, thermometer__serial_baud=19200))
+    try:
+        assert isinstance(thermo, SerialInfraredThermometer) and thermo.port == path
+        assert thermo._serial.port == path and thermo._serial.baudrate == 19200  # the configured port and speed
+        assert thermo.method is Method.INFRARED
+        sender = _send_later(master, b"T=36.7\r\n")
+        assert thermo.read(timeout=2.0) == 36.7  # a reading from the module arrives through the factory's port
+        sender.join()
+    finally:
+        thermo.close()
 
 
 def test_factory_kinds(cfg: Config) -> None:
-    assert isinstance(make_thermometer(cfg), KeypadThermometer)
-    assert isinstance(make_thermometer(cfg.replace(thermometer__kind="fake")), FakeThermometer)
+    keypad = make_thermometer(cfg)
+    assert isinstance(keypad, KeypadThermometer) and keypad.method is Method.KEYPAD
+    assert keypad.read(timeout=0.05) is None  # nothing until the guard types
+    assert keypad.submit("36.6") == 36.6 and keypad.read(timeout=0.5) == 36.6
+    with pytest.raises(ValueError, match="not a temperature"):
+        keypad.submit("abc")
+    fake = make_thermometer(cfg.replace(thermometer__kind="fake"))
+    assert isinstance(fake, FakeThermometer) and fake.method is Method.INFRARED
+    assert fake.read(timeout=0.5) == 36.5 and fake.read(timeout=0.05) is None  # one preset reading, then none
+    with pytest.raises(ThermometerError, match="unknown thermometer.kind 'laser'"):
+        make_thermometer({"thermometer.kind": "laser"})
 
 
 def test_keypad_and_fake() -> None:

@@ -7,6 +7,7 @@ name in this package.
 """
 
 from tests.ui.scenarios.common import services_for
+from tests.ui.scenarios.faults import setup_store_full, store_full
 from tests.ui.scenarios.forms import guard_override, region_picker, setup_guard_override, setup_region_picker, visitor
 from tests.ui.scenarios.gate import (
     gate_pass,
@@ -23,5 +24,5 @@ __all__ = [
     "admin_pin", "gallery", "gate_pass", "guard_override", "language", "region_picker", "services_for",
     "setup_admin_pin", "setup_region_picker",
     "setup_gate_pass", "setup_guard_override", "setup_slow_platform", "setup_temperature", "slow_platform",
-    "smoke", "temperature", "visitor", "watchdog", "window",
+    "smoke", "temperature", "visitor", "watchdog", "window", "setup_store_full", "store_full",
 ]
