@@ -16,7 +16,7 @@ from kiosk.service.gate import GateRequest, GateService
 from kiosk.service.people import save_person
 from kiosk.store.db import Store
 from kiosk.store.vault import Vault
-from tests.workflow.conftest import ID_CHAOYANG, ID_DEAN, Clock, ScriptedChecker, sign_in_guard
+from tests.workflow.conftest import GUARD_PIN, ID_CHAOYANG, ID_DEAN, Clock, ScriptedChecker, sign_in_guard
 
 NORMAL = (Measurement(36.5, Method.INFRARED),)
 FEVER = (Measurement(37.8, Method.INFRARED), Measurement(37.6, Method.CONTACT))
@@ -92,15 +92,15 @@ def test_override_is_recorded_with_guard_and_reason(gate: GateService, store: St
         gate.override(out.entry_uuid, "again", "2580")  # already a pass
 
 
-def test_override_of_a_denied_exit_lowers_occupancy(gate: GateService, store: Store) -> None:
-    gate.duty.add_guard("王建国", "010-12345678")
-    gate.duty.sign_in("王建国")
+def test_override_of_a_denied_exit_lowers_occupancy(make_gate: Callable[..., GateService], store: Store) -> None:
+    gate = make_gate(policy__override_red_code=True)  # a community that lets guards override a red code
+    sign_in_guard(gate)
     for _ in range(2):
         assert gate.pass_gate(GateRequest(qr_text="GREEN:x", readings=NORMAL)).decision.outcome is Outcome.PASS
     out = gate.pass_gate(GateRequest(qr_text="RED:x", readings=NORMAL, direction=Direction.OUT))
     assert out.decision.outcome is Outcome.DENY and Reason.CODE_RED in out.decision.reasons
     assert out.occupancy == 2 and gate.occupancy().current == 2  # a denied exit did not leave
-    after = gate.override(out.entry_uuid, "送医，社区医生陪同")
+    after = gate.override(out.entry_uuid, "送医，社区医生陪同", GUARD_PIN)
     assert after.outcome is Outcome.PASS and after.original_outcome is Outcome.DENY
     assert gate.occupancy().current == 1, "the person let out by the guard is no longer inside"
     assert one(store, "select direction, outcome, overridden from gate_entries where record_uuid = ?", [out.entry_uuid]) == ("out", "pass", 1)

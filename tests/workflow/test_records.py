@@ -182,7 +182,7 @@ def test_vault_key_file_and_round_trip(tmp_path: Path) -> None:
 @pytest.mark.parametrize("mode", [0o640, 0o604, 0o660, 0o610], ids=lambda m: f"{m:o}")
 def test_a_vault_key_readable_by_its_group_or_others_is_refused(tmp_path: Path, mode: int) -> None:
     Vault.open(tmp_path)
-    key = tmp_path / "secrets" / "vault.key"
+    key = default_secrets_dir(tmp_path) / "vault.key"  # the secrets folder beside the data folder
     before = key.read_bytes()
     os.chmod(key, mode)
     with pytest.raises(VaultError, match=f"mode {mode:o}.*chmod 600"):
