@@ -17,7 +17,15 @@ import pytest
 import requests
 
 from kiosk.store.journal import GENESIS_HASH, canonical_json, record_hash
-from sync.protocol import PATH_BATCHES, PATH_BUNDLE, PATH_CODE_CHECK, PATH_ENROLL, PATH_REPORTS, encode_batch, sign_request
+from sync.protocol import (
+    PATH_BATCHES,
+    PATH_BUNDLE,
+    PATH_CODE_CHECK,
+    PATH_ENROLL,
+    PATH_REPORTS,
+    encode_batch,
+    sign_request,
+)
 from tests.server.central import Central, Kiosk, batch_headers, error_of
 
 Case = Callable[[Kiosk], requests.Response]
@@ -177,9 +185,9 @@ CASES: list[tuple[Case, int, str]] = [
     (admin_sync_log_nul_device, 422, "invalid"),
     (admin_record_count_nul_device, 422, "invalid"),
     (timestamp_superscript_digit, 401, "unsigned"),
-    (batch_seq_2_63, 422, "invalid"),
-    (batch_seq_2_64, 422, "invalid"),
-    (batch_device_last_seq_huge, 422, "invalid"),
+    (batch_seq_2_63, 400, "malformed"),
+    (batch_seq_2_64, 400, "malformed"),
+    (batch_device_last_seq_huge, 400, "malformed"),
     (batch_deeply_nested, 422, "invalid"),
     (batch_record_body_deeply_nested, 422, "invalid"),
     (batch_nul_in_key, 422, "invalid"),
@@ -187,7 +195,7 @@ CASES: list[tuple[Case, int, str]] = [
     (batch_nul_in_batch_id, 422, "invalid"),
     (code_check_nul, 422, "invalid"),
     (code_check_lone_surrogate, 422, "invalid"),
-    (report_deeply_nested, 422, "invalid"),
+    (report_deeply_nested, 400, "malformed"),
     (report_nul_in_key, 422, "invalid"),
     (report_nul_in_body, 422, "invalid"),
     (unknown_path, 404, "not-found"),
