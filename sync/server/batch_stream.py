@@ -27,7 +27,13 @@ from sync.protocol import (
 from sync.protocol.batch import validation_details
 from sync.protocol.text_rules import check_text
 
-CHUNK = 4 * 1024 * 1024  # a long string spanning many chunks costs yajl a copy per chunk: keep them few
+# yajl turns a whole chunk into events before ijson hands out the first: small chunks bound that
+# list (a chunk of "{}," is 175,000 events at 256 KiB). A string spanning many chunks is re-read
+# for each one, so strings are bounded too: none longer than MAX_STRING_BYTES (a record body of
+# MAX_RECORD_BODY_CHARS, every character escaped, stays below it).
+CHUNK = 256 * 1024
+MAX_STRING_BYTES = 8 * 1024 * 1024
+BACKSLASH = 0x5C
 
 
 class _Inflating(io.RawIOBase):
@@ -36,9 +42,39 @@ class _Inflating(io.RawIOBase):
     def __init__(self, body: bytes, limit: int) -> None:
         self._d = zlib.decompressobj(16 + zlib.MAX_WBITS)
         self._body, self._pos, self._out, self._limit, self._flushed = body, 0, 0, limit, False
+        self._since_quote = self._trailing_backslashes = 0
 
     def readable(self) -> bool:
         return True
+
+    def _escaped(self, data: bytes, i: int) -> bool:
+        """Is the quote at data[i] escaped (an odd run of backslashes before it, across chunks)?"""
+        n, j = 0, i - 1
+        while j >= 0 and data[j] == BACKSLASH:
+            n, j = n + 1, j - 1
+        if j < 0:
+            n += self._trailing_backslashes
+        return n % 2 == 1
+
+    def _track_strings(self, data: bytes) -> None:
+        """Bytes since the last unescaped quote, carried across chunks (a chunk is shorter than the bound,
+        so only a run across chunk boundaries can pass it)."""
+        first = data.find(b'"')
+        while first != -1 and self._escaped(data, first):
+            first = data.find(b'"', first + 1)
+        run = self._since_quote + (first if first != -1 else len(data))
+        if run > MAX_STRING_BYTES:
+            raise ProtocolError(413, ErrorCode.TOO_LARGE, f"a string in the batch is longer than {MAX_STRING_BYTES} bytes",
+                                {"max_string_bytes": MAX_STRING_BYTES})
+        if first == -1:
+            self._since_quote = run
+        else:
+            last = data.rfind(b'"')
+            while self._escaped(data, last):
+                last = data.rfind(b'"', 0, last)
+            self._since_quote = len(data) - 1 - last
+        stripped = len(data) - len(data.rstrip(b"\\"))
+        self._trailing_backslashes = stripped + (self._trailing_backslashes if stripped == len(data) else 0)
 
     def readinto(self, buf: Any) -> int:
         want = len(buf)
@@ -63,6 +99,7 @@ class _Inflating(io.RawIOBase):
         self._out += len(data)
         if self._out > self._limit:
             raise ProtocolError(413, ErrorCode.TOO_LARGE, f"the body inflates beyond {self._limit} bytes", {"max_decompressed_bytes": self._limit})
+        self._track_strings(data)
         buf[: len(data)] = data
         return len(data)
 
