@@ -27,8 +27,32 @@ def _shown(key: str) -> str:
     return ascii(key)[1:-1][:40]
 
 
+def _acceptable(text: str) -> bool:
+    return "\x00" not in text and (text.isascii() or text_problem(text) is None)
+
+
+def _all_acceptable(value: Any) -> bool:
+    """The fast pass: no paths built (a batch has tens of thousands of strings, nearly always fine)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if not _acceptable(item):
+                return False
+        elif isinstance(item, dict):
+            for key, sub in item.items():
+                if not _acceptable(key):
+                    return False
+                stack.append(sub)
+        elif isinstance(item, list):
+            stack.extend(item)
+    return True
+
+
 def check_text(value: Any, root: str = "") -> None:
     """Walks parsed JSON (iteratively: its depth is the sender's choice); 422 on the first bad key or string."""
+    if _all_acceptable(value):
+        return
     stack: list[tuple[str, Any]] = [(root, value)]
     while stack:
         path, item = stack.pop()

@@ -48,7 +48,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     ServerContext.open(settings)  # migrate and create keys once, before any worker starts
     os.environ.update(to_env(settings))
     print(f"kiosk-central on http://{settings.host}:{settings.port} ({settings.workers} worker(s)), database "
-          f"{settings.db_url.split('@')[-1]}; OpenAPI at /docs", flush=True)
+          f"{settings.db_url.split('@')[-1]}; OpenAPI at {'/docs' if settings.api_docs else '/admin/openapi.json (admin token)'}", flush=True)
     uvicorn.run("sync.server.app:app_from_env", factory=True, host=settings.host, port=settings.port, workers=settings.workers,
                 log_level=args.log_level, access_log=args.log_level == "debug", timeout_graceful_shutdown=5)
     return 0

@@ -17,7 +17,15 @@ import pytest
 import requests
 
 from sync.protocol import PATH_BUNDLE, PATH_CODE_CHECK, PATH_TIME, new_device_secret, sign_request
-from tests.server.central import Central, Kiosk, error_of, new_store, start_central
+from tests.server.central import (
+    Central,
+    Kiosk,
+    create_pg_database,
+    drop_pg_database,
+    error_of,
+    new_store,
+    start_central,
+)
 
 LIMITS = {"KIOSK_CENTRAL_RATE_ANON_PER_MINUTE": "8", "KIOSK_CENTRAL_RATE_DEVICE_PER_MINUTE": "6",
           "KIOSK_CENTRAL_RATE_CODE_CHECK_PER_MINUTE": "3"}
@@ -26,12 +34,15 @@ LIMITS = {"KIOSK_CENTRAL_RATE_ANON_PER_MINUTE": "8", "KIOSK_CENTRAL_RATE_DEVICE_
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def pair(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Central, Central]]:
     data_dir = tmp_path_factory.mktemp(f"limits-{request.param}")
-    url = f"sqlite:///{data_dir / 'central.db'}" if request.param == "sqlite" else request.getfixturevalue("pg_url")
+    # a database of its own: the session's PostgreSQL database holds roster rows sealed with another data key
+    url = f"sqlite:///{data_dir / 'central.db'}" if request.param == "sqlite" else create_pg_database()
     first = start_central(data_dir, url, env=LIMITS)
     second = start_central(data_dir, url, env=LIMITS)
     yield first, second
     first.stop()
     second.stop()
+    if request.param == "postgresql":
+        drop_pg_database(url)
 
 
 def _from(addr: str) -> dict[str, str]:
