@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
@@ -16,6 +17,13 @@ BOOLS = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": 
 
 class SettingsError(ValueError):
     pass
+
+
+def _loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
 
 
 @dataclass(frozen=True)
@@ -35,6 +43,8 @@ class ServerSettings:
     rate_code_check_per_minute: int = 60  # code checks per device: a check can be used to probe ID numbers
     body_timeout_s: int = 30  # a request body must have arrived this long after its headers (408)
     sync_log_retention_days: int = 90  # sync-log rows (and refused-request rows) older than this are deleted
+    tls_cert: str = ""  # PEM certificate chain: uvicorn serves HTTPS itself (else keep it on loopback behind a TLS proxy)
+    tls_key: str = ""  # PEM private key of tls_cert
     api_docs: bool = False  # serve /docs and /openapi.json to anyone (development only); admins always get /admin/openapi.json
 
     @property
@@ -43,7 +53,21 @@ class ServerSettings:
 
     @property
     def base_url(self) -> str:
-        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+        scheme = "https" if self.tls_cert else "http"
+        return (self.public_url or f"{scheme}://{self.host}:{self.port}").rstrip("/")
+
+    def serving_problem(self) -> str | None:
+        """Why `serve` must not start with these settings: plain HTTP on a non-loopback address, or half a TLS pair."""
+        if bool(self.tls_cert) != bool(self.tls_key):
+            return f"{ENV_PREFIX}TLS_CERT and {ENV_PREFIX}TLS_KEY (--tls-cert/--tls-key) go together"
+        for name in ("tls_cert", "tls_key"):
+            path = getattr(self, name)
+            if path and not Path(path).is_file():
+                return f"{ENV_PREFIX}{name.upper()} / --{name.replace('_', '-')}: no such file {path!r}"
+        if not self.tls_cert and not _loopback(self.host):
+            return (f"refusing plain HTTP on {self.host}: device secrets and records would travel in clear. Bind 127.0.0.1 behind "
+                    "a TLS reverse proxy (docs/central-server.md), or give --tls-cert and --tls-key")
+        return None
 
     def validated(self) -> ServerSettings:
         checks = [
