@@ -65,7 +65,7 @@ JSON_BODY_LIMIT = 256 * 1024  # enrol / code check / reports
 _schema = openapi_doc.request_body
 
 
-ERRORS: dict[int | str, dict[str, Any]] = {s: {"model": ErrorResponse} for s in (400, 401, 403, 413, 415, 422)}
+ERRORS: dict[int | str, dict[str, Any]] = {s: {"model": ErrorResponse} for s in (400, 401, 403, 408, 413, 415, 422, 429)}
 
 
 def _signed_path(request: Request) -> str:
