@@ -5,12 +5,14 @@ A wrong setting stops the start with the file, the key and the reason.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import tomllib
 import zoneinfo
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from kiosk.settings import BY_NAME, SETTINGS, Setting
 
@@ -72,6 +74,26 @@ class Config(Mapping[str, Any]):
         return self.data_dir / "kiosk.db"
 
 
+def server_url_problem(url: str) -> str | None:
+    """Why `url` is not a server base URL a device secret may travel to, or None. One rule for
+    `kiosk provision --server` and the `sync.server_url` setting: https, or plain http only to
+    this machine (loopback), and no ?query or #fragment."""
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return f"must be an http(s) URL such as https://central.example.org, got {url!r}"
+    if parts.query or parts.fragment:
+        return f"must be a base URL without ?query or #fragment, got {url!r}"
+    if parts.scheme == "http":
+        host = parts.hostname
+        try:
+            loopback = ipaddress.ip_address(host).is_loopback
+        except ValueError:
+            loopback = host == "localhost"
+        if not loopback:
+            return f"refusing plain http to {host}: the device secret and the records would travel in clear; use https"
+    return None
+
+
 def _check(setting: Setting, value: Any, source: str) -> Any:
     name, t = setting.name, setting.type
     if t is float and isinstance(value, int) and not isinstance(value, bool):
@@ -87,6 +109,8 @@ def _check(setting: Setting, value: Any, source: str) -> Any:
         raise ConfigError(source, name, f"{value} is above the maximum {setting.max} {setting.unit}".rstrip())
     if setting.choices and value not in setting.choices:
         raise ConfigError(source, name, f"{value!r} is not one of {', '.join(setting.choices)}")
+    if name == "sync.server_url" and value and (problem := server_url_problem(value)):
+        raise ConfigError(source, name, problem)
     if name == "kiosk.timezone":
         try:
             zoneinfo.ZoneInfo(value)

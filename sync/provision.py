@@ -11,16 +11,15 @@ Plain HTTP is refused except to this machine: the answer carries the device secr
 from __future__ import annotations
 
 import hashlib
-import ipaddress
 import json
 import os
 import secrets
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import requests
+from kiosk.config import server_url_problem
 from kiosk.store.db import Store
 from kiosk.store.vault import VaultError, save_roster_key
 from pydantic import ValidationError
@@ -45,20 +44,11 @@ class ProvisionError(RuntimeError):
 
 
 def check_server_url(url: str) -> str:
-    """A base URL we may send a device secret over; returns it without a trailing slash."""
-    parts = urlsplit(url.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ProvisionError(f"--server must be an http(s) URL such as https://central.example.org, got {url!r}")
-    if parts.query or parts.fragment:
-        raise ProvisionError(f"--server must be a base URL without ?query or #fragment, got {url!r}")
-    if parts.scheme == "http":
-        host = parts.hostname
-        try:
-            loopback = ipaddress.ip_address(host).is_loopback
-        except ValueError:
-            loopback = host == "localhost"
-        if not loopback:
-            raise ProvisionError(f"refusing plain http to {host}: the device secret would travel in clear; use https")
+    """A base URL we may send a device secret over (the same rule as the sync.server_url setting);
+    returns it without a trailing slash."""
+    problem = server_url_problem(url)
+    if problem:
+        raise ProvisionError(f"--server {problem}")
     return url.strip().rstrip("/")
 
 

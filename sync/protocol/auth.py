@@ -30,6 +30,7 @@ AUTH_HEADERS = (H_DEVICE, H_TIMESTAMP, H_NONCE, H_DIGEST, H_SIGNATURE)
 
 DEFAULT_CLOCK_WINDOW_S = 300
 _NONCE_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+_TIMESTAMP_RE = re.compile(r"^[0-9]{1,12}$")  # ASCII digits only: str.isdigit() also takes "²"
 _HEX64_RE = re.compile(r"^[0-9a-f]{64}$")
 _DEVICE_RE = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 
@@ -101,7 +102,7 @@ def read_auth_headers(headers: Mapping[str, str]) -> SignedHeaders:
     digest, sig = headers[H_DIGEST].lower(), headers[H_SIGNATURE].lower()
     if not _DEVICE_RE.match(device_id):
         raise ProtocolError(401, ErrorCode.UNSIGNED, f"{H_DEVICE} must be 1-64 characters of A-Z a-z 0-9 _ . : -")
-    if not ts.isdigit() or len(ts) > 12:
+    if not _TIMESTAMP_RE.match(ts):
         raise ProtocolError(401, ErrorCode.UNSIGNED, f"{H_TIMESTAMP} must be whole unix seconds, got {ts[:20]!r}")
     if not _NONCE_RE.match(nonce):
         raise ProtocolError(401, ErrorCode.UNSIGNED, f"{H_NONCE} must be 16-64 characters of A-Z a-z 0-9 _ -")

@@ -26,6 +26,7 @@ from sync.protocol.messages import (
     BatchEnvelope,
     WireRecord,
 )
+from sync.protocol.text_rules import check_text
 
 JSON_TYPE = "application/json"
 GZIP = "gzip"
@@ -115,9 +116,11 @@ def parse_model(model: type[M], raw: bytes) -> M:
     except UnicodeDecodeError:
         raise ProtocolError(400, ErrorCode.MALFORMED, "the body is not UTF-8 text") from None
     try:
-        json.loads(text)
+        check_text(json.loads(text))
     except ValueError as exc:
         raise ProtocolError(400, ErrorCode.MALFORMED, f"the body is not valid JSON ({exc})") from None
+    except RecursionError:
+        raise ProtocolError(400, ErrorCode.MALFORMED, "the body's JSON nests too deeply") from None
     try:
         return model.model_validate_json(text)
     except ValidationError as exc:

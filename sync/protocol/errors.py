@@ -26,6 +26,8 @@ class ErrorCode(enum.StrEnum):
     IDEMPOTENCY_CONFLICT = "idempotency-conflict"  # 422: batch id reused with a different body
     ENROLL_CODE_INVALID = "enroll-code-invalid"  # 403: unknown, used or expired enrolment code
     NOT_FOUND = "not-found"  # 404
+    METHOD_NOT_ALLOWED = "method-not-allowed"  # 405
+    REQUEST_TIMEOUT = "request-timeout"  # 408: the body did not arrive within the server's deadline
     RATE_LIMITED = "rate-limited"  # 429 (with Retry-After)
     UNAVAILABLE = "unavailable"  # 503 (with Retry-After)
     SERVER_ERROR = "server-error"  # 500

@@ -17,6 +17,7 @@ PROTOCOL_VERSION = 1
 DEFAULT_MAX_BATCH_RECORDS = 2000
 DEFAULT_MAX_BATCH_BYTES = 4 * 1024 * 1024  # the request body as sent (gzip)
 MAX_DECOMPRESSED_BYTES = 64 * 1024 * 1024  # gzip-bomb guard, whatever the limits above
+MAX_SEQ = 2**63 - 1  # sequence numbers are stored as signed 64-bit integers
 MAX_RECORD_BODY_CHARS = 1024 * 1024  # a daily report with its visitor list fits; a runaway body does not
 
 UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
@@ -38,6 +39,8 @@ def _json_object_text(value: str) -> str:
         loaded = json.loads(value)
     except ValueError:
         raise ValueError("must be the record's canonical JSON text") from None
+    except RecursionError:  # pydantic does not turn this one into a validation error by itself
+        raise ValueError("must be the record's canonical JSON text (it nests too deeply)") from None
     if not isinstance(loaded, dict):
         raise ValueError("must be the JSON text of an object")
     return value
@@ -65,7 +68,7 @@ class WireRecord(_Request):
     """One journal record exactly as the kiosk chained it (see kiosk/store/journal.py)."""
 
     uuid: Uuid
-    seq: int = Field(ge=1)
+    seq: int = Field(ge=1, le=MAX_SEQ)
     kind: str = Field(pattern=r"^[a-z0-9_.-]{1,64}$")
     created_at: IsoTime
     body: Annotated[str, Field(max_length=MAX_RECORD_BODY_CHARS), AfterValidator(_json_object_text)]
@@ -98,7 +101,7 @@ class BatchEnvelope(_Request):
     batch_id: Uuid
     sent_at: IsoTime
     records: list[WireRecord] = Field(min_length=1)
-    device_last_seq: int | None = Field(default=None, ge=0)  # optional: the kiosk's newest seq, for the admin's backlog view
+    device_last_seq: int | None = Field(default=None, ge=0, le=MAX_SEQ)  # optional: the kiosk's newest seq, for the admin's backlog view
     doctor: DoctorSummary | None = None  # optional: the kiosk's last `kiosk doctor` result
 
     @model_validator(mode="after")
@@ -159,7 +162,7 @@ class EnrollRequest(_Request):
     enroll_key: str = Field(pattern=r"^[A-Za-z0-9_-]{32,64}$")
     device_id: DeviceId | None = None  # the id `kiosk-central device add` printed, when the admin gives it: must match
     label: str = Field(default="", max_length=100)
-    anchor_seq: int = Field(default=0, ge=0)  # records up to here were purged before enrolment
+    anchor_seq: int = Field(default=0, ge=0, le=MAX_SEQ)  # records up to here were purged before enrolment
     anchor_hash: Hex64 = GENESIS_HASH
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Header, Query
@@ -13,14 +14,23 @@ from sync.server.admin_views import device_views, record_counts, report_list
 from sync.server.context import ServerContext
 from sync.server.synclog import read_log
 
+DeviceParam = Annotated[str | None, Query(max_length=64, pattern=r"^[A-Za-z0-9_.:-]{1,64}$")]
 
-def register(app: FastAPI, ctx: ServerContext) -> None:
+
+def admin_guard(ctx: ServerContext) -> Callable[..., None]:
+    """The dependency every /admin route uses: the admin token as a Bearer credential."""
+
     def admin(authorization: Annotated[str | None, Header()] = None) -> None:
         token = (authorization or "").removeprefix("Bearer ").strip()
-        if not token or not hmac.compare_digest(token, ctx.admin_token):
+        # bytes: compare_digest refuses non-ASCII str, and a header may carry any Latin-1 byte
+        if not token or not hmac.compare_digest(token.encode("utf-8", "surrogateescape"), ctx.admin_token.encode("utf-8")):
             raise ProtocolError(401, ErrorCode.UNSIGNED, "admin views need 'Authorization: Bearer <token>' (see data_dir/secrets/admin_token)")
 
-    guarded = [Depends(admin)]
+    return admin
+
+
+def register(app: FastAPI, ctx: ServerContext) -> None:
+    guarded = [Depends(admin_guard(ctx))]
 
     @app.get("/admin/devices", dependencies=guarded, tags=["admin"])
     async def admin_devices() -> list[dict[str, Any]]:
@@ -28,12 +38,12 @@ def register(app: FastAPI, ctx: ServerContext) -> None:
 
     @app.get("/admin/sync-log", dependencies=guarded, tags=["admin"])
     async def admin_sync_log(
-        device: Annotated[str | None, Query(max_length=64)] = None, limit: Annotated[int, Query(ge=1, le=10_000)] = 100
+        device: DeviceParam = None, limit: Annotated[int, Query(ge=1, le=10_000)] = 100
     ) -> list[dict[str, Any]]:
         return await run_in_threadpool(read_log, ctx.engine, device, limit)
 
     @app.get("/admin/records/count", dependencies=guarded, tags=["admin"])
-    async def admin_record_count(device: Annotated[str | None, Query(max_length=64)] = None) -> dict[str, int]:
+    async def admin_record_count(device: DeviceParam = None) -> dict[str, int]:
         return await run_in_threadpool(record_counts, ctx.engine, device)
 
     @app.get("/admin/reports", dependencies=guarded, tags=["admin"])

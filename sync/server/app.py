@@ -17,7 +17,6 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import OperationalError
 from starlette.concurrency import run_in_threadpool
-from starlette.requests import ClientDisconnect
 
 from sync.protocol import (
     H_IDEMPOTENCY,
@@ -45,17 +44,19 @@ from sync.protocol import (
     TimeResponse,
     body_digest,
     etag_matches,
-    parse_batch,
     parse_model,
-    read_body,
     sign_bundle,
     utc_now_iso,
 )
-from sync.server import admin_routes, bundles, console, registry
+from sync.server import admin_routes, bundles, console, guard, openapi_doc, registry
+from sync.server.batch_stream import parse_batch_stream
+from sync.server.body import read_limited
 from sync.server.context import ServerContext
 from sync.server.device_auth import authenticate
 from sync.server.enrol import device_lookup_key, enrol, journal_id, roll_key
 from sync.server.ingest import ingest_batch
+from sync.server.ratelimit import RateLimits
+from sync.server.refusals import log_refusal
 from sync.server.settings import ServerSettings, from_env
 from sync.server.synclog import log_attempt
 from sync.server.tables import reports
@@ -64,28 +65,10 @@ log = logging.getLogger("kiosk-central")
 JSON_BODY_LIMIT = 256 * 1024  # enrol / code check / reports
 
 
-def _schema(model: Any) -> dict[str, Any]:
-    return {"requestBody": {"required": True, "content": {"application/json": {"schema": model.model_json_schema()}}}}
+_schema = openapi_doc.request_body
 
 
-ERRORS: dict[int | str, dict[str, Any]] = {s: {"model": ErrorResponse} for s in (400, 401, 403, 413, 415, 422)}
-
-
-async def _read_limited(request: Request, limit: int) -> bytes:
-    """The raw body, refused with 413 as soon as it passes `limit` (Content-Length first, then while streaming)."""
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit:
-        raise ProtocolError(413, ErrorCode.TOO_LARGE, f"the body is {declared} bytes; the limit is {limit}", {"max_bytes": limit})
-    chunks, size = [], 0
-    try:
-        async for chunk in request.stream():
-            size += len(chunk)
-            if size > limit:
-                raise ProtocolError(413, ErrorCode.TOO_LARGE, f"the body exceeds the limit of {limit} bytes", {"max_bytes": limit})
-            chunks.append(chunk)
-    except ClientDisconnect:  # connection reset mid-body: nothing to store, nobody to answer; the sync log says so
-        raise ProtocolError(400, ErrorCode.MALFORMED, f"the client disconnected after {size} bytes of the body") from None
-    return b"".join(chunks)
+ERRORS: dict[int | str, dict[str, Any]] = {s: {"model": ErrorResponse} for s in (400, 401, 403, 408, 413, 415, 422, 429)}
 
 
 def _signed_path(request: Request) -> str:
@@ -94,13 +77,17 @@ def _signed_path(request: Request) -> str:
 
 def create_app(settings: ServerSettings) -> FastAPI:
     ctx = ServerContext.open(settings)
-    app = FastAPI(title="kiosk-central", version="1", description="Reference central server for the checkpoint kiosks (docs/sync-protocol.md)")
+    docs = settings.api_docs  # off: the document is at /admin/openapi.json, for admins only
+    app = FastAPI(title="kiosk-central", version="1", description="Reference central server for the checkpoint kiosks (docs/sync-protocol.md)",
+                  docs_url="/docs" if docs else None, redoc_url=None, openapi_url="/openapi.json" if docs else None)
     app.state.ctx = ctx
+    limits = RateLimits.from_settings(ctx.engine, settings)
+    openapi_doc.install(app)
+    guard.install(app, ctx, limits, admin_routes.admin_guard(ctx))
 
     @app.exception_handler(ProtocolError)
     async def _protocol_error(request: Request, exc: ProtocolError) -> JSONResponse:
-        headers = {"Retry-After": "5"} if exc.status in (429, 503) else None
-        return JSONResponse(exc.to_json(), status_code=exc.status, headers=headers)
+        return guard.error_response(exc)
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -128,18 +115,27 @@ def create_app(settings: ServerSettings) -> FastAPI:
     ) -> Any:
         """Authenticate, run `handler(device_id, body, info)` in a worker thread, log the attempt either way
         (with whatever the handler put in `info`: batch id, records, stored)."""
-        started, device_id, body = time.perf_counter(), request.headers.get("x-kiosk-device"), b""
+        started, device_id, body = time.perf_counter(), None, b""
         info: dict[str, Any] = {}
         try:
-            body = await _read_limited(request, limit)
+            body = await read_limited(request, limit, settings.body_timeout_s)
             device_id = await run_in_threadpool(
                 authenticate, ctx.engine, request.headers, request.method, _signed_path(request), body, time.time(), settings.clock_window_s,
                 ctx.device_key,
             )
+            await run_in_threadpool(limits.hit_device, device_id)
+            if endpoint == "code-check":
+                await run_in_threadpool(limits.hit_code_check, device_id)
             result = await run_in_threadpool(handler, device_id, body, info)
         except ProtocolError as exc:
-            await run_in_threadpool(log_attempt, ctx.engine, device_id, endpoint, exc.status, len(body), started,
-                                    error_code=str(exc.code), message=exc.message, **info)
+            if device_id is None and exc.code == ErrorCode.DEVICE_REVOKED:
+                device_id = request.headers.get("x-kiosk-device")  # the signature was good: it is that revoked gate
+            if device_id is None:  # not authenticated: the claimed id is only a claim (guard.py logs it apart)
+                await run_in_threadpool(log_refusal, ctx.engine, guard.client_address(request), request.headers.get("x-kiosk-device"),
+                                        endpoint, exc.status, str(exc.code), exc.message)
+            else:
+                await run_in_threadpool(log_attempt, ctx.engine, device_id, endpoint, exc.status, len(body), started,
+                                        error_code=str(exc.code), message=exc.message, **info)
             raise
         status = result.status_code if isinstance(result, Response) else 200
         await run_in_threadpool(log_attempt, ctx.engine, device_id, endpoint, status, len(body), started, **info)
@@ -152,14 +148,14 @@ def create_app(settings: ServerSettings) -> FastAPI:
     @app.post(PATH_ENROLL, response_model=EnrollResponse, responses=ERRORS, openapi_extra=_schema(EnrollRequest))
     async def enroll(request: Request) -> EnrollResponse:
         started = time.perf_counter()
-        body = await _read_limited(request, JSON_BODY_LIMIT)
         try:
+            body = await read_limited(request, JSON_BODY_LIMIT, settings.body_timeout_s)
             req = parse_model(EnrollRequest, body)
             answer = await run_in_threadpool(enrol, ctx, req)
         except ProtocolError as exc:
-            await run_in_threadpool(log_attempt, ctx.engine, None, "enroll", exc.status, len(body), started, error_code=str(exc.code), message=exc.message)
+            await run_in_threadpool(log_refusal, ctx.engine, guard.client_address(request), None, "enroll", exc.status, str(exc.code), exc.message)
             raise
-        await run_in_threadpool(log_attempt, ctx.engine, req.device_id, "enroll", 200, len(body), started)
+        await run_in_threadpool(log_attempt, ctx.engine, answer.device_id, "enroll", 200, len(body), started)
         return answer
 
     @app.post(PATH_BATCHES, response_model=BatchAck, responses=ERRORS,
@@ -167,10 +163,10 @@ def create_app(settings: ServerSettings) -> FastAPI:
     async def upload_batch(request: Request) -> Any:
         def handle(device_id: str, body: bytes, info: dict[str, Any]) -> BatchAck:
             info["batch_id"] = request.headers.get(H_IDEMPOTENCY, "")[:36] or None
-            raw = read_body(body, request.headers.get("content-type"), request.headers.get("content-encoding"), settings.max_batch_bytes)
             with ctx.engine.connect() as conn:
                 chain_id = journal_id(conn, device_id)
-            batch: BatchEnvelope = parse_batch(raw, settings.max_batch_records, signer=device_id, chain_id=chain_id)
+            batch = parse_batch_stream(body, request.headers.get("content-type"), request.headers.get("content-encoding"),
+                                       settings.max_batch_records, signer=device_id, chain_id=chain_id)
             info.update(batch_id=batch.batch_id, records=len(batch.records))
             key = request.headers.get(H_IDEMPOTENCY)
             if key is not None and key != batch.batch_id:

@@ -44,17 +44,22 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from sync.server.context import ServerContext
 
-    settings = settings_from(args, host=args.host, port=args.port, workers=args.workers)
+    settings = settings_from(args, host=args.host, port=args.port, workers=args.workers, tls_cert=args.tls_cert, tls_key=args.tls_key)
+    problem = settings.serving_problem()
+    if problem:
+        print(f"kiosk-central serve: {problem}", file=sys.stderr)
+        return 2
     ServerContext.open(settings)  # migrate and create keys once, before any worker starts
     os.environ.update(to_env(settings))
     if settings.workers > 1:
         from sync.server.supervision import ENV_SUPERVISOR_PID
 
         os.environ[ENV_SUPERVISOR_PID] = str(os.getpid())  # workers stop when this process dies
-    print(f"kiosk-central on http://{settings.host}:{settings.port} ({settings.workers} worker(s)), database "
-          f"{settings.db_url.split('@')[-1]}; OpenAPI at /docs", flush=True)
+    print(f"kiosk-central on {'https' if settings.tls_cert else 'http'}://{settings.host}:{settings.port} ({settings.workers} worker(s)), database "
+          f"{settings.db_url.split('@')[-1]}; OpenAPI at {'/docs' if settings.api_docs else '/admin/openapi.json (admin token)'}", flush=True)
     uvicorn.run("sync.server.app:app_from_env", factory=True, host=settings.host, port=settings.port, workers=settings.workers,
-                log_level=args.log_level, access_log=args.log_level == "debug", timeout_graceful_shutdown=5)
+                log_level=args.log_level, access_log=args.log_level == "debug", timeout_graceful_shutdown=5,
+                ssl_certfile=settings.tls_cert or None, ssl_keyfile=settings.tls_key or None)
     return 0
 
 
@@ -199,6 +204,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", help="bind address (env KIOSK_CENTRAL_HOST; default 127.0.0.1)")
     p.add_argument("--port", type=int, help="port (env KIOSK_CENTRAL_PORT; default 8080)")
     p.add_argument("--workers", type=int, help="worker processes; >1 needs PostgreSQL (env KIOSK_CENTRAL_WORKERS; default 1)")
+    p.add_argument("--tls-cert", help="PEM certificate chain: serve HTTPS directly (env KIOSK_CENTRAL_TLS_CERT); "
+                   "without it the server only binds a loopback address")
+    p.add_argument("--tls-key", help="PEM private key of --tls-cert (env KIOSK_CENTRAL_TLS_KEY)")
     p.add_argument("--log-level", default="warning", choices=["debug", "info", "warning", "error"])
     p.set_defaults(func=cmd_serve)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
@@ -11,10 +12,18 @@ from sync.protocol import DEFAULT_CLOCK_WINDOW_S, DEFAULT_MAX_BATCH_BYTES, DEFAU
 from sync.server.db import sqlite_url
 
 ENV_PREFIX = "KIOSK_CENTRAL_"
+BOOLS = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False, "off": False}
 
 
 class SettingsError(ValueError):
     pass
+
+
+def _loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
 
 
 @dataclass(frozen=True)
@@ -29,6 +38,14 @@ class ServerSettings:
     max_batch_bytes: int = DEFAULT_MAX_BATCH_BYTES
     enroll_ttl_hours: int = 24
     public_url: str = ""  # base URL printed into demo cn-token codes; empty = http://host:port
+    rate_anon_per_minute: int = 120  # unauthenticated requests per source address (429 above)
+    rate_device_per_minute: int = 1200  # signed requests per device
+    rate_code_check_per_minute: int = 60  # code checks per device: a check can be used to probe ID numbers
+    body_timeout_s: int = 30  # a request body must have arrived this long after its headers (408)
+    sync_log_retention_days: int = 90  # sync-log rows (and refused-request rows) older than this are deleted
+    tls_cert: str = ""  # PEM certificate chain: uvicorn serves HTTPS itself (else keep it on loopback behind a TLS proxy)
+    tls_key: str = ""  # PEM private key of tls_cert
+    api_docs: bool = False  # serve /docs and /openapi.json to anyone (development only); admins always get /admin/openapi.json
 
     @property
     def db_url(self) -> str:
@@ -36,7 +53,21 @@ class ServerSettings:
 
     @property
     def base_url(self) -> str:
-        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+        scheme = "https" if self.tls_cert else "http"
+        return (self.public_url or f"{scheme}://{self.host}:{self.port}").rstrip("/")
+
+    def serving_problem(self) -> str | None:
+        """Why `serve` must not start with these settings: plain HTTP on a non-loopback address, or half a TLS pair."""
+        if bool(self.tls_cert) != bool(self.tls_key):
+            return f"{ENV_PREFIX}TLS_CERT and {ENV_PREFIX}TLS_KEY (--tls-cert/--tls-key) go together"
+        for name in ("tls_cert", "tls_key"):
+            path = getattr(self, name)
+            if path and not Path(path).is_file():
+                return f"{ENV_PREFIX}{name.upper()} / --{name.replace('_', '-')}: no such file {path!r}"
+        if not self.tls_cert and not _loopback(self.host):
+            return (f"refusing plain HTTP on {self.host}: device secrets and records would travel in clear. Bind 127.0.0.1 behind "
+                    "a TLS reverse proxy (docs/central-server.md), or give --tls-cert and --tls-key")
+        return None
 
     def validated(self) -> ServerSettings:
         checks = [
@@ -46,6 +77,11 @@ class ServerSettings:
             ("max_batch_records", 1 <= self.max_batch_records <= 100_000, "must be 1-100000"),
             ("max_batch_bytes", 1024 <= self.max_batch_bytes <= 256 * 1024 * 1024, "must be 1 KiB-256 MiB"),
             ("enroll_ttl_hours", 1 <= self.enroll_ttl_hours <= 24 * 30, "must be 1-720 hours"),
+            ("rate_anon_per_minute", 1 <= self.rate_anon_per_minute <= 10_000_000, "must be 1-10000000"),
+            ("rate_device_per_minute", 1 <= self.rate_device_per_minute <= 10_000_000, "must be 1-10000000"),
+            ("rate_code_check_per_minute", 1 <= self.rate_code_check_per_minute <= 10_000_000, "must be 1-10000000"),
+            ("body_timeout_s", 1 <= self.body_timeout_s <= 600, "must be 1-600 seconds"),
+            ("sync_log_retention_days", 1 <= self.sync_log_retention_days <= 3650, "must be 1-3650 days"),
             ("db", self.db == "" or self.db.startswith(("sqlite:///", "postgresql")), "must be sqlite:///PATH or postgresql+psycopg://..."),
         ]
         for name, ok, why in checks:
@@ -69,6 +105,10 @@ def from_env(env: Mapping[str, str] | None = None, **overrides: object) -> Serve
                 values[f.name] = int(raw)
             except ValueError:
                 raise SettingsError(f"{ENV_PREFIX}{f.name.upper()}={raw!r} is not a whole number") from None
+        elif f.type in ("bool", bool):
+            if raw.strip().lower() not in BOOLS:
+                raise SettingsError(f"{ENV_PREFIX}{f.name.upper()}={raw!r} must be one of {', '.join(sorted(BOOLS))}")
+            values[f.name] = BOOLS[raw.strip().lower()]
         elif f.type in ("Path", Path):
             values[f.name] = Path(raw)
         else:

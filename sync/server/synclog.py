@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Engine, func, insert, select
 
 from sync.protocol import utc_now_iso
+from sync.server.refusals import storable
 from sync.server.tables import sync_log
 
 MESSAGE_MAX = 500
@@ -19,9 +20,9 @@ def log_attempt(
 ) -> None:
     with engine.begin() as conn:
         conn.execute(insert(sync_log).values(
-            at=utc_now_iso(), device_id=(device_id or "")[:64] or None, endpoint=endpoint, batch_id=batch_id, records=records,
+            at=utc_now_iso(), device_id=(device_id or "")[:64] or None, endpoint=endpoint, batch_id=storable(batch_id, 36), records=records,
             stored=stored, bytes=nbytes, duration_ms=round((time.perf_counter() - started) * 1000, 2), status=status,
-            error_code=error_code, message=(message or "")[:MESSAGE_MAX] or None,
+            error_code=error_code, message=storable(message, MESSAGE_MAX),
         ))
 
 

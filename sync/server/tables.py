@@ -177,3 +177,31 @@ server_state = Table(
     Column("key", String(40), primary_key=True),
     Column("value", Text, nullable=False),
 )
+
+# Fixed-window rate-limit counters (sync/server/ratelimit.py): in the database so that every
+# worker process sees one count.
+rate_counters = Table(
+    "rate_counters",
+    metadata,
+    Column("key", String(200), primary_key=True),
+    Column("hits", BigInteger, nullable=False),
+    Column("expires_at", Float, nullable=False),  # unix time the window ends
+)
+Index("rate_counters_expires", rate_counters.c.expires_at)
+
+# Requests refused before any device was authenticated: kept apart from sync_log (a caller can
+# claim any device id) and bounded in size (sync/server/refusals.py).
+refused_requests = Table(
+    "refused_requests",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", String(40), nullable=False),
+    Column("source", String(64), nullable=False),  # client address
+    Column("claimed_device", String(64)),  # what X-Kiosk-Device said: a claim, not an identity
+    Column("endpoint", String(40), nullable=False),
+    Column("status", Integer, nullable=False),
+    Column("error_code", String(40)),
+    Column("message", Text),
+)
+Index("refused_requests_at", refused_requests.c.at)
+Index("sync_log_at", sync_log.c.at)

@@ -235,10 +235,19 @@ def test_a_replayed_request_is_refused(kiosk: Kiosk, central: Central) -> None:
 
 
 def test_refusals_are_in_the_server_sync_log(kiosk: Kiosk, central: Central) -> None:
-    wrong_secret(kiosk)
+    assert seq_as_string(kiosk).status_code == 422  # authenticated, then refused: the device's own log
     rows = json.loads(central.cli("sync-log", "--device", kiosk.device_id, "--json", subprocess_=True).stdout)
-    assert rows[0]["status"] == 401 and rows[0]["error_code"] == "bad-signature" and rows[0]["endpoint"] == "batches"
-    assert central.admin_get("/admin/sync-log", device=kiosk.device_id)[0]["error_code"] == "bad-signature"
+    assert rows[0]["status"] == 422 and rows[0]["error_code"] == "invalid" and rows[0]["endpoint"] == "batches"
+    assert central.admin_get("/admin/sync-log", device=kiosk.device_id)[0]["error_code"] == "invalid"
+
+
+def test_unauthenticated_refusals_are_logged_apart_not_under_the_claimed_device(kiosk: Kiosk, central: Central) -> None:
+    """Anyone can claim a device id: a refused signature lands in the refused-request log, by source address."""
+    before = central.admin_get("/admin/sync-log", device=kiosk.device_id)
+    wrong_secret(kiosk)
+    assert central.admin_get("/admin/sync-log", device=kiosk.device_id) == before
+    refused = central.admin_get("/admin/refused", source="127.0.0.1")[0]
+    assert refused["claimed_device"] == kiosk.device_id and refused["error_code"] == "bad-signature" and refused["endpoint"] == "batches"
 
 
 def test_enrolment_codes_are_one_time(central: Central) -> None:
@@ -273,8 +282,9 @@ def test_connection_reset_mid_body_stores_nothing_and_is_logged(kiosk: Kiosk, ce
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")  # RST on close
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
-        logged = [r for r in central.admin_get("/admin/sync-log", device=kiosk.device_id) if r["endpoint"] == "batches"]
-        if logged:  # (the enrolment is in the log too)
+        # (not yet authenticated when the body broke off: logged apart, under the claimed id)
+        logged = [r for r in central.admin_get("/admin/refused") if r["claimed_device"] == kiosk.device_id and r["endpoint"] == "batches"]
+        if logged:
             break
         time.sleep(0.1)
     assert logged and logged[0]["status"] == 400 and "disconnected" in logged[0]["message"], logged
