@@ -84,6 +84,7 @@ class Reason(enum.StrEnum):
     RISK_AREA = "risk-area"
     AT_CAPACITY = "at-capacity"
     GUARD_OVERRIDE = "guard-override"
+    HOME_ISOLATION = "home-isolation"  # under home isolation (居家隔离): stopped going out, noted coming in
 
 
 @dataclass(frozen=True)

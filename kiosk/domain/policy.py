@@ -4,7 +4,8 @@ Pure and total: `decide` never raises. Which outcome each case gets comes from a
 table (settings `policy.*`); two rules are not configurable because the notice makes
 them absolute: a red code and a confirmed fever are DENY. Only a guard override, with a
 reason and the guard's name, turns such a decision into PASS, and the override stays in
-the decision (and so in the record).
+the decision (and so in the record). A person under home isolation is DENY on the way out
+(however exits are otherwise checked) and PASS with a note on the way in.
 """
 
 from __future__ import annotations
@@ -88,6 +89,7 @@ class GateFacts:
     risk_level: str | None = None  # level of a risk area the person's origin falls in
     occupancy: int = 0
     capacity: int = 0  # 0 = no limit
+    home_isolation: bool = False  # on the home-isolation list today (居家隔离医学观察)
 
 
 @dataclass(frozen=True)
@@ -157,6 +159,10 @@ def decide(facts: GateFacts, table: PolicyTable | None = None) -> Decision:
     """The outcome for one pass: the strictest of every rule that applies."""
     table = table or PolicyTable()
     t = _Tally()
+    if facts.home_isolation:
+        # Absolute like a red code: a person under home isolation does not go out; coming home
+        # is let through and only noted (the alert says so).
+        t.add(Outcome.DENY if facts.direction is Direction.OUT else Outcome.PASS, Reason.HOME_ISOLATION)
     if facts.direction is Direction.OUT and not table.check_exits:
         # Exits are only counted, except for the two absolute rules: someone with a red
         # code or a confirmed fever must not walk out unchecked either.

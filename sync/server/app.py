@@ -22,6 +22,7 @@ from starlette.requests import ClientDisconnect
 from sync.protocol import (
     H_IDEMPOTENCY,
     H_SERVER_TIME,
+    PATH_ALERTS,
     PATH_BATCHES,
     PATH_BUNDLE,
     PATH_CODE_CHECK,
@@ -29,6 +30,8 @@ from sync.protocol import (
     PATH_KEY_ROLL,
     PATH_REPORTS,
     PATH_TIME,
+    AlertAck,
+    AlertUpload,
     BatchAck,
     BatchEnvelope,
     CodeCheckRequest,
@@ -51,11 +54,12 @@ from sync.protocol import (
     sign_bundle,
     utc_now_iso,
 )
-from sync.server import admin_routes, bundles, console, registry
+from sync.server import admin_routes, alerts, bundles, console, registry
 from sync.server.context import ServerContext
 from sync.server.device_auth import authenticate
 from sync.server.enrol import device_lookup_key, enrol, journal_id, roll_key
 from sync.server.ingest import ingest_batch
+from sync.server.notify import Notifier
 from sync.server.settings import ServerSettings, from_env
 from sync.server.synclog import log_attempt
 from sync.server.tables import reports
@@ -96,6 +100,9 @@ def create_app(settings: ServerSettings) -> FastAPI:
     ctx = ServerContext.open(settings)
     app = FastAPI(title="kiosk-central", version="1", description="Reference central server for the checkpoint kiosks (docs/sync-protocol.md)")
     app.state.ctx = ctx
+    notifier = Notifier(ctx.engine, settings.alert_webhook_url, settings.alert_webhook_secret) if settings.alert_webhook_url else None
+    if notifier is not None:
+        notifier.start()  # a daemon thread: it ends with the process
 
     @app.exception_handler(ProtocolError)
     async def _protocol_error(request: Request, exc: ProtocolError) -> JSONResponse:
@@ -176,8 +183,10 @@ def create_app(settings: ServerSettings) -> FastAPI:
             if key is not None and key != batch.batch_id:
                 raise ProtocolError(422, ErrorCode.INVALID, f"{H_IDEMPOTENCY} {key!r} differs from the envelope's batch_id {batch.batch_id!r}")
             with ctx.engine.begin() as conn:
-                ack = ingest_batch(conn, batch, body_digest(body), utc_now_iso())
+                ack = ingest_batch(conn, batch, body_digest(body), utc_now_iso(), notify=bool(settings.alert_webhook_url))
             info["stored"] = ack.stored
+            if ack.stored and notifier is not None:
+                notifier.wake()  # any alert the batch carried goes out now
             return ack
 
         return await _device_call(request, "batches", settings.max_batch_bytes, handle)
@@ -218,6 +227,23 @@ def create_app(settings: ServerSettings) -> FastAPI:
             return ReportAck(report_id=req.report_id, stored=held is None, received_at=now if held is None else held.received_at)
 
         return await _device_call(request, "reports", JSON_BODY_LIMIT, handle)
+
+    @app.post(PATH_ALERTS, response_model=AlertAck, responses=ERRORS, openapi_extra=_schema(AlertUpload))
+    async def upload_alert(request: Request) -> Any:
+        def handle(device_id: str, body: bytes, info: dict[str, Any]) -> AlertAck:
+            req = parse_model(AlertUpload, body)
+            now = utc_now_iso()
+            try:
+                with ctx.engine.begin() as conn:
+                    stored = alerts.from_lane(conn, device_id, req.uuid, req.created_at, req.body, now, bool(settings.alert_webhook_url))
+            except ValueError as exc:
+                raise ProtocolError(422, ErrorCode.INVALID, f"body: {exc}") from None
+            info.update(records=1, stored=int(stored))
+            if stored and notifier is not None:
+                notifier.wake()
+            return AlertAck(uuid=req.uuid, stored=stored, received_at=now)
+
+        return await _device_call(request, "alerts", JSON_BODY_LIMIT, handle)
 
     @app.post(PATH_KEY_ROLL, response_model=KeyRollResponse, responses=ERRORS, openapi_extra=_schema(KeyRollRequest))
     async def key_roll(request: Request) -> Any:

@@ -29,6 +29,10 @@ class ServerSettings:
     max_batch_bytes: int = DEFAULT_MAX_BATCH_BYTES
     enroll_ttl_hours: int = 24
     public_url: str = ""  # base URL printed into demo cn-token codes; empty = http://host:port
+    alert_webhook_url: str = ""  # new alerts are POSTed here (signed); empty = no notification
+    alert_webhook_secret: str = ""  # HMAC-SHA256 key for the X-Kiosk-Alert-Signature header
+    timezone: str = "Asia/Shanghai"  # the communities' local day (reports, monitoring)
+    monitoring_days: str = ""  # per key-person category, e.g. "inbound=14,cold-chain=7"; missing ones 14
 
     @property
     def db_url(self) -> str:
@@ -46,6 +50,10 @@ class ServerSettings:
             ("max_batch_records", 1 <= self.max_batch_records <= 100_000, "must be 1-100000"),
             ("max_batch_bytes", 1024 <= self.max_batch_bytes <= 256 * 1024 * 1024, "must be 1 KiB-256 MiB"),
             ("enroll_ttl_hours", 1 <= self.enroll_ttl_hours <= 24 * 30, "must be 1-720 hours"),
+            ("alert_webhook_url", self.alert_webhook_url == "" or self.alert_webhook_url.startswith(("http://", "https://")), "must be an http(s) URL"),
+            ("alert_webhook_secret", self.alert_webhook_url == "" or len(self.alert_webhook_secret) >= 16, "must be at least 16 characters when a webhook URL is set"),
+            ("timezone", _zone_ok(self.timezone), "must be an IANA time zone such as Asia/Shanghai"),
+            ("monitoring_days", _days_ok(self.monitoring_days), "must look like inbound=14,cold-chain=7 (1-60 days each)"),
             ("db", self.db == "" or self.db.startswith(("sqlite:///", "postgresql")), "must be sqlite:///PATH or postgresql+psycopg://..."),
         ]
         for name, ok, why in checks:
@@ -54,6 +62,35 @@ class ServerSettings:
         if self.workers > 1 and self.db_url.startswith("sqlite"):
             raise SettingsError("--workers > 1 needs PostgreSQL (--db postgresql+psycopg://...); SQLite has one writer")
         return self
+
+
+def _zone_ok(name: str) -> bool:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+def monitoring_periods(text: str) -> dict[str, int]:
+    """"inbound=14,cold-chain=7" -> {"inbound": 14, "cold-chain": 7}; ValueError when malformed."""
+    out: dict[str, int] = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        name, sep, days = part.partition("=")
+        if not sep or not name.strip() or not days.strip().isdigit() or not 1 <= int(days) <= 60:
+            raise ValueError(part)
+        out[name.strip()] = int(days)
+    return out
+
+
+def _days_ok(text: str) -> bool:
+    try:
+        monitoring_periods(text)
+    except ValueError:
+        return False
+    return True
 
 
 def from_env(env: Mapping[str, str] | None = None, **overrides: object) -> ServerSettings:
