@@ -10,7 +10,7 @@ The server raises its own too (health monitoring). State: new -> acknowledged (w
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -126,7 +126,7 @@ def listing(conn: Connection, state: str | None = None, community: str | None = 
     return [_public(r._mapping) for r in conn.execute(q)]
 
 
-def _public(m: Mapping[str, Any]) -> dict[str, Any]:
+def _public(m: Any) -> dict[str, Any]:
     keep = ("record_uuid", "device_id", "community", "kind", "message", "entry_uuid", "source", "created_at", "received_at",
             "state", "acked_by", "acked_at", "ack_note", "closed_by", "closed_at", "close_note", "notify_state")
     return {k: m[k] for k in keep}

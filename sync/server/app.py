@@ -54,13 +54,13 @@ from sync.protocol import (
     sign_bundle,
     utc_now_iso,
 )
-from sync.server import admin_routes, alerts, bundles, console, registry
+from sync.server import admin_routes, alerts, bundles, console, isolation, registry
 from sync.server.context import ServerContext
 from sync.server.device_auth import authenticate
 from sync.server.enrol import device_lookup_key, enrol, journal_id, roll_key
 from sync.server.ingest import ingest_batch
 from sync.server.notify import Notifier
-from sync.server.settings import ServerSettings, from_env
+from sync.server.settings import ServerSettings, from_env, local_today
 from sync.server.synclog import log_attempt
 from sync.server.tables import reports
 
@@ -195,7 +195,10 @@ def create_app(settings: ServerSettings) -> FastAPI:
     async def bundle(request: Request) -> Any:
         def handle(device_id: str, body: bytes, info: dict[str, Any]) -> Response:
             with ctx.engine.connect() as conn:
-                content = bundles.build(conn, ctx.data_key, device_lookup_key(conn, ctx, device_id))
+                lookup_key = device_lookup_key(conn, ctx, device_id)
+                content = bundles.build(conn, ctx.data_key, lookup_key)
+                content["isolation"] = isolation.bundle_entries(conn, ctx.data_key, lookup_key, alerts.community_of(conn, device_id),
+                                                                local_today(settings.timezone))
                 content = console.policy.apply(conn, device_id, content)  # a community's lockdown
             envelope, etag = sign_bundle(content, ctx.bundle_key)
             if etag_matches(request.headers.get("if-none-match"), etag):

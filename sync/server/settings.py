@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
+from datetime import date, datetime
 from pathlib import Path
 
 from sync.protocol import DEFAULT_CLOCK_WINDOW_S, DEFAULT_MAX_BATCH_BYTES, DEFAULT_MAX_BATCH_RECORDS
@@ -62,6 +63,13 @@ class ServerSettings:
         if self.workers > 1 and self.db_url.startswith("sqlite"):
             raise SettingsError("--workers > 1 needs PostgreSQL (--db postgresql+psycopg://...); SQLite has one writer")
         return self
+
+
+def local_today(zone: str) -> date:
+    """Today's date in the communities' zone."""
+    from zoneinfo import ZoneInfo
+
+    return datetime.now(ZoneInfo(zone)).date()
 
 
 def _zone_ok(name: str) -> bool:

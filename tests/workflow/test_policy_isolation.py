@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from kiosk.domain.models import CodeFormat, CodeStatus, Colour, ColourSource, Direction, Outcome, Reason, VerificationResult
+from kiosk.domain.models import (
+    CodeFormat,
+    CodeStatus,
+    Colour,
+    ColourSource,
+    Direction,
+    Outcome,
+    Reason,
+    VerificationResult,
+)
 from kiosk.domain.policy import GateFacts, PolicyTable, decide
 from kiosk.domain.temperature import Verdict
 
