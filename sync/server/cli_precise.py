@@ -103,6 +103,32 @@ def cmd_alerts(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_monitoring(args: argparse.Namespace) -> int:
+    from sync.server import monitoring
+    from sync.server.settings import monitoring_periods
+
+    ctx = _ctx(args)
+    day = _day(args.date, "--date") if args.date else local_today(ctx.settings.timezone)
+    over = day < local_today(ctx.settings.timezone)
+    with ctx.engine.begin() as conn:
+        people = monitoring.monitored_on(conn, args.community, day, ctx.settings.timezone, monitoring_periods(ctx.settings.monitoring_days))
+        raised = monitoring.raise_alerts(conn, args.community, day, people, day_over=over, notify=bool(ctx.settings.alert_webhook_url))
+    rows = [m.public() for m in people if args.all or not m.public()["has_reading"]]
+    missing = sum(1 for m in people if not m.public()["has_reading"])
+    if args.json:
+        print(json.dumps({"community": args.community, "date": day.isoformat(), "monitored": len(people), "missing": missing,
+                          "day_over": over, "people": rows, "alerts_raised": raised}, ensure_ascii=False, indent=2))
+        return 0
+    print(f"{args.community} {day}: {len(people)} key person(s) monitored, {missing} without a reading" + ("" if over else " so far"))
+
+    def line(r: dict[str, Any]) -> str:
+        got = "fever" if r["fever"] else f"{r['readings'][-1]:.1f}" if r["readings"] else "missing"
+        return f"{r['name_masked'] or '-'}  {r['id_masked'] or '-'}  {','.join(r['categories'])}  {r['since']}..{r['until']}  {got}"
+
+    _print(rows, False, line)
+    return 0
+
+
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], common: Common) -> None:
     iso = sub.add_parser("isolation", help="home isolation (居家隔离): stopped at the gates on the way out").add_subparsers(
         dest="isolation_command", required=True)
@@ -149,3 +175,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], common: C
         a.add_argument("--by", required=True)
         a.add_argument("--note", required=name == "close", default="")
         a.set_defaults(func=cmd_alerts)
+
+    p = sub.add_parser("monitoring", help="key persons without a temperature reading on a day (masked); raises the alerts")
+    common(p)
+    p.add_argument("--date", help="YYYY-MM-DD (default today; a missing day is an alert once the day is over)")
+    p.add_argument("--community", default="default")
+    p.add_argument("--all", action="store_true", help="every monitored key person, with or without a reading")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_monitoring)
