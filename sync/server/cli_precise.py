@@ -129,6 +129,32 @@ def cmd_monitoring(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report_daily(args: argparse.Namespace) -> int:
+    import sys
+
+    from sync.server import community_report
+
+    ctx = _ctx(args)
+    day = _day(args.date, "--date") if args.date else local_today(ctx.settings.timezone)
+    with ctx.engine.connect() as conn:
+        report = community_report.build(conn, args.community, day, ctx.settings.timezone)
+    if args.xlsx:
+        sys.stdout.buffer.write(community_report.to_xlsx(report))
+    elif args.csv:
+        sys.stdout.write(community_report.to_csv(report))
+    elif args.json:
+        print(json.dumps(report, ensure_ascii=False, indent=2))
+    else:
+        print(f"{report['community']} {report['date']}: {'零报告 zero report' if report['kind'] == 'zero' else '日报告 daily report'}")
+        for why in report["not_zero_because"]:
+            print(f"  not zero: {why}")
+        print("  " + ", ".join(f"{k} {v}" for k, v in report["totals"].items() if v))
+        for cat, people in report["key_people"].items():
+            for p in people:
+                print(f"  {cat}: {p['name_masked']} {p['id_masked']} ({p['gate']})")
+    return 0
+
+
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], common: Common) -> None:
     iso = sub.add_parser("isolation", help="home isolation (居家隔离): stopped at the gates on the way out").add_subparsers(
         dest="isolation_command", required=True)
@@ -183,3 +209,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], common: C
     p.add_argument("--all", action="store_true", help="every monitored key person, with or without a reading")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_monitoring)
+
+    rep = sub.add_parser("report", help="the community's report up the chain").add_subparsers(dest="report_command", required=True)
+    p = rep.add_parser("daily", help="one community's daily (or zero) report for a day, from its gates' reports")
+    common(p)
+    p.add_argument("--community", default="default")
+    p.add_argument("--date", help="YYYY-MM-DD (default today)")
+    fmt = p.add_mutually_exclusive_group()
+    fmt.add_argument("--json", action="store_true")
+    fmt.add_argument("--csv", action="store_true")
+    fmt.add_argument("--xlsx", action="store_true", help="the XLSX file on stdout (redirect it)")
+    p.set_defaults(func=cmd_report_daily)
