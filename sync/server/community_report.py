@@ -42,7 +42,7 @@ def build(conn: Connection, community: str, day: date, tz: str) -> dict[str, Any
                 latest[dev] = (created_at, body)
     totals = dict.fromkeys(COUNTS, 0)
     by_category: dict[str, list[dict[str, Any]]] = {str(c): [] for c in KeyCategory}
-    gates = []
+    gates: list[dict[str, Any]] = []
     for dev in sorted(ids, key=lambda d: (labels.get(d, ""), d)):
         filed = latest.get(dev)
         if filed is None:
@@ -67,7 +67,7 @@ def build(conn: Connection, community: str, day: date, tz: str) -> dict[str, Any
     zero = all_filed and all(g["kind"] == "zero" for g in gates) and not open_alerts
     why = [] if zero else [text for ok, text in (
         (bool(gates), "the community has no gates"),
-        (all_filed, "gates without a report: " + ", ".join(g["gate"] or g["device_id"] for g in gates if not g["filed"])),
+        (all_filed, "gates without a report: " + ", ".join(str(g["gate"] or g["device_id"]) for g in gates if not g["filed"])),
         (all(g["kind"] == "zero" for g in gates if g["filed"]), "a gate's day was not zero"),
         (not open_alerts, f"{len(open_alerts)} alert(s) of the day still open"),
     ) if not ok]
