@@ -21,6 +21,7 @@ REASONS: dict[Reason, str] = {
     Reason.RISK_AREA: N_("Coming from a risk area"),
     Reason.AT_CAPACITY: N_("Full at the moment: please wait"),
     Reason.GUARD_OVERRIDE: N_("Let through by the guard"),
+    Reason.HOME_ISOLATION: N_("Under home isolation: please do not go out"),
 }
 
 OUTCOMES: dict[Outcome, str] = {
