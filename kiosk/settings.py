@@ -111,6 +111,7 @@ SETTINGS: tuple[Setting, ...] = (
     S("sync.batch_max_bytes", int, 1000000, "Most bytes of record JSON in one upload batch (before gzip)", unit="bytes", min=1024, max=50000000),
     S("sync.interval_s", float, 30.0, "The worker wakes at least this often (and at once on a new record)", unit="s", min=0.05, max=3600.0),
     S("sync.pull_interval_s", float, 300.0, "How often the bundle is asked for (cheap: ETag)", unit="s", min=1.0, max=86400.0),
+    S("sync.clock_skew_alert_s", float, 120.0, "Raise a clock-skew alert (once a day) when the kiosk's clock is this far off the server's", unit="s", min=5.0, max=86400.0),
     S("sync.timeout_s", float, 10.0, "Network timeout of one upload or pull request", unit="s", min=0.1, max=120.0),
     S("sync.backoff_base_s", float, 1.0, "First retry delay; doubles per attempt, with full jitter", unit="s", min=0.001, max=60.0),
     S("sync.backoff_cap_s", float, 300.0, "Longest retry delay (Retry-After from the server is honoured up to 1 h)", unit="s", min=0.01, max=300.0),

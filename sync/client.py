@@ -228,11 +228,15 @@ class Uploader:
         self._queue.extendleft([right, left])
         self._max_records = max(1, min(self._max_records, len(left.records)))
 
-    def drain(self, max_wait_s: float = 0.0, should_stop: Callable[[], bool] = lambda: False) -> int:
+    def drain(self, max_wait_s: float = 0.0, should_stop: Callable[[], bool] = lambda: False,
+              before_step: Callable[[], bool] | None = None) -> int:
         """Upload until nothing is due. Waits out retries while the total wait stays under
-        max_wait_s. Returns the number of records still not on the server."""
+        max_wait_s. `before_step` runs before each attempt (the alert lane goes first) and stops
+        the drain by returning False. Returns the number of records still not on the server."""
         waited = 0.0
         while not should_stop():
+            if before_step is not None and not before_step():
+                break
             step = self.step()
             if step in (Step.IDLE, Step.REVOKED):
                 break

@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from kiosk.config import Config
 from kiosk.domain.models import CodeChecker
@@ -17,6 +17,7 @@ from kiosk.store.db import Store
 
 from sync import credentials, doctor_status
 from sync import log as synclog
+from sync.alert_lane import AlertLane, skew_alert
 from sync.backoff import Backoff
 from sync.client import Uploader, UploadLimits
 from sync.control import socket_path
@@ -83,6 +84,7 @@ def make_worker(
     checker: CodeChecker | None = None,
     vault: VaultLike | None = None,
     clock: Callable[[], float] = time.time,
+    file_reports: Callable[[], Any] | None = None,
 ) -> SyncWorker:
     """The worker the kiosk runs. The gate service calls `worker.notify()` after each commit."""
     creds = credentials.load(cfg.data_dir)
@@ -98,4 +100,7 @@ def make_worker(
         checker=checker,
         vault=vault,
         control_path=socket_path(cfg.data_dir),
+        lane=AlertLane(store, link),
+        file_reports=file_reports,
+        skew_alert=lambda: skew_alert(store, link, cfg["sync.clock_skew_alert_s"]),
     )

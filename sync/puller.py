@@ -72,6 +72,7 @@ def apply_bundle(store: Store, bundle: dict[str, Any], etag: str, vault: Protect
     fetched_at = fetched_at or now
     roster = bundle.get("roster", [])
     areas = bundle.get("risk_areas", [])
+    isolation = bundle.get("isolation", [])
     mode = bundle.get("policy", {}).get("mode", "normal")
     # Encrypt outside the transaction: the writer lock is held only for the writes.
     people = []
@@ -114,13 +115,20 @@ def apply_bundle(store: Store, bundle: dict[str, Any], etag: str, vault: Protect
             "insert into risk_areas (region_code, level, since) values (?, ?, ?)",
             [[a["region_code"], a["level"], a["since"]] for a in areas],
         )
+        db.execute("delete from home_isolation")  # the list is authoritative: an entry it drops is lifted
+        db.conn.executemany(
+            "insert into home_isolation (id_hash, person_uuid, name_masked, id_masked, building, unit, room, start_date,"
+            " end_date) values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [[i.get("id_hash") or None, i.get("person_uuid") or None, i.get("name_masked", ""), i.get("id_masked", ""),
+              i.get("building", ""), i.get("unit", ""), i.get("room", ""), i["start"], i["end"]] for i in isolation],
+        )
         set_state(db, K_MODE, mode, now)
         trust = bundle.get("trust", {})
         w.append(
             "bundle_applied",
             {
                 "etag": etag, "issued_at": bundle.get("issued_at"), "version": bundle.get("version"), "mode": mode,
-                "roster": len(roster), "risk_areas": len(areas), "dsc": len(trust.get("dsc", [])),
+                "roster": len(roster), "risk_areas": len(areas), "isolation": len(isolation), "dsc": len(trust.get("dsc", [])),
                 "cn_issuers": len(trust.get("cn_issuers", [])),
                 "revoked": sum(len(v) for v in trust.get("revoked", {}).values()),
             },

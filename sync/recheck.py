@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 from kiosk.domain.models import CodeChecker, PlatformAnswer
+from kiosk.store.alert_lane import raise_alert
 from kiosk.store.db import Store
 
 from sync import log as synclog
@@ -84,11 +85,7 @@ def recheck_pending(store: Store, checker: CodeChecker, vault: Revealer | None =
             else:
                 mismatched += 1
                 message = _message(attested, answer)
-                rec = w.append("alert", {"kind": ALERT_KIND, "message": message, **data})
-                w.db.execute(
-                    "insert into alerts (record_uuid, created_at, kind, entry_uuid, message) values (?, ?, ?, ?, ?)",
-                    [rec.uuid, rec.created_at, ALERT_KIND, entry_uuid, message],
-                )
+                raise_alert(w, ALERT_KIND, message, **data)  # data carries the entry_uuid
             w.db.execute("delete from pending_rechecks where entry_uuid = ?", [entry_uuid])
         synclog.record(store, synclog.Attempt(at=started, direction="check", records=1, duration_ms=duration))
     return RecheckResult(checked, matched, mismatched)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from kiosk.store.alert_lane import raise_alert
 from kiosk.store.db import Store
 
 from sync.log import set_state
@@ -118,11 +119,7 @@ def purge(store: Store, retention_days: int, now: datetime | None = None, chunk:
                 f"{unsent} record(s) older than {retention_days} days are not on the central server yet "
                 f"(oldest seq {oldest}); they are kept until it confirms them"
             )
-            rec = w.append("alert", {"kind": ALERT_KIND, "count": unsent, "oldest_seq": oldest, "message": message})
-            db.execute(
-                "insert into alerts (record_uuid, created_at, kind, entry_uuid, message) values (?, ?, ?, null, ?)",
-                [rec.uuid, rec.created_at, ALERT_KIND, message],
-            )
+            rec = raise_alert(w, ALERT_KIND, message, count=unsent, oldest_seq=oldest)
             set_state(db, K_UNSENT_ALERT_DAY, today)
             alert_uuid = rec.uuid
     return RetentionResult(cutoff, purged, anchor_seq, int(unsent), alert_uuid, int(visitors))

@@ -20,6 +20,7 @@ from kiosk.domain.models import CodeChecker
 from kiosk.store.db import Store
 
 from sync import revoked
+from sync.alert_lane import AlertLane, LaneResult
 from sync.client import Uploader
 from sync.control import ControlError, ControlServer
 from sync.outbox import Outbox
@@ -54,6 +55,9 @@ class SyncWorker:
         vault: Revealer | None = None,
         monotonic: Callable[[], float] = time.monotonic,
         control_path: Path | None = None,
+        lane: AlertLane | None = None,
+        file_reports: Callable[[], Any] | None = None,
+        skew_alert: Callable[[], Any] | None = None,
     ) -> None:
         self.store = store
         self.uploader = uploader
@@ -64,6 +68,10 @@ class SyncWorker:
         self.pull_interval_s = pull_interval_s
         self.retention_days = retention_days
         self.monotonic = monotonic
+        self.lane = lane  # alerts go first: before the pull, and between batches
+        self.file_reports = file_reports  # the evening's daily report (kiosk.service.reports.Reports.file_due)
+        self.skew_alert = skew_alert  # raises a clock-skew alert when the measured skew is too large
+        self.last_lane: LaneResult | None = None
         self.wake = threading.Event()  # set by the gate service after it commits a record
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -91,6 +99,13 @@ class SyncWorker:
             self.rounds += 1
             self.last_round = Round(None, stats.pending + stats.claimed, None, None)
             return self.last_round
+        if self.file_reports is not None:
+            self.file_reports()  # files nothing until the report hour; once a day after it
+        if self.lane is not None and not self._lane_first():
+            stats = self.uploader.outbox.stats()  # the server did not answer the lane: nothing else would get through
+            self.rounds += 1
+            self.last_round = Round(None, stats.pending + stats.claimed, None, None)
+            return self.last_round
         if self.puller is not None and now >= self._next_pull:
             pulled = self.puller.pull()
             self._next_pull = now + self.pull_interval_s
@@ -101,10 +116,21 @@ class SyncWorker:
         if now >= self._next_retention:
             retention = purge(self.store, self.retention_days)
             self._next_retention = now + RETENTION_EVERY_S
-        unsent = self.uploader.drain(max_wait_s=max_wait_s, should_stop=self._stop.is_set)
+        unsent = self.uploader.drain(max_wait_s=max_wait_s, should_stop=self._stop.is_set,
+                                     before_step=self._lane_first if self.lane is not None else None)
+        if self.skew_alert is not None:
+            self.skew_alert()
         self.rounds += 1
         self.last_round = Round(pulled, unsent, rechecked, retention)
         return self.last_round
+
+    def _lane_first(self) -> bool:
+        """Send pending alerts; False when the server did not answer."""
+        assert self.lane is not None
+        if not self.lane.pending():
+            return True
+        self.last_lane = self.lane.send()
+        return self.last_lane.reachable
 
     def _loop(self) -> None:
         failures = 0

@@ -42,6 +42,7 @@ def _open(args: argparse.Namespace) -> tuple[Any, Any]:
 
 
 def run_sync(args: argparse.Namespace) -> int:
+    from kiosk.service.reports import Reports
     from kiosk.store.vault import VaultError
     from sync.credentials import CredentialsError
     from sync.factory import make_worker
@@ -55,7 +56,8 @@ def run_sync(args: argparse.Namespace) -> int:
     try:
         try:
             checker = _checker(cfg)
-            worker = make_worker(cfg, store, checker=checker)
+            # Running for good (not --once), the worker files the evening's daily report itself.
+            worker = make_worker(cfg, store, checker=checker, file_reports=None if args.once else Reports(store, cfg).file_due)
         except (CredentialsError, BundleError, VaultError) as exc:
             print(f"kiosk sync: {exc}", file=sys.stderr)
             return 2

@@ -87,6 +87,7 @@ class Reason(enum.StrEnum):
     NO_GUARD_ON_DUTY = "no-guard-on-duty"  # a colour attested with nobody signed in counts for nothing
     REFERRED_FEVER_CLINIC = "referred-fever-clinic"  # a confirmed fever, sent on to the fever clinic by the guard
     ATTESTED_MISMATCH = "attested-mismatch"  # a note: the guard reported another colour than the verified code
+    HOME_ISOLATION = "home-isolation"  # under home isolation (居家隔离): stopped going out, noted coming in
 
 
 @dataclass(frozen=True)

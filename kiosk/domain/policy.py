@@ -6,6 +6,8 @@ them absolute: a red code and a confirmed fever are DENY. A guard override, with
 and the guard's name, turns a DENY/REVIEW into PASS only where the policy allows it: a red
 code only with `override_red_code`, a confirmed fever never (at most a referral to the
 fever clinic). The override stays in the decision (and so in the record).
+A person under home isolation is DENY on the way out (however exits are otherwise
+checked) and PASS with a note on the way in.
 """
 
 from __future__ import annotations
@@ -92,6 +94,7 @@ class GateFacts:
     occupancy: int = 0
     capacity: int = 0  # 0 = no limit
     guard_on_duty: bool = False  # a guard is signed in: only then does an attested colour count
+    home_isolation: bool = False  # on the home-isolation list today (居家隔离医学观察)
 
 
 @dataclass(frozen=True)
@@ -183,6 +186,10 @@ def decide(facts: GateFacts, table: PolicyTable | None = None) -> Decision:
     """The outcome for one pass: the strictest of every rule that applies."""
     table = table or PolicyTable()
     t = _Tally()
+    if facts.home_isolation:
+        # Absolute like a red code: a person under home isolation does not go out; coming home
+        # is let through and only noted (the alert says so).
+        t.add(Outcome.DENY if facts.direction is Direction.OUT else Outcome.PASS, Reason.HOME_ISOLATION)
     if facts.direction is Direction.OUT and not table.check_exits:
         # Exits are only counted, except for the two absolute rules: someone with a red
         # code or a confirmed fever must not walk out unchecked either.

@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from kiosk.domain.identity import DocType, FieldError, validate_id, validate_text
+from kiosk.domain.identity import DocType, FieldError, normalise_number, validate_id, validate_text
 from kiosk.domain.masking import mask_id, mask_text
 from kiosk.domain.models import (
     CodeChecker,
@@ -37,8 +37,10 @@ from kiosk.domain.temperature import Measurement, Reading, Rules, Verdict, asses
 from kiosk.service import modes
 from kiosk.service.common import Clock, InvalidInput, iso, state_put, utc_now
 from kiosk.service.duty import DutyRoster
+from kiosk.service.isolation import Isolation, isolation_for
 from kiosk.service.people import PersonView, find_by_id_number, get_person, risk_level_for
 from kiosk.service.visitors import Visitor, VisitorForm, register_visitor
+from kiosk.store.alert_lane import raise_alert
 from kiosk.store.db import Store
 from kiosk.store.vault import Vault
 
@@ -75,6 +77,8 @@ class GateOutcome:
     occupancy: int
     capacity: int
     recheck_pending: bool
+    isolation: Isolation | None = None  # on the home-isolation list today
+    duty_phone: str = ""  # whom to call (shown on the red screen of an isolation stop)
 
 
 def _verify_safely(verify: Verify, text: str) -> VerificationResult:
@@ -176,13 +180,14 @@ class GateService:
         # keeps the report as a note (docs/workflow.md). Other statuses: the code's own verdict.
         attested = seen if (code is None or unverified or verified(code)) else None
         guard = self.duty.current_guard()  # an attested colour counts only with a guard signed in
+        isolated = self._isolation(req, person, today)
         with self.store.writing() as w:
             occupancy = modes.current_occupancy(w.db, period)
             facts = GateFacts(
                 code=code, temperature=verdict, person_kind=kind, direction=req.direction, mode=mode,
                 on_roster=person is not None and person.kind == "resident", attested_colour=attested,
                 key_groups=frozenset(person.key_groups) if person else frozenset(), risk_level=risk,
-                occupancy=occupancy, capacity=capacity, guard_on_duty=bool(guard),
+                occupancy=occupancy, capacity=capacity, guard_on_duty=bool(guard), home_isolation=isolated is not None,
             )
             decision = decide(facts, self.table)
             colour, source = _colour(code, attested)
@@ -231,13 +236,21 @@ class GateService:
                 )
             if fever:
                 msg = f"confirmed fever {last_c:.1f} °C at the gate (发热复测确认)"
-                a = w.append("alert", {"kind": "fever-confirmed", "entry_uuid": rec.uuid, "message": msg}, created_at=iso(now))
-                w.db.execute("insert into alerts (record_uuid, created_at, kind, entry_uuid, message) values (?,?,?,?,?)",
-                             [a.uuid, a.created_at, "fever-confirmed", rec.uuid, msg])
+                raise_alert(w, "fever-confirmed", msg, entry_uuid=rec.uuid, created_at=iso(now))
+            _gate_alerts(w, rec.uuid, iso(now), req.direction, colour, id_masked or (code.id_masked if code else ""), isolated)
             if decision.outcome is Outcome.PASS:
                 occupancy = modes.add_occupancy(w.db, period, 1 if req.direction is Direction.IN else -1, rec.created_at)
         return GateOutcome(rec.uuid, rec.seq, rec.created_at, lane, decision, code, colour, source, verdict, last_c,
-                           person, id_masked or (code.id_masked if code else ""), mode, occupancy, capacity, recheck)
+                           person, id_masked or (code.id_masked if code else ""), mode, occupancy, capacity, recheck,
+                           isolated, self._duty_phone() if isolated else "")
+
+    def _isolation(self, req: GateRequest, person: PersonView | None, today: dt.date) -> Isolation | None:
+        """The home-isolation entry in force today for this person (roster entry or typed ID number)."""
+        typed = normalise_number(req.id_number) if req.id_number and req.id_type is DocType.CN_ID else None
+        return isolation_for(self.store.db, self.vault, today, person_uuid=person.uuid if person else None, id_number=typed)
+
+    def _duty_phone(self) -> str:
+        return next((d.duty_phone for d in self.duty.on_duty() if d.duty_phone), "")
 
     def override(self, entry_uuid: str, reason: str, pin: str) -> Decision:
         """The guard on duty lets a DENY/REVIEW pass: PIN typed again, a reason, and only
@@ -278,6 +291,20 @@ class GateService:
             if after.outcome is Outcome.PASS:
                 modes.add_occupancy(w.db, period, 1 if row[2] == "in" else -1, iso(now))
         return after
+
+
+def _gate_alerts(w: Any, entry_uuid: str, at: str, direction: Direction, colour: Colour, id_masked: str,
+                 isolated: Isolation | None) -> None:
+    """Alerts a pass raises besides a fever, in the pass's own transaction (so they go out first)."""
+    who = id_masked or "no ID"
+    if colour is Colour.RED:
+        raise_alert(w, "red-code", f"red health code at the gate ({direction}, {who})", entry_uuid=entry_uuid, created_at=at)
+    if isolated is not None:
+        place = f"{isolated.name_masked} {isolated.address}".strip()
+        msg = (f"home isolation: exit attempt stopped at the gate (居家隔离人员试图外出，已劝返) {place}, until {isolated.end}"
+               if direction is Direction.OUT else
+               f"home isolation: came home through the gate, so was outside (居家隔离人员从外返回) {place}, until {isolated.end}")
+        raise_alert(w, "isolation-breach", msg, entry_uuid=entry_uuid, created_at=at, direction=str(direction))
 
 
 def _field(field: str, code: str, zh: str, en: str) -> FieldError:

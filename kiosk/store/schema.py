@@ -181,4 +181,4 @@ def shared_tables(db: Database) -> None:
 
 
 # Area migrations live in their own modules and register themselves on import.
-from kiosk.store import workflow_schema  # noqa: E402,F401  (05xx: workflow)
+from kiosk.store import alert_lane, workflow_schema  # noqa: E402,F401  (05xx workflow, 06xx alert lane + home isolation)

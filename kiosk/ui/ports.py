@@ -50,6 +50,7 @@ class ResultView:
     temperature_c: float | None = None
     colour: Colour = Colour.NONE
     overridden: bool = False
+    duty_phone: str = ""  # shown when a person under home isolation is stopped: whom to call
 
 
 @dataclass(frozen=True)

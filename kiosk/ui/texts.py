@@ -24,6 +24,7 @@ REASONS: dict[Reason, str] = {
     Reason.NO_GUARD_ON_DUTY: N_("No guard signed in to confirm the code colour"),
     Reason.REFERRED_FEVER_CLINIC: N_("Referred to the fever clinic"),
     Reason.ATTESTED_MISMATCH: N_("The guard reported another colour than the verified code"),
+    Reason.HOME_ISOLATION: N_("Under home isolation: please do not go out"),
 }
 
 OUTCOMES: dict[Outcome, str] = {

@@ -93,7 +93,10 @@ def _sync_parts(cfg: Any, store: Any, vault: Any) -> tuple[Any, Any]:
 
     # One checker per thread: each holds a requests.Session, which is not safe to share
     # between the UI's service thread and the sync worker.
-    return new_checker(), make_worker(cfg, store, checker=new_checker(), vault=vault)
+    from kiosk.service.reports import Reports
+
+    # The evening's daily (or zero) report is filed by the worker itself, then uploaded like any record.
+    return new_checker(), make_worker(cfg, store, checker=new_checker(), vault=vault, file_reports=Reports(store, cfg).file_due)
 
 
 EXPORT_DAYS = 7  # the admin screen exports the last week; the CLI (`kiosk export`) takes any period

@@ -40,6 +40,7 @@ from sync.protocol.batch import (
 from sync.protocol.bundle import (
     BUNDLE_FORMAT,
     Bundle,
+    IsolationEntry,
     etag_for,
     etag_matches,
     key_id,
@@ -55,6 +56,8 @@ from sync.protocol.messages import (
     DEFAULT_MAX_BATCH_RECORDS,
     MAX_DECOMPRESSED_BYTES,
     PROTOCOL_VERSION,
+    AlertAck,
+    AlertUpload,
     BatchAck,
     BatchEnvelope,
     ChainReport,
@@ -79,8 +82,10 @@ PATH_BUNDLE = "/v1/bundle"
 PATH_CODE_CHECK = "/v1/code-check"
 PATH_REPORTS = "/v1/reports"
 PATH_KEY_ROLL = "/v1/device/key"
+PATH_ALERTS = "/v1/alerts"  # the priority lane: one alert at a time, ahead of the batches
 
 __all__ = [
+    "PATH_ALERTS", "AlertAck", "AlertUpload", "IsolationEntry",
     "AUTH_HEADERS", "BUNDLE_FORMAT", "DEFAULT_CLOCK_WINDOW_S", "DEFAULT_MAX_BATCH_BYTES", "DEFAULT_MAX_BATCH_RECORDS",
     "GENESIS_HASH", "GZIP", "H_DEVICE", "H_DIGEST", "H_IDEMPOTENCY", "H_NONCE", "H_SERVER_TIME", "H_SIGNATURE",
     "H_TIMESTAMP", "JSON_TYPE", "MAX_DECOMPRESSED_BYTES", "PATH_BATCHES", "PATH_BUNDLE", "PATH_CODE_CHECK",

@@ -74,6 +74,24 @@ class RiskArea(_Strict):
     since: str = Field(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
 
+DateText = Field(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+
+
+class IsolationEntry(_Strict):
+    """A person under home isolation (居家隔离): look-up hash and masked forms only. In force from
+    `start` through `end` (local dates); a kiosk lifts it itself after `end`, even offline."""
+
+    id_hash: str = Hex64  # roster_lookup_hash(community key, "id", normal form), "" if placed by roster entry only
+    person_uuid: str = ""  # the roster entry, when the person is on the roster
+    name_masked: str = Field(default="", max_length=40)
+    id_masked: str = Field(default="", max_length=40)
+    building: str = ""
+    unit: str = ""
+    room: str = ""
+    start: str = DateText
+    end: str = DateText
+
+
 class Policy(_Strict):
     mode: Literal["normal", "lockdown"] = "normal"
 
@@ -84,6 +102,7 @@ class Bundle(_Strict):
     trust: Trust = Trust()
     roster: list[RosterEntry] = []
     risk_areas: list[RiskArea] = []
+    isolation: list[IsolationEntry] = []
     policy: Policy = Policy()
 
 

@@ -234,6 +234,22 @@ class ReportUpload(_Request):
     model_config = ConfigDict(strict=False, extra="forbid", frozen=True)  # date arrives as a string
 
 
+class AlertUpload(_Request):
+    """POST /v1/alerts, signed: one alert record sent ahead of the batch queue (the priority lane).
+    The same record (same uuid) reaches the server again later inside a batch; it is stored once."""
+
+    uuid: Uuid  # the alert record's uuid in the kiosk's journal
+    seq: int = Field(ge=1)
+    created_at: IsoTime
+    body: str = Field(min_length=2, max_length=16_384)  # the record's canonical JSON body
+
+
+class AlertAck(_Response):
+    uuid: str
+    stored: bool  # false: the server already held this alert (a retry, or its batch came first)
+    received_at: str
+
+
 class ReportAck(_Response):
     report_id: str
     stored: bool  # false: the same report_id was already held (a retry)

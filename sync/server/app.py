@@ -21,6 +21,7 @@ from starlette.concurrency import run_in_threadpool
 from sync.protocol import (
     H_IDEMPOTENCY,
     H_SERVER_TIME,
+    PATH_ALERTS,
     PATH_BATCHES,
     PATH_BUNDLE,
     PATH_CODE_CHECK,
@@ -28,6 +29,8 @@ from sync.protocol import (
     PATH_KEY_ROLL,
     PATH_REPORTS,
     PATH_TIME,
+    AlertAck,
+    AlertUpload,
     BatchAck,
     BatchEnvelope,
     CodeCheckRequest,
@@ -48,16 +51,17 @@ from sync.protocol import (
     sign_bundle,
     utc_now_iso,
 )
-from sync.server import admin_routes, bundles, console, guard, openapi_doc, registry
+from sync.server import admin_routes, alerts, bundles, console, guard, isolation, openapi_doc, registry
 from sync.server.batch_stream import parse_batch_stream
 from sync.server.body import read_limited
 from sync.server.context import ServerContext
 from sync.server.device_auth import authenticate
 from sync.server.enrol import device_lookup_key, enrol, journal_id, roll_key
 from sync.server.ingest import ingest_batch
+from sync.server.notify import Notifier
 from sync.server.ratelimit import RateLimits
 from sync.server.refusals import log_refusal
-from sync.server.settings import ServerSettings, from_env
+from sync.server.settings import ServerSettings, from_env, local_today
 from sync.server.synclog import log_attempt
 from sync.server.tables import reports
 
@@ -84,6 +88,9 @@ def create_app(settings: ServerSettings) -> FastAPI:
     limits = RateLimits.from_settings(ctx.engine, settings)
     openapi_doc.install(app)
     guard.install(app, ctx, limits, admin_routes.admin_guard(ctx))
+    notifier = Notifier(ctx.engine, settings.alert_webhook_url, settings.alert_webhook_secret) if settings.alert_webhook_url else None
+    if notifier is not None:
+        notifier.start()  # a daemon thread: it ends with the process
 
     @app.exception_handler(ProtocolError)
     async def _protocol_error(request: Request, exc: ProtocolError) -> JSONResponse:
@@ -172,8 +179,10 @@ def create_app(settings: ServerSettings) -> FastAPI:
             if key is not None and key != batch.batch_id:
                 raise ProtocolError(422, ErrorCode.INVALID, f"{H_IDEMPOTENCY} {key!r} differs from the envelope's batch_id {batch.batch_id!r}")
             with ctx.engine.begin() as conn:
-                ack = ingest_batch(conn, batch, body_digest(body), utc_now_iso())
+                ack = ingest_batch(conn, batch, body_digest(body), utc_now_iso(), notify=bool(settings.alert_webhook_url))
             info["stored"] = ack.stored
+            if ack.stored and notifier is not None:
+                notifier.wake()  # any alert the batch carried goes out now
             return ack
 
         return await _device_call(request, "batches", settings.max_batch_bytes, handle)
@@ -182,7 +191,10 @@ def create_app(settings: ServerSettings) -> FastAPI:
     async def bundle(request: Request) -> Any:
         def handle(device_id: str, body: bytes, info: dict[str, Any]) -> Response:
             with ctx.engine.connect() as conn:
-                content = bundles.build(conn, ctx.data_key, device_lookup_key(conn, ctx, device_id))
+                lookup_key = device_lookup_key(conn, ctx, device_id)
+                content = bundles.build(conn, ctx.data_key, lookup_key)
+                content["isolation"] = isolation.bundle_entries(conn, ctx.data_key, lookup_key, alerts.community_of(conn, device_id),
+                                                                local_today(settings.timezone))
                 content = console.policy.apply(conn, device_id, content)  # a community's lockdown
             envelope, etag = sign_bundle(content, ctx.bundle_key)
             if etag_matches(request.headers.get("if-none-match"), etag):
@@ -214,6 +226,23 @@ def create_app(settings: ServerSettings) -> FastAPI:
             return ReportAck(report_id=req.report_id, stored=held is None, received_at=now if held is None else held.received_at)
 
         return await _device_call(request, "reports", JSON_BODY_LIMIT, handle)
+
+    @app.post(PATH_ALERTS, response_model=AlertAck, responses=ERRORS, openapi_extra=_schema(AlertUpload))
+    async def upload_alert(request: Request) -> Any:
+        def handle(device_id: str, body: bytes, info: dict[str, Any]) -> AlertAck:
+            req = parse_model(AlertUpload, body)
+            now = utc_now_iso()
+            try:
+                with ctx.engine.begin() as conn:
+                    stored = alerts.from_lane(conn, device_id, req.uuid, req.created_at, req.body, now, bool(settings.alert_webhook_url))
+            except ValueError as exc:
+                raise ProtocolError(422, ErrorCode.INVALID, f"body: {exc}") from None
+            info.update(records=1, stored=int(stored))
+            if stored and notifier is not None:
+                notifier.wake()
+            return AlertAck(uuid=req.uuid, stored=stored, received_at=now)
+
+        return await _device_call(request, "alerts", JSON_BODY_LIMIT, handle)
 
     @app.post(PATH_KEY_ROLL, response_model=KeyRollResponse, responses=ERRORS, openapi_extra=_schema(KeyRollRequest))
     async def key_roll(request: Request) -> Any:

@@ -193,7 +193,7 @@ def cmd_device_enable(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from sync.server import cli_admin
+    from sync.server import cli_admin, cli_precise
     from sync.server.console import cli_users
 
     parser = argparse.ArgumentParser(prog="kiosk-central", description="Reference central server for checkpoint kiosks")
@@ -270,6 +270,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_verify)
 
     cli_admin.register(sub, _common)
+    cli_precise.register(sub, _common)  # home isolation, alerts, monitoring, community report
     cli_users.register(sub, _common)  # console accounts and communities
     return parser
 

@@ -15,6 +15,7 @@ from sqlalchemy import Connection, Row, insert, select, text, update
 from sqlalchemy.dialects import sqlite
 
 from sync.protocol import BatchAck, BatchEnvelope, ChainReport, ErrorCode, ProtocolError, SeqRange, WireRecord
+from sync.server import alerts
 from sync.server.held import held_ranges
 from sync.server.tables import batches, devices, records
 
@@ -45,18 +46,18 @@ PG_INSERT = text(
 WIRE_FIELDS = ("uuid", "seq", "kind", "created_at", "body", "prev_hash", "hash")
 
 
-def _insert_records(conn: Connection, batch: BatchEnvelope, fresh: list[WireRecord], now_iso: str) -> int:
-    """Insert-or-ignore (on the UUID and on device+seq); returns how many rows were new."""
+def _insert_records(conn: Connection, batch: BatchEnvelope, fresh: list[WireRecord], now_iso: str) -> set[str]:
+    """Insert-or-ignore (on the UUID and on device+seq); returns the uuids of the rows that were new."""
     if conn.dialect.name == "postgresql":
         rows_json = json.dumps([r.model_dump(include=set(WIRE_FIELDS)) for r in fresh], ensure_ascii=False)
         result = conn.execute(PG_INSERT, {"device_id": batch.device_id, "received_at": now_iso, "batch_id": batch.batch_id, "rows": rows_json})
-        return len(result.all())
+        return {r[0] for r in result.all()}
     rows = [
         {"uuid": r.uuid, "device_id": batch.device_id, "seq": r.seq, "kind": r.kind, "created_at": r.created_at, "body": r.body,
          "prev_hash": r.prev_hash, "hash": r.hash, "received_at": now_iso, "batch_id": batch.batch_id}
         for r in fresh
     ]
-    return len(conn.execute(sqlite.insert(records).on_conflict_do_nothing().returning(records.c.uuid), rows).all())
+    return {r[0] for r in conn.execute(sqlite.insert(records).on_conflict_do_nothing().returning(records.c.uuid), rows).all()}
 
 
 def _lock_device(conn: Connection, device_id: str) -> Row[Any]:
@@ -76,7 +77,7 @@ def _doctor_columns(batch: BatchEnvelope) -> dict[str, Any]:
     return {"doctor_at": batch.doctor.at, "doctor_ok": batch.doctor.ok, "doctor_json": batch.doctor.model_dump_json()}
 
 
-def ingest_batch(conn: Connection, batch: BatchEnvelope, body_sha256: str, now_iso: str) -> BatchAck:
+def ingest_batch(conn: Connection, batch: BatchEnvelope, body_sha256: str, now_iso: str, notify: bool = False) -> BatchAck:
     dev = _lock_device(conn, batch.device_id)
     seen = conn.execute(select(batches.c.device_id, batches.c.body_sha256).where(batches.c.batch_id == batch.batch_id)).first()
     if seen is not None and (seen.device_id != batch.device_id or seen.body_sha256 != body_sha256):
@@ -101,7 +102,10 @@ def ingest_batch(conn: Connection, batch: BatchEnvelope, body_sha256: str, now_i
             fresh.append(rec)
         elif held != (rec.uuid, rec.hash):
             problems.append(f"seq {rec.seq} is already stored with uuid {held[0]} hash {held[1][:12]}…, not uuid {rec.uuid} hash {rec.hash[:12]}…")
-    inserted = _insert_records(conn, batch, fresh, now_iso) if fresh else 0
+    stored = _insert_records(conn, batch, fresh, now_iso) if fresh else set()
+    inserted = len(stored)
+    if stored:  # alerts in (or derived from) the new records; one sent ahead by the lane is not stored twice
+        alerts.from_records(conn, batch.device_id, (r for r in fresh if r.uuid in stored), now_iso, notify)
     if inserted < len(fresh):
         problems.append(f"{len(fresh) - inserted} record uuid(s) are already stored for another device")
     if seen is None:

@@ -6,6 +6,7 @@ import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
+from datetime import date, datetime
 from pathlib import Path
 
 from sync.protocol import DEFAULT_CLOCK_WINDOW_S, DEFAULT_MAX_BATCH_BYTES, DEFAULT_MAX_BATCH_RECORDS
@@ -46,6 +47,10 @@ class ServerSettings:
     tls_cert: str = ""  # PEM certificate chain: uvicorn serves HTTPS itself (else keep it on loopback behind a TLS proxy)
     tls_key: str = ""  # PEM private key of tls_cert
     api_docs: bool = False  # serve /docs and /openapi.json to anyone (development only); admins always get /admin/openapi.json
+    alert_webhook_url: str = ""  # new alerts are POSTed here (signed); empty = no notification
+    alert_webhook_secret: str = ""  # HMAC-SHA256 key for the X-Kiosk-Alert-Signature header
+    timezone: str = "Asia/Shanghai"  # the communities' local day (reports, monitoring)
+    monitoring_days: str = ""  # per key-person category, e.g. "inbound=14,cold-chain=7"; missing ones 14
 
     @property
     def db_url(self) -> str:
@@ -82,6 +87,10 @@ class ServerSettings:
             ("rate_code_check_per_minute", 1 <= self.rate_code_check_per_minute <= 10_000_000, "must be 1-10000000"),
             ("body_timeout_s", 1 <= self.body_timeout_s <= 600, "must be 1-600 seconds"),
             ("sync_log_retention_days", 1 <= self.sync_log_retention_days <= 3650, "must be 1-3650 days"),
+            ("alert_webhook_url", self.alert_webhook_url == "" or self.alert_webhook_url.startswith(("http://", "https://")), "must be an http(s) URL"),
+            ("alert_webhook_secret", self.alert_webhook_url == "" or len(self.alert_webhook_secret) >= 16, "must be at least 16 characters when a webhook URL is set"),
+            ("timezone", _zone_ok(self.timezone), "must be an IANA time zone such as Asia/Shanghai"),
+            ("monitoring_days", _days_ok(self.monitoring_days), "must look like inbound=14,cold-chain=7 (1-60 days each)"),
             ("db", self.db == "" or self.db.startswith(("sqlite:///", "postgresql")), "must be sqlite:///PATH or postgresql+psycopg://..."),
         ]
         for name, ok, why in checks:
@@ -90,6 +99,42 @@ class ServerSettings:
         if self.workers > 1 and self.db_url.startswith("sqlite"):
             raise SettingsError("--workers > 1 needs PostgreSQL (--db postgresql+psycopg://...); SQLite has one writer")
         return self
+
+
+def local_today(zone: str) -> date:
+    """Today's date in the communities' zone."""
+    from zoneinfo import ZoneInfo
+
+    return datetime.now(ZoneInfo(zone)).date()
+
+
+def _zone_ok(name: str) -> bool:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+def monitoring_periods(text: str) -> dict[str, int]:
+    """"inbound=14,cold-chain=7" -> {"inbound": 14, "cold-chain": 7}; ValueError when malformed."""
+    out: dict[str, int] = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        name, sep, days = part.partition("=")
+        if not sep or not name.strip() or not days.strip().isdigit() or not 1 <= int(days) <= 60:
+            raise ValueError(part)
+        out[name.strip()] = int(days)
+    return out
+
+
+def _days_ok(text: str) -> bool:
+    try:
+        monitoring_periods(text)
+    except ValueError:
+        return False
+    return True
 
 
 def from_env(env: Mapping[str, str] | None = None, **overrides: object) -> ServerSettings:

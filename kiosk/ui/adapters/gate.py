@@ -21,6 +21,7 @@ from kiosk.domain.models import (
     ColourSource,
     Direction,
     PlatformAnswer,
+    Reason,
     VerificationResult,
 )
 from kiosk.domain.temperature import Measurement, Method, Verdict
@@ -170,6 +171,7 @@ class GateAdapter:
         view = ResultView(
             record_uuid=out.entry_uuid, outcome=out.decision.outcome, reasons=tuple(out.decision.reasons),
             name_masked=name, id_masked=out.id_masked, temperature_c=out.temperature_c, colour=out.colour,
+            duty_phone=out.duty_phone if Reason.HOME_ISOLATION in out.decision.reasons else "",
         )
         self._results = {out.entry_uuid: view}
         return view

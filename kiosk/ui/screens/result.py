@@ -50,6 +50,8 @@ class ResultScreen(Screen):
         self.headline = tr._(OUTCOMES[r.outcome])
         self.who = "  ".join(x for x in (r.name_masked, r.id_masked) if x)
         self.reasons = "\n".join(tr._(REASONS[x]) for x in r.reasons)
+        if r.duty_phone:
+            self.reasons += "\n" + tr._("Duty phone: {phone}").format(phone=r.duty_phone)
         self.temperature = "" if r.temperature_c is None else tr._("Temperature {value} °C").format(value=f"{r.temperature_c:.1f}")
         self.can_override = r.outcome is not Outcome.PASS
 

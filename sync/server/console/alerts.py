@@ -1,103 +1,25 @@
-"""Alerts for the console, derived from ingested records: the kiosk's own `alert` records (confirmed
-fever, ...) and gate entries with a red code. Read incrementally past a watermark of received_at, so
-ingest stays untouched; insert-or-ignore on the record uuid makes concurrent refreshes harmless.
+"""The console's view of the server's alerts (owner: sync/server/alerts.py, table `alerts`).
 
-Extension point (issue 12): further alert kinds (isolation breach, re-check mismatch) add a rule to
-`alert_of` and nothing else.
+Alerts are written when they arrive (the kiosks' priority lane, or ingest of a batch), so the console
+only reads them and acknowledges them through the owner.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
-from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection, Engine, select
 
-from sync.server.console.auth import now_iso
-from sync.server.console.tables import alerts, console_state
-from sync.server.tables import records
+from sync.server import alerts as store
+from sync.server.tables import alerts
 
-WATERMARK = "alerts_scanned_through"
-SCAN_CHUNK = 20000  # a full chunk moves the watermark to its end (no trail): a backlog is worked through
-LAG_S = 30
-
-
-def alert_of(kind: str, body_text: str) -> tuple[str, str] | None:
-    """(alert kind, message) for a record that raises an alert, else None. Pure."""
-    if kind not in ("alert", "gate_entry"):
-        return None
-    try:
-        body = json.loads(body_text)
-    except ValueError:
-        return None
-    if not isinstance(body, dict):
-        return None
-    if kind == "alert":
-        return str(body.get("kind") or "alert")[:40], str(body.get("message") or "")[:500]
-    if body.get("colour") == "red":
-        return "red-code", f"red health code at the gate ({body.get('direction', '?')}, {body.get('id_masked') or 'no ID'})"
-    return None
-
-
-def _insert_ignore(conn: Connection, rows: list[dict[str, Any]]) -> None:
-    if not rows:
-        return
-    ins: Any = postgresql.insert(alerts) if conn.dialect.name == "postgresql" else sqlite.insert(alerts)
-    conn.execute(ins.on_conflict_do_nothing(), rows)
-
-
-def _new_records(conn: Connection, since: str) -> list[Any]:
-    return list(conn.execute(
-        select(records.c.uuid, records.c.device_id, records.c.kind, records.c.body, records.c.created_at, records.c.received_at)
-        .where(records.c.kind.in_(("alert", "gate_entry")), records.c.received_at >= since)
-        .order_by(records.c.received_at).limit(SCAN_CHUNK)
-    ))
+alert_of = store.alert_of
 
 
 def refresh(engine: Engine) -> int:
-    """Turn records received since the watermark into alerts; returns how many alerts were new.
-
-    The watermark trails the newest record seen by LAG_S: a batch committed late with an earlier
-    received_at is still found. Records already turned into alerts are filtered before any write,
-    so a quiet poll only reads."""
-    with engine.connect() as conn:
-        since = conn.execute(select(console_state.c.value).where(console_state.c.key == WATERMARK)).scalar()
-        rows = _new_records(conn, since or "")
-        hits = {r.uuid: (r, alert_of(r.kind, r.body)) for r in rows}
-        hits = {u: v for u, v in hits.items() if v[1] is not None}
-        known = set(conn.execute(select(alerts.c.record_uuid).where(alerts.c.record_uuid.in_(list(hits)))).scalars()) if hits else set()
-    fresh = [
-        {"record_uuid": r.uuid, "device_id": r.device_id, "kind": hit[0], "message": hit[1], "created_at": r.created_at, "received_at": r.received_at}
-        for u, (r, hit) in hits.items() if u not in known and hit is not None
-    ]
-    mark = (rows[-1].received_at if len(rows) == SCAN_CHUNK else _trail(rows[-1].received_at)) if rows else None
-    if not fresh and (mark is None or (since is not None and mark <= since)):
-        return 0
-    with engine.begin() as conn:
-        _insert_ignore(conn, fresh)
-        if mark is not None:
-            _put_state(conn, mark, insert=since is None)
-    return len(fresh)
-
-
-def _trail(received_at: str) -> str:
-    try:
-        at = datetime.fromisoformat(received_at)
-    except ValueError:
-        return received_at
-    return (at - timedelta(seconds=LAG_S)).isoformat(timespec="seconds")
-
-
-def _put_state(conn: Connection, value: str, *, insert: bool) -> None:
-    if insert:
-        ins: Any = postgresql.insert(console_state) if conn.dialect.name == "postgresql" else sqlite.insert(console_state)
-        conn.execute(ins.values(key=WATERMARK, value=value).on_conflict_do_nothing())
-    else:
-        conn.execute(update(console_state).where(console_state.c.key == WATERMARK, console_state.c.value < value).values(value=value))
-
+    """Kept for the pages' call sites: alerts are stored at arrival, nothing is left to derive."""
+    return 0
 
 
 def feed(conn: Connection, device_ids: Iterable[str], limit: int = 50) -> list[dict[str, Any]]:
@@ -111,9 +33,7 @@ def feed(conn: Connection, device_ids: Iterable[str], limit: int = 50) -> list[d
 
 
 def acknowledge(conn: Connection, record_uuid: str, by: str, note: str) -> bool:
-    done = conn.execute(update(alerts).where(alerts.c.record_uuid == record_uuid, alerts.c.acked_at.is_(None))
-                        .values(acked_by=by, acked_at=now_iso(), ack_note=note))
-    return done.rowcount == 1
+    return store.acknowledge(conn, record_uuid, by, note)
 
 
 def device_of(conn: Connection, record_uuid: str) -> str | None:

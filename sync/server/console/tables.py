@@ -1,4 +1,4 @@
-"""The console's own tables (accounts, sessions, audit, alerts, duty, reports, communities).
+"""The console's own tables (accounts, sessions, audit, duty, reports, communities).
 
 One owner: only sync/server/console writes these. Migration v0004_console creates them; keep in step.
 Gates' communities live here too (a side table keyed by device id), so the sync tables stay as they are.
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy import Boolean, Column, Float, Index, Integer, String, Table, Text, UniqueConstraint
 
+from sync.server.tables import alerts as server_alerts
 from sync.server.tables import metadata, records
 
 communities = Table(
@@ -84,21 +85,8 @@ code_communities = Table(
     Column("community_id", String(40), nullable=False),
 )
 
-# Alerts derived from ingested records (alert records, red codes); issue 12 extends them.
-alerts = Table(
-    "console_alerts",
-    metadata,
-    Column("record_uuid", String(36), primary_key=True),
-    Column("device_id", String(64), nullable=False),
-    Column("kind", String(40), nullable=False),
-    Column("message", Text, nullable=False, server_default=""),
-    Column("created_at", String(40), nullable=False),
-    Column("received_at", String(40), nullable=False),
-    Column("acked_by", String(40)),
-    Column("acked_at", String(40)),
-    Column("ack_note", Text),
-)
-Index("console_alerts_received", alerts.c.received_at)
+# Alerts live in sync.server.tables (owner: sync/server/alerts.py); the console reads and acknowledges them there.
+alerts = server_alerts
 
 duty = Table(
     "console_duty",
