@@ -35,8 +35,8 @@ def _lane(store: Store) -> list[tuple[str, str]]:
 
 
 def test_stopped_going_out_let_home_and_both_alerted(gate: GateService, store: Store, vault: Vault) -> None:
-    DutyRoster(store).add_guard("王师傅", "010-12345678")
-    DutyRoster(store).sign_in("王师傅")
+    DutyRoster(store).add_guard("王师傅", "010-12345678", pin="2580")
+    DutyRoster(store).sign_in("王师傅", "2580")
     _bundle(store, vault, end="2026-12-03")
     out = gate.pass_gate(GateRequest(direction=Direction.OUT, person_uuid=UID, qr_text="GREEN", readings=NORMAL))
     assert out.decision.outcome is Outcome.DENY and out.decision.reasons == (Reason.HOME_ISOLATION,)
