@@ -127,6 +127,7 @@ SETTINGS: tuple[Setting, ...] = (
     # --- health-code verification (issue 3): formats, platform check, trust ---
     S("codes.cn_token_patterns", list, [r"^https?://[^/\s]+/hc/[A-Za-z0-9_-]{16,64}$"], "Regular expressions (whole text) for platform health-code tokens; prefix one with a 6-digit region code and a colon (110000:^https://...) to label its region"),
     S("codes.check_timeout_s", float, 3.0, "Longest wait for the platform's answer to a code check before the code counts as unverified", unit="s", min=0.2, max=30.0),
+    S("codes.check_max_age_s", float, 120.0, "A code or ID check older than this when the pass is recorded (a long fever re-measure) is done again, and the new result is shown before recording", unit="s", min=5.0, max=3600.0),
     S("codes.trust_dir", str, "", "Folder of extra trusted DCC signer certificates (PEM/DER) and trust-list files, on top of the synced bundle; empty = none"),
     S("codes.clock_leeway_s", int, 300, "A signed regional code may look issued this far in the future (kiosk clock behind the issuer's); never applied to expiry", unit="s", min=0, max=3600),
 )

@@ -13,7 +13,7 @@ from typing import Any
 
 from kiosk.ui.adapters.admin import AdminAdapter
 from kiosk.ui.adapters.duty_status import DutyAdapter, StatusAdapter
-from kiosk.ui.adapters.gate import GateAdapter, RememberingChecker, remembering_verify
+from kiosk.ui.adapters.gate import GateAdapter
 from kiosk.ui.ports import AdminPort, DutyPort, FrameSource, GatePort, StatusPort
 
 log = logging.getLogger(__name__)
@@ -43,12 +43,11 @@ def build_services(cfg: Any, store: Any, *, with_sync: bool = True, with_devices
 
     vault = Vault.open(cfg.data_dir)
     real_checker, worker = _sync_parts(cfg, store, vault) if with_sync else (None, None)
-    real_checker = checker if checker is not None else real_checker
-    checker = RememberingChecker(real_checker) if real_checker is not None else None
+    checker = checker if checker is not None else real_checker
     verifier = KioskVerifier(cfg, checker=checker)
-    service = GateService(store, cfg, remembering_verify(verifier, checker), checker=checker, vault=vault)
+    service = GateService(store, cfg, verifier, checker=checker, vault=vault)
     notify = worker.notify if worker is not None else (lambda: None)
-    gate = GateAdapter(service, checker, after_commit=notify)
+    gate = GateAdapter(service, after_commit=notify)
     duty = DutyAdapter(service.duty)
     status = StatusAdapter(store, cfg, service.mode, duty)
     admin = AdminAdapter(store, cfg, AdminPin(store, cfg.data_dir), service, report=_report_fn(cfg, store, service),
