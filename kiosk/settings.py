@@ -99,6 +99,9 @@ SETTINGS: tuple[Setting, ...] = (
     S("thermometer.serial_baud", int, 9600, "Speed of the infrared module", unit="baud", min=1200, max=921600),
     S("thermometer.read_timeout_s", float, 3.0, "Longest wait for one reading from the module", unit="s", min=0.1, max=30.0),
     S("thermometer.remeasure_pause_s", int, 60, "Pause before re-measuring a fever with a contact thermometer", unit="s", min=0, max=900),
+    S("idreader.kind", str, "none", "Second-generation ID card reader for the no-smartphone lane: none, serial (serial/USB reader in text mode: name and number per line) or fake (tests and demo)", choices=("none", "serial", "fake")),
+    S("idreader.serial_port", str, "/dev/ttyUSB1", "Serial port of the ID card reader (or a pyserial URL)"),
+    S("idreader.serial_baud", int, 115200, "Speed of the ID card reader", unit="baud", min=1200, max=921600),
     # --- sync (issue 6, kiosk side): uploads, bundle pulls, retries ---
     S("sync.server_url", str, "", "Central server base URL; empty = the one saved by `kiosk provision`"),
     S("sync.ca_bundle", str, "", "PEM file of the CA certificates trusted for the server; empty = the system's CAs"),

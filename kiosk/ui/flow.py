@@ -89,6 +89,12 @@ class GateFlow:
         self.current = Pass(direction=self.direction)
         self.worker.submit(lambda: self.gate.check_id(id_number, doc_type, source), self._code_checked, on_error)
 
+    def on_id_card(self, number: str) -> None:
+        """An ID card on the reader: the no-smartphone lane with the number filled in and checked."""
+        if self.nav.current not in ("idle", "nophone") or self.current is not None:
+            return  # one person at a time
+        self.nav.go("nophone", card_number=number)
+
     def _code_checked(self, code: CodeView) -> None:
         if self.current is None:
             return

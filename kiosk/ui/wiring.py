@@ -26,6 +26,7 @@ class Services:
     status: StatusPort
     admin: AdminPort
     frames: FrameSource | None = None
+    thermometer: Any = None  # kiosk.ui.adapters.thermo.ThermometerFeed, None = the guard types temperatures
     # start(on_code) begins feeding decoded codes (camera, scanner) to on_code(text, source)
     # from device threads; stop() ends that. The App hands codes to the Kivy thread.
     start: Callable[[Callable[[str, str], None]], None] = lambda _cb: None
@@ -55,8 +56,10 @@ def build_services(cfg: Any, store: Any, *, with_sync: bool = True, with_devices
     services = Services(gate=gate, duty=duty, status=status, admin=admin, extra={"service": service, "sync": worker})
     if with_devices:
         from kiosk.ui.adapters.camera import attach_devices
+        from kiosk.ui.adapters.thermo import make_feed
 
         attach_devices(cfg, services)
+        services.thermometer = make_feed(cfg)  # fails loudly on a thermometer that cannot be opened
     if worker is not None:
         inner_start, inner_stop = services.start, services.stop
 

@@ -23,11 +23,13 @@ class NoPhoneScreen(Screen):
     doc_type = StringProperty("cn-id")
     from_card = StringProperty("")  # masked number read from the ID card ("" = typed)
 
-    def enter(self, **_params: Any) -> None:
+    def enter(self, card_number: str = "", **_params: Any) -> None:
         self.error = ""
         self.from_card = ""
         self.set_doc_type("cn-id")
         self.ids.keypad.clear()
+        if card_number:
+            self.fill_from_card(card_number)
 
     def set_doc_type(self, doc_type: str) -> None:
         self.doc_type = doc_type
