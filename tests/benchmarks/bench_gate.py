@@ -25,9 +25,9 @@ import uuid6
 from kiosk.config import load_config
 from kiosk.domain.codes import TrustStore, VerifyContext, verify
 from kiosk.domain.codes.cn_signed import generate_issuer_key, issue_cn_signed
+from kiosk.domain.models import Mode
 from kiosk.domain.policy import GateFacts, decide
 from kiosk.domain.temperature import Measurement, Method, Verdict
-from kiosk.domain.models import Mode
 from kiosk.service.gate import GateService
 from kiosk.service.reports import Reports
 from kiosk.store.db import open_store
