@@ -104,6 +104,9 @@ SETTINGS: tuple[Setting, ...] = (
     S("thermometer.serial_baud", int, 9600, "Speed of the infrared module", unit="baud", min=1200, max=921600),
     S("thermometer.read_timeout_s", float, 3.0, "Longest wait for one reading from the module", unit="s", min=0.1, max=30.0),
     S("thermometer.remeasure_pause_s", int, 60, "Pause before re-measuring a fever with a contact thermometer", unit="s", min=0, max=900),
+    S("idreader.kind", str, "none", "Second-generation ID card reader for the no-smartphone lane: none, serial (serial/USB reader in text mode: name and number per line) or fake (tests and demo)", choices=("none", "serial", "fake")),
+    S("idreader.serial_port", str, "/dev/ttyUSB1", "Serial port of the ID card reader (or a pyserial URL)"),
+    S("idreader.serial_baud", int, 115200, "Speed of the ID card reader", unit="baud", min=1200, max=921600),
     # --- sync (issue 6, kiosk side): uploads, bundle pulls, retries ---
     S("sync.server_url", str, "", "Central server base URL; empty = the one saved by `kiosk provision`"),
     S("sync.ca_bundle", str, "", "PEM file of the CA certificates trusted for the server; empty = the system's CAs"),
@@ -134,6 +137,7 @@ SETTINGS: tuple[Setting, ...] = (
     # --- health-code verification (issue 3): formats, platform check, trust ---
     S("codes.cn_token_patterns", list, [r"^https?://[^/\s]+/hc/[A-Za-z0-9_-]{16,64}$"], "Regular expressions (whole text) for platform health-code tokens; prefix one with a 6-digit region code and a colon (110000:^https://...) to label its region"),
     S("codes.check_timeout_s", float, 3.0, "Longest wait for the platform's answer to a code check before the code counts as unverified", unit="s", min=0.2, max=30.0),
+    S("codes.check_max_age_s", float, 120.0, "A code or ID check older than this when the pass is recorded (a long fever re-measure) is done again, and the new result is shown before recording", unit="s", min=5.0, max=3600.0),
     S("codes.trust_dir", str, "", "Folder of extra trusted DCC signer certificates (PEM/DER) and trust-list files, on top of the synced bundle; empty = none"),
     S("codes.clock_leeway_s", int, 300, "A signed regional code may look issued this far in the future (kiosk clock behind the issuer's); never applied to expiry", unit="s", min=0, max=3600),
 )

@@ -37,7 +37,7 @@ class RecheckResult:
 
 
 def _message(attested: str | None, answer: PlatformAnswer) -> str:
-    seen = attested or "not recorded"
+    seen = attested or "nothing (registered by ID number without a phone, let in as green)"
     names = " ".join(x for x in (answer.name_masked, answer.id_masked) if x)
     who = f" ({names})" if names else ""
     if answer.colour.value == "none":
@@ -73,7 +73,8 @@ def recheck_pending(store: Store, checker: CodeChecker, vault: Revealer | None =
             synclog.record(store, synclog.Attempt(at=started, direction="check", records=1, duration_ms=duration, error=error))
             return RecheckResult(checked, matched, mismatched, offline=True)
         checked += 1
-        match = answer.colour.value == (attested or "")
+        # No attestation: an offline registration (no-smartphone lane) was let in as if green.
+        match = answer.colour.value == (attested or "green")
         with store.writing() as w:
             data = {
                 "entry_uuid": entry_uuid, "attested_colour": attested, "platform_colour": answer.colour.value,

@@ -191,7 +191,9 @@ def prepare(cfg: Any, port: int) -> tuple[subprocess.Popen[bytes], Any]:
     except BaseException:
         proc.terminate()
         raise
-    return proc, cfg.replace(sync__server_url=url, ui__demo_video=str(video))
+    # no thermometer wired: the demo measures with the simulated one, so a pass runs hands-free
+    thermometer = "fake" if cfg["thermometer.kind"] == "keypad" else cfg["thermometer.kind"]
+    return proc, cfg.replace(sync__server_url=url, ui__demo_video=str(video), thermometer__kind=thermometer)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -10,6 +10,7 @@ or `36.5` (the common MLX90614 UART boards); lines that hold no temperature are 
 
 from __future__ import annotations
 
+import itertools
 import queue
 import re
 import time
@@ -120,6 +121,26 @@ class FakeThermometer(KeypadThermometer):
             self._typed.put(value)
 
 
+class SimulatedThermometer(FakeThermometer):
+    """The demo's thermometer (`thermometer.kind = fake`): a plausible forehead reading about a
+    second after it is asked, so the demo runs hands-free."""
+
+    def __init__(self, readings: Iterable[float] = (), pause_s: float = 0.8) -> None:
+        super().__init__(readings)
+        self.pause_s = pause_s
+        self._next = itertools.cycle((36.4, 36.6, 36.3, 36.8, 36.5))
+
+    def read(self, timeout: float) -> float | None:
+        value = super().read(0.0) if not self._typed.empty() else None
+        if value is not None:
+            return value
+        if timeout < self.pause_s:
+            time.sleep(max(timeout, 0.0))
+            return None
+        time.sleep(self.pause_s)
+        return next(self._next)
+
+
 def make_thermometer(cfg: Mapping[str, Any]) -> Thermometer:
     kind = cfg["thermometer.kind"]
     if kind == "keypad":
@@ -127,5 +148,5 @@ def make_thermometer(cfg: Mapping[str, Any]) -> Thermometer:
     if kind == "serial":
         return SerialInfraredThermometer(cfg["thermometer.serial_port"], cfg["thermometer.serial_baud"])
     if kind == "fake":
-        return FakeThermometer()
+        return SimulatedThermometer()
     raise ThermometerError(f"unknown thermometer.kind {kind!r}: use keypad, serial or fake")

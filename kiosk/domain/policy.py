@@ -95,6 +95,7 @@ class GateFacts:
     capacity: int = 0  # 0 = no limit
     guard_on_duty: bool = False  # a guard is signed in: only then does an attested colour count
     home_isolation: bool = False  # on the home-isolation list today (居家隔离医学观察)
+    offline_registration: bool = False  # no-smartphone lane, no answer from the platform: registered, re-checked later
 
 
 @dataclass(frozen=True)
@@ -168,6 +169,11 @@ def _code(facts: GateFacts, table: PolicyTable, t: _Tally) -> None:
         elif attested is Colour.YELLOW:
             t.add(table.unverified_attested_yellow, Reason.CODE_UNVERIFIED)
             t.add(table.unverified_attested_yellow, Reason.CODE_YELLOW)
+        elif facts.offline_registration:
+            # No phone to look at: a rostered resident passes on the registration (re-checked by
+            # ID number when online); anyone else waits for a person to decide.
+            resident = facts.person_kind is PersonKind.RESIDENT and facts.on_roster
+            t.add(Outcome.PASS if resident else Outcome.REVIEW, Reason.CODE_UNVERIFIED)
         else:
             t.add(table.unverified_unattested, Reason.CODE_UNVERIFIED)
         return

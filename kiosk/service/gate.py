@@ -12,7 +12,7 @@ import datetime as dt
 import json
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from kiosk.domain.identity import DocType, FieldError, normalise_number, validate_id, validate_text
@@ -35,8 +35,10 @@ from kiosk.domain.policy import Decision, GateFacts, PolicyTable, decide, overri
 from kiosk.domain.report import local_day
 from kiosk.domain.temperature import Measurement, Reading, Rules, Verdict, assess, classify, remeasure_due
 from kiosk.service import modes
+from kiosk.service.checks import Checked, IdEntry, Rechecked
 from kiosk.service.common import Clock, InvalidInput, iso, state_put, utc_now
 from kiosk.service.duty import DutyRoster
+from kiosk.service.holder import holder_candidates, roster_residents
 from kiosk.service.isolation import Isolation, isolation_for
 from kiosk.service.people import PersonView, find_by_id_number, get_person, risk_level_for
 from kiosk.service.visitors import Visitor, VisitorForm, register_visitor
@@ -126,35 +128,73 @@ class GateService:
     def register_visitor(self, form: VisitorForm) -> Visitor:
         return register_visitor(self.store, self.vault, form, self.clock, self.tz, self.duty.current_guard())
 
-    # --- the gate pass ---
-    def _code(self, req: GateRequest, today: dt.date) -> tuple[str, VerificationResult | None, PersonView | None, str, bytes | None]:
-        """(lane, result, person, id_masked, id_cipher for a re-check)."""
-        person = get_person(self.store.db, req.person_uuid) if req.person_uuid else None
-        if req.person_uuid and person is None:
+    # --- the gate pass, step 1: check -------------------------------------------------
+    def check(self, what: str | IdEntry | None, *, person_uuid: str | None = None) -> Checked:
+        """Verify a scanned code (str) or an ID number (IdEntry), or a roster person without either
+        (None + person_uuid), and find whom it belongs to. Records nothing."""
+        now = self.clock()
+        person = get_person(self.store.db, person_uuid) if person_uuid else None
+        if person_uuid and person is None:
             raise InvalidInput([_field("person_uuid", "unknown-person", "找不到此人员", "no such person on this kiosk")])
-        if req.qr_text is not None:
-            return "scan", _verify_safely(self.verify, req.qr_text), person, "", None
-        id_number = (req.id_number or "").strip()
-        lane, id_type = "id-number", str(req.id_type)
-        if not id_number and person is not None:
+        given = "given" if person else ""
+        if isinstance(what, str):
+            code = _verify_safely(self.verify, what)
+            candidates = () if person else tuple(holder_candidates(self.store.db, code))
+            if person is None and len(candidates) == 1:
+                person, given, candidates = candidates[0], "code-identity", ()
+            lockdown = self.mode().mode is Mode.LOCKDOWN
+            return Checked("scan", code, person, given, now, qr_text=what, candidates=candidates,
+                           pick_roster=lockdown and person is None)
+        if what is None and person is not None:
             row = self.store.db.execute("select id_cipher, id_type from people where uuid = ?", [person.uuid]).fetchone()
             if not (row and row[0]):  # on the roster without an ID number: only the guard's attestation
-                return "roster", VerificationResult(CodeFormat.CN_TOKEN, CodeStatus.UNVERIFIED, reason="no ID number on file"), person, "", None
-            id_number, id_type, lane = self.vault.reveal(row[0]), row[1] or DocType.CN_ID, "roster"
-        if not id_number:
-            return "none", None, person, "", None
-        check = validate_id(id_type, id_number, today)
+                code = VerificationResult(CodeFormat.CN_TOKEN, CodeStatus.UNVERIFIED, reason="no ID number on file")
+                return Checked("roster", code, person, given, now)
+            what = IdEntry(self.vault.reveal(row[0]), DocType(row[1] or DocType.CN_ID), "roster")
+        if what is None or not what.number.strip():
+            return Checked("none", None, person, given, now)
+        return self._check_id(what, person, given, now)
+
+    def _check_id(self, entry: IdEntry, person: PersonView | None, given: str, now: dt.datetime) -> Checked:
+        check = validate_id(entry.doc_type, entry.number, local_day(now, self.tz))
         if not check.ok:
             raise InvalidInput(check.errors)
-        person = person or find_by_id_number(self.store.db, self.vault, check.number)
-        answer = self._ask_platform(check.number)
-        if answer is not None:
-            result = VerificationResult(CodeFormat.CN_TOKEN, CodeStatus.VALID, answer.colour, ColourSource.ONLINE,
-                                        holder_name_masked=answer.name_masked, id_masked=mask_id(check.number))
-            return lane, result, person, mask_id(check.number), None
-        result = VerificationResult(CodeFormat.CN_TOKEN, CodeStatus.UNVERIFIED, reason="offline: no online check by ID number",
-                                    id_masked=mask_id(check.number))
-        return lane, result, person, mask_id(check.number), self.vault.protect(check.number)[0]
+        if person is None:
+            person = find_by_id_number(self.store.db, self.vault, check.number)
+            given = "id-number" if person else ""
+        lane = "roster" if entry.source == "roster" else "id-number"
+        masked = mask_id(check.number)
+        answer = self._ask_platform(check.number)  # 代查: the platform looks the code up by ID number
+        if answer is not None and answer.colour is not Colour.NONE:
+            code = VerificationResult(CodeFormat.CN_TOKEN, CodeStatus.VALID, answer.colour, ColourSource.ONLINE,
+                                      reason="asked the platform by ID number", holder_name_masked=answer.name_masked,
+                                      id_masked=masked)
+        else:
+            why = "the platform has no code for this ID number" if answer else "offline: no online check by ID number"
+            code = VerificationResult(CodeFormat.CN_TOKEN, CodeStatus.UNVERIFIED, reason=why, id_masked=masked)
+        return Checked(lane, code, person, given, now, id_masked=masked, id_cipher=self.vault.protect(check.number)[0],
+                       id_type=str(entry.doc_type), id_source=entry.source)
+
+    def pick(self, checked: Checked, person_uuid: str) -> Checked:
+        """The guard picked the person from the roster (or the code's candidates)."""
+        person = get_person(self.store.db, person_uuid)
+        if person is None:
+            raise InvalidInput([_field("person_uuid", "unknown-person", "找不到此人员", "no such person on this kiosk")])
+        return replace(checked, person=person, matched_by="picked", candidates=(), pick_roster=False)
+
+    def roster(self) -> list[PersonView]:
+        return roster_residents(self.store.db)
+
+    def recheck(self, checked: Checked) -> Checked:
+        """The same check again, now (a check too old to trust)."""
+        keep = checked.person.uuid if checked.person and checked.matched_by in ("given", "picked") else None
+        if checked.lane == "scan":
+            return self.check(checked.qr_text, person_uuid=keep)
+        if checked.id_cipher is not None:
+            entry = IdEntry(self.vault.reveal(checked.id_cipher), DocType(checked.id_type or DocType.CN_ID),
+                            checked.id_source or "typed")
+            return self.check(entry, person_uuid=keep)
+        return self.check(None, person_uuid=keep)
 
     def _ask_platform(self, id_number: str) -> PlatformAnswer | None:
         if self.checker is None:
@@ -164,90 +204,139 @@ class GateService:
         except Exception:  # the contract says None when offline; a failing client is offline too
             return None
 
-    def pass_gate(self, req: GateRequest) -> GateOutcome:
+    # --- step 2: admit ------------------------------------------------------------------
+    def admit(
+        self, checked: Checked, readings: tuple[Measurement, ...] = (), attested: Colour | None = None,
+        direction: Direction = Direction.IN, *, person_kind: PersonKind = PersonKind.RESIDENT,
+    ) -> GateOutcome:
+        """Decide on exactly this check and commit the record before returning.
+
+        A check older than codes.check_max_age_s is done again instead, and Rechecked (carrying
+        the new check) is raised with nothing recorded: the guard must see the new result."""
         now = self.clock()
-        today = local_day(now, self.tz)
-        lane, code, person, id_masked, id_cipher = self._code(req, today)
-        kind = PersonKind(person.kind) if person else req.person_kind
-        verdict = assess(req.readings, self.rules)
+        age = checked.age_s(now)
+        if age > float(self.cfg["codes.check_max_age_s"]):
+            raise Rechecked(self.recheck(checked), age)
+        return self._record(checked, readings, attested, direction, person_kind, now)
+
+    def pass_gate(self, req: GateRequest) -> GateOutcome:
+        """check + admit in one call (tests, benchmarks, the CLI)."""
+        what: str | IdEntry | None = req.qr_text
+        if what is None and req.id_number:
+            what = IdEntry(req.id_number, req.id_type)
+        checked = self.check(what, person_uuid=req.person_uuid)
+        return self.admit(checked, req.readings, req.attested_colour, req.direction, person_kind=req.person_kind)
+
+    def _attestation(self, checked: Checked, attested: Colour | None) -> tuple[Colour | None, Colour | None]:
+        """(seen, counted): the colour the guard says the phone shows, and whether the policy may
+        use it — only when the code itself cannot tell (offline cn-token, or no code at all)."""
+        seen = attested if attested is not Colour.NONE else None  # "none" = not attested
+        # For a verified code the policy keeps a different report as a note (the verified
+        # result wins, docs/workflow.md); other statuses decide on the code's own verdict.
+        code = checked.code
+        counted = seen if (code is None or checked.unverified or verified(code)) else None
+        return seen, counted
+
+    def _record(
+        self, checked: Checked, readings: tuple[Measurement, ...], attested: Colour | None, direction: Direction,
+        person_kind: PersonKind, now: dt.datetime,
+    ) -> GateOutcome:
+        code, person, lane = checked.code, checked.person, checked.lane
+        kind = PersonKind(person.kind) if person else person_kind
+        verdict = assess(readings, self.rules)
         mode = self.mode().mode
         period = modes.period_start(now, self.tz, self.cfg["occupancy.reset_hour"])
         capacity = int(self.cfg["occupancy.capacity"])
         risk = risk_level_for(self.store.db, person.origin_region) if person and person.origin_region else None
-        unverified = code is not None and code.status is CodeStatus.UNVERIFIED
-        seen = req.attested_colour if req.attested_colour is not Colour.NONE else None  # "none" = not attested
-        # The policy weighs a report only without a verified colour; for a verified code it
-        # keeps the report as a note (docs/workflow.md). Other statuses: the code's own verdict.
-        attested = seen if (code is None or unverified or verified(code)) else None
+        seen, counted = self._attestation(checked, attested)
+        id_masked = checked.id_masked or (code.id_masked if code else "")
         guard = self.duty.current_guard()  # an attested colour counts only with a guard signed in
-        isolated = self._isolation(req, person, today)
+        isolated = self._isolation(checked, now)
         with self.store.writing() as w:
             occupancy = modes.current_occupancy(w.db, period)
             facts = GateFacts(
-                code=code, temperature=verdict, person_kind=kind, direction=req.direction, mode=mode,
-                on_roster=person is not None and person.kind == "resident", attested_colour=attested,
+                code=code, temperature=verdict, person_kind=kind, direction=direction, mode=mode,
+                on_roster=person is not None and person.kind == "resident", attested_colour=counted,
                 key_groups=frozenset(person.key_groups) if person else frozenset(), risk_level=risk,
                 occupancy=occupancy, capacity=capacity, guard_on_duty=bool(guard), home_isolation=isolated is not None,
+                offline_registration=checked.offline_registration,
             )
             decision = decide(facts, self.table)
-            colour, source = _colour(code, attested)
+            colour, source = _colour(code, counted)
             fever = verdict is Verdict.FEVER_CONFIRMED
-            last_c = _finite(req.readings[-1].value_c) if req.readings else None
-            body = {
-                "direction": str(req.direction), "person_kind": str(kind), "person_uuid": person.uuid if person else None,
-                "lane": lane, "mode": str(mode), "guard": guard, "id_masked": id_masked,
-                "code": _code_body(code), "colour": str(colour), "colour_source": str(source),
-                "attested_colour": str(seen) if seen else None,
-                "temperature": {"verdict": str(verdict), "readings": [
-                    {"value_c": _finite(r.value_c), "method": str(r.method), "classification": str(classify(r.value_c, self.rules))}
-                    for r in req.readings]},
-                "key_groups": sorted(facts.key_groups), "risk_level": risk,
-                "outcome": str(decision.outcome), "reasons": [str(r) for r in decision.reasons],
-                "notes": [str(r) for r in decision.notes], "occupancy": occupancy, "capacity": capacity,
-            }
+            last_c = _finite(readings[-1].value_c) if readings else None
+            body = self._record_body(checked, facts, decision, readings, seen, colour, source, guard, id_masked, now)
             rec = w.append("gate_entry", body, created_at=iso(now))
             w.db.execute(
                 "insert into gate_entries (record_uuid, seq, created_at, direction, person_kind, person_uuid, code_format,"
                 " code_status, code_colour, colour_source, temperature_c, fever_confirmed, outcome, reasons, guard, lane,"
                 " key_group, risk_level) values (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                [rec.uuid, rec.seq, rec.created_at, str(req.direction), str(kind), body["person_uuid"],
+                [rec.uuid, rec.seq, rec.created_at, str(direction), str(kind), body["person_uuid"],
                  str(code.format) if code else None, str(code.status) if code else None, str(colour), str(source),
                  last_c if verdict in (Verdict.NORMAL, Verdict.FEVER_CONFIRMED, Verdict.REMEASURE_FEVER) else None,
                  int(fever), str(decision.outcome), json.dumps(body["reasons"]), guard, lane,
                  int(bool(facts.key_groups)), risk],
             )
-            for r in req.readings:
+            for r in readings:
                 cls = classify(r.value_c, self.rules)
                 valid, value = cls is not Reading.BAD, _finite(r.value_c)
-                data = {"entry_uuid": rec.uuid, "value_c": value, "method": str(r.method), "classification": str(cls), "valid": valid}
+                taken = iso(r.taken_at) if r.taken_at else iso(now)
+                data = {"entry_uuid": rec.uuid, "value_c": value, "method": str(r.method), "classification": str(cls),
+                        "valid": valid, "taken_at": taken}
                 t = w.append("temperature", data, created_at=iso(now))
                 w.db.execute(
                     "insert into temperature_readings (record_uuid, seq, created_at, entry_uuid, value_c, method, classification, valid)"
                     " values (?,?,?,?,?,?,?,?)",
-                    [t.uuid, t.seq, t.created_at, rec.uuid, value, str(r.method), str(cls), int(valid)],
+                    [t.uuid, t.seq, taken, rec.uuid, value, str(r.method), str(cls), int(valid)],
                 )
-            recheck = (unverified and code is not None and code.format is CodeFormat.CN_TOKEN
-                       and (lane == "scan" or id_cipher is not None))
+            recheck = checked.unverified and code is not None and code.format is CodeFormat.CN_TOKEN and (
+                lane == "scan" or checked.id_cipher is not None)
             if recheck:
                 w.db.execute(
                     "insert into pending_rechecks (entry_uuid, created_at, qr_text, id_cipher, attested_colour) values (?,?,?,?,?)",
-                    [rec.uuid, rec.created_at, req.qr_text if lane == "scan" else None, id_cipher,
-                     str(seen) if seen else None],
+                    [rec.uuid, rec.created_at, checked.qr_text if lane == "scan" else None,
+                     checked.id_cipher if lane != "scan" else None, str(seen) if seen else None],
                 )
             if fever:
                 msg = f"confirmed fever {last_c:.1f} °C at the gate (发热复测确认)"
                 raise_alert(w, "fever-confirmed", msg, entry_uuid=rec.uuid, created_at=iso(now))
-            _gate_alerts(w, rec.uuid, iso(now), req.direction, colour, id_masked or (code.id_masked if code else ""), isolated)
+            _gate_alerts(w, rec.uuid, iso(now), direction, colour, id_masked, isolated)
             if decision.outcome is Outcome.PASS:
-                occupancy = modes.add_occupancy(w.db, period, 1 if req.direction is Direction.IN else -1, rec.created_at)
+                occupancy = modes.add_occupancy(w.db, period, 1 if direction is Direction.IN else -1, rec.created_at)
         return GateOutcome(rec.uuid, rec.seq, rec.created_at, lane, decision, code, colour, source, verdict, last_c,
-                           person, id_masked or (code.id_masked if code else ""), mode, occupancy, capacity, recheck,
+                           person, id_masked, mode, occupancy, capacity, recheck,
                            isolated, self._duty_phone() if isolated else "")
 
-    def _isolation(self, req: GateRequest, person: PersonView | None, today: dt.date) -> Isolation | None:
+    def _record_body(
+        self, checked: Checked, facts: GateFacts, decision: Decision, readings: tuple[Measurement, ...],
+        seen: Colour | None, colour: Colour, source: ColourSource, guard: str | None, id_masked: str, now: dt.datetime,
+    ) -> dict[str, Any]:
+        """The gate_entry record: the one place its fields are put together."""
+        person = checked.person
+        return {
+            "direction": str(facts.direction), "person_kind": str(facts.person_kind),
+            "person_uuid": person.uuid if person else None, "matched_by": checked.matched_by,
+            "lane": checked.lane, "id_source": checked.id_source or None, "mode": str(facts.mode), "guard": guard,
+            "id_masked": id_masked, "code": _code_body(checked.code), "checked_at": iso(checked.checked_at),
+            "colour": str(colour), "colour_source": str(source), "attested_colour": str(seen) if seen else None,
+            "offline_registration": checked.offline_registration,
+            "temperature": {"verdict": str(facts.temperature), "readings": [
+                {"value_c": _finite(r.value_c), "method": str(r.method), "classification": str(classify(r.value_c, self.rules)),
+                 "taken_at": iso(r.taken_at) if r.taken_at else iso(now)}
+                for r in readings]},
+            "key_groups": sorted(facts.key_groups), "risk_level": facts.risk_level,
+            "outcome": str(decision.outcome), "reasons": [str(r) for r in decision.reasons],
+            "notes": [str(r) for r in decision.notes], "occupancy": facts.occupancy, "capacity": facts.capacity,
+        }
+
+    def _isolation(self, checked: Checked, now: dt.datetime) -> Isolation | None:
         """The home-isolation entry in force today for this person (roster entry or typed ID number)."""
-        typed = normalise_number(req.id_number) if req.id_number and req.id_type is DocType.CN_ID else None
-        return isolation_for(self.store.db, self.vault, today, person_uuid=person.uuid if person else None, id_number=typed)
+        typed = None
+        if checked.id_cipher is not None and (checked.id_type or DocType.CN_ID) == DocType.CN_ID:
+            typed = normalise_number(self.vault.reveal(checked.id_cipher))
+        person = checked.person
+        return isolation_for(self.store.db, self.vault, local_day(now, self.tz), person_uuid=person.uuid if person else None,
+                             id_number=typed)
 
     def _duty_phone(self) -> str:
         return next((d.duty_phone for d in self.duty.on_duty() if d.duty_phone), "")

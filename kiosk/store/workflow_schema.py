@@ -70,3 +70,9 @@ create index daily_reports_day on daily_reports (day, created_at);
 @migration("0501_workflow")
 def workflow(db: Database) -> None:
     execute_script(db, WORKFLOW)
+
+
+@migration("0511_people_masked_id_index")
+def people_masked_id_index(db: Database) -> None:
+    """A scanned code is matched to the roster by its masked ID (kiosk.service.holder)."""
+    db.execute("create index if not exists people_kind_id_masked on people (kind, id_masked)")

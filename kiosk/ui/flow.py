@@ -1,4 +1,5 @@
-"""One gate pass as the screens see it: code -> (attest) -> temperature -> record -> result.
+"""One gate pass as the screens see it:
+code -> (roster pick) -> (attest) -> temperature -> record -> result.
 
 It holds the pass being handled, sends every service call through the UiWorker and
 moves between screens when an answer comes back on the Kivy thread. Screens stay thin:
@@ -23,7 +24,8 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class Pass:
     code: CodeView | None = None
-    readings: tuple[tuple[float, str], ...] = ()
+    readings: tuple[tuple[Any, ...], ...] = ()  # (°C, method, taken_at UTC datetime)
+    readings_done: bool = False
     attested: Colour | None = None
     person_uuid: str = ""
     direction: str = "in"
@@ -53,16 +55,16 @@ class GateFlow:
             return  # one person at a time; the decoder will see the code again
         self.current = Pass(direction=self.direction, person_uuid=self.next_person)
         self.next_person = ""
+        p = self.current
         if self._needs_temperature():
-            self.worker.submit(lambda: self.gate.check_code(payload, source), self._code_checked, self._failed)
+            self.worker.submit(lambda: self.gate.check_code(payload, source, p.person_uuid), self._code_checked, self._failed)
             return
         # No keypad step: verify and record in one background job (one hand-over fewer),
-        # unless the guard must attest an unverifiable code first.
-        p = self.current
+        # unless the guard must pick the resident or attest an unverifiable code first.
 
         def check_and_admit() -> CodeView | ResultView:
-            code = self.gate.check_code(payload, source)
-            if code.needs_attestation:
+            code = self.gate.check_code(payload, source, p.person_uuid)
+            if code.needs_attestation or self._wants_pick(code):
                 return code
             return self.gate.admit(code, p.readings, None, p.person_uuid, p.direction)
 
@@ -71,25 +73,50 @@ class GateFlow:
     def _needs_temperature(self) -> bool:
         return self.ask_temperature and self.direction == "in"
 
+    def _wants_pick(self, code: CodeView) -> bool:
+        return code.needs_pick and self.direction == "in"
+
     def _checked_or_recorded(self, answer: CodeView | ResultView) -> None:
         if isinstance(answer, ResultView):
             self._recorded(answer)
+        elif answer.rechecked:
+            self._rechecked(answer)
         else:
             self._code_checked(answer)
 
-    def on_id_number(self, id_number: str, on_error: Any) -> None:
-        """The no-smartphone lane: the guard typed the person's ID number."""
+    def on_id_number(self, id_number: str, on_error: Any, doc_type: str = "cn-id", source: str = "typed") -> None:
+        """The no-smartphone lane: the guard typed (or the ID-card reader read) the ID number."""
         self.current = Pass(direction=self.direction)
-        self.worker.submit(lambda: self.gate.check_id(id_number), self._code_checked, on_error)
+        self.worker.submit(lambda: self.gate.check_id(id_number, doc_type, source), self._code_checked, on_error)
+
+    def on_id_card(self, number: str) -> None:
+        """An ID card on the reader: the no-smartphone lane with the number filled in and checked."""
+        if self.nav.current not in ("idle", "nophone") or self.current is not None:
+            return  # one person at a time
+        self.nav.go("nophone", card_number=number)
 
     def _code_checked(self, code: CodeView) -> None:
         if self.current is None:
             return
         self.current = replace(self.current, code=code)
-        if code.needs_attestation:
+        if self._wants_pick(code):
+            self.nav.go("pick", code=code)
+        elif code.needs_attestation:
             self.nav.go("attest", code=code)
         else:
             self._after_code()
+
+    def pick(self, person_uuid: str) -> None:
+        """The guard picked the resident (roster pick); "" = not on the roster, go on without."""
+        p = self.current
+        if p is None or p.code is None:
+            return
+        code = p.code
+        if not person_uuid:
+            self.current = replace(p, code=replace(code, candidates=(), pick_roster=False))
+            self._code_checked(self.current.code)  # type: ignore[arg-type]
+            return
+        self.worker.submit(lambda: self.gate.pick(code, person_uuid), self._code_checked, self._failed)
 
     def attest(self, colour: Colour | None) -> None:
         if self.current is None:
@@ -98,29 +125,38 @@ class GateFlow:
         self._after_code()
 
     def _after_code(self) -> None:
-        if self._needs_temperature():
-            self.nav.go("temperature", code=self.current.code if self.current else None)
+        p = self.current
+        if self._needs_temperature() and not (p is not None and p.readings_done):
+            self.nav.go("temperature", code=p.code if p else None)
         else:
             self._admit()
 
-    def add_reading(self, value_c: float, method: str, on_step: Any) -> None:
-        """A typed temperature; `on_step(TemperatureStep)` says whether to re-measure."""
+    def add_reading(self, value_c: float, method: str, on_step: Any, taken_at: Any = None) -> None:
+        """A reading (typed or from the thermometer); `on_step(TemperatureStep)` says whether to re-measure."""
         if self.current is None:
             return
-        self.current = replace(self.current, readings=(*self.current.readings, (value_c, method)))
+        import datetime as dt
+
+        taken_at = taken_at or dt.datetime.now(dt.UTC)
+        self.current = replace(self.current, readings=(*self.current.readings, (value_c, method, taken_at)))
         readings = self.current.readings
 
         def step_done(step: TemperatureStep) -> None:
             on_step(step)
             if step.done:
-                self._admit()
+                self._readings_final()
 
         self.worker.submit(lambda: self.gate.temperature_step(readings), step_done, self._failed)
 
     def finish_readings(self) -> None:
         """The guard records the readings as they are (the person will not re-measure)."""
         if self.current is not None and self.current.readings:
-            self._admit()
+            self._readings_final()
+
+    def _readings_final(self) -> None:
+        if self.current is not None:
+            self.current = replace(self.current, readings_done=True)
+        self._admit()
 
     def _admit(self) -> None:
         p = self.current
@@ -128,9 +164,23 @@ class GateFlow:
             return
         self.worker.submit(
             lambda: self.gate.admit(p.code, p.readings, p.attested, p.person_uuid, p.direction),
-            self._recorded,
+            self._checked_or_recorded,
             self._failed,
         )
+
+    def _rechecked(self, code: CodeView) -> None:
+        """The check was too old to record: show the new result; the guard records it (or cancels)."""
+        if self.current is None:
+            return
+        self.current = replace(self.current, code=code, attested=None)
+        self.nav.go("rechecked", code=code)
+
+    def confirm_recheck(self) -> None:
+        p = self.current
+        if p is None or p.code is None:
+            return
+        self.current = replace(p, code=replace(p.code, rechecked=False))
+        self._code_checked(self.current.code)  # type: ignore[arg-type]
 
     def _recorded(self, result: ResultView) -> None:
         if self.current is not None:

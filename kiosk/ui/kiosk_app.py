@@ -86,6 +86,7 @@ class KioskApp(App):
             hub = self.services.extra.get("devices")
             if hub is not None:  # a keyboard-wedge scanner types into the kiosk's window
                 self._hub = hub
+                hub.on_card = self.card_from_device
                 Window.bind(on_key_down=self._on_key_down)
                 Clock.schedule_interval(lambda _dt: hub.poll_keys(), 0.02)
         self.refresh_status()
@@ -107,6 +108,8 @@ class KioskApp(App):
             self.watchdog.stopping()
         if self.services is not None:
             self.services.stop()
+            if self.services.thermometer is not None:
+                self.services.thermometer.close()
         self.worker.stop()
 
     def _on_key_down(self, _win: Any, key: int, _scancode: int, codepoint: str | None, _mods: Any) -> bool:
@@ -124,6 +127,10 @@ class KioskApp(App):
     def code_from_device(self, payload: str, origin: str) -> None:
         """Called on a device thread: hand the code to the Kivy thread."""
         Clock.schedule_once(lambda _dt: self.flow.on_code(payload, origin))
+
+    def card_from_device(self, card: Any) -> None:
+        """Called on the ID card reader's thread: the no-smartphone lane fills itself."""
+        Clock.schedule_once(lambda _dt: self.flow.on_id_card(card.number))
 
     def _load_pinyin(self) -> None:
         from kiosk.ui.pinyin_ime import PinyinIndex

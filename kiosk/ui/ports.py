@@ -29,6 +29,27 @@ class CodeView:
     name_masked: str = ""
     id_masked: str = ""
     needs_attestation: bool = False  # offline opaque token: the guard attests the colour seen
+    lane: str = "scan"  # 'scan', 'id-number', 'roster' or 'none'
+    person_label: str = ""  # the roster resident (or visitor) it belongs to, masked
+    candidates: tuple[tuple[str, str], ...] = ()  # (person uuid, label): residents the code may belong to
+    pick_roster: bool = False  # lockdown, nobody matched: the guard may pick from the roster
+    offline_registration: bool = False  # no-smartphone lane without the platform's answer
+    rechecked: bool = False  # the check was too old when recording: done again, nothing recorded yet
+
+    @property
+    def needs_pick(self) -> bool:
+        return not self.person_label and (bool(self.candidates) or self.pick_roster)
+
+
+@dataclass(frozen=True)
+class RosterEntry:
+    """One resident in the quick roster pick (building / unit / room, then name)."""
+
+    person_uuid: str
+    building: str
+    unit: str
+    room: str
+    name_masked: str
 
 
 @dataclass(frozen=True)
@@ -38,6 +59,7 @@ class TemperatureStep:
     verdict: str  # kiosk.domain.temperature.Verdict value
     done: bool  # True = readings are final (normal or confirmed fever)
     next_method: str = "infrared"  # which thermometer to use next
+    remeasure_at: Any = None  # UTC datetime before which a fever re-measure does not count (countdown)
 
 
 @dataclass(frozen=True)
@@ -92,18 +114,24 @@ class PinCheck:
     admin_unlock: bool = False  # locked after too many wrong tries in a row: `kiosk admin unlock-admin`
 
 
+# A temperature reading as the screens hold it: (°C, method, when taken as a UTC datetime or None)
+ReadingTuple = tuple[Any, ...]
+
+
 class GatePort(Protocol):
-    def check_code(self, payload: str, source: str) -> CodeView: ...
-    def check_id(self, id_number: str) -> CodeView: ...
-    def temperature_step(self, readings: Sequence[tuple[float, str]]) -> TemperatureStep: ...
+    def check_code(self, payload: str, source: str, person_uuid: str = "") -> CodeView: ...
+    def check_id(self, id_number: str, doc_type: str = "cn-id", source: str = "typed") -> CodeView: ...
+    def pick(self, code: CodeView, person_uuid: str) -> CodeView: ...
+    def roster(self) -> Sequence[RosterEntry]: ...
+    def temperature_step(self, readings: Sequence[ReadingTuple]) -> TemperatureStep: ...
     def admit(
         self,
         code: CodeView | None,
-        readings: Sequence[tuple[float, str]],
+        readings: Sequence[ReadingTuple],
         attested: Colour | None = None,
         person_uuid: str = "",
         direction: str = "in",
-    ) -> ResultView: ...
+    ) -> ResultView | CodeView: ...  # a CodeView (rechecked=True) = the check was redone, nothing recorded
     def override(self, record_uuid: str, reason: str, pin: str) -> ResultView: ...
     def refer_to_fever_clinic(self, record_uuid: str, reason: str, pin: str) -> ResultView: ...
     def register_visitor(self, form: Mapping[str, Any]) -> FormResult: ...

@@ -13,7 +13,7 @@ from typing import Any
 
 from kiosk.ui.adapters.admin import AdminAdapter
 from kiosk.ui.adapters.duty_status import DutyAdapter, StatusAdapter
-from kiosk.ui.adapters.gate import GateAdapter, RememberingChecker, remembering_verify
+from kiosk.ui.adapters.gate import GateAdapter
 from kiosk.ui.ports import AdminPort, DutyPort, FrameSource, GatePort, StatusPort
 
 log = logging.getLogger(__name__)
@@ -26,6 +26,7 @@ class Services:
     status: StatusPort
     admin: AdminPort
     frames: FrameSource | None = None
+    thermometer: Any = None  # kiosk.ui.adapters.thermo.ThermometerFeed, None = the guard types temperatures
     # start(on_code) begins feeding decoded codes (camera, scanner) to on_code(text, source)
     # from device threads; stop() ends that. The App hands codes to the Kivy thread.
     start: Callable[[Callable[[str, str], None]], None] = lambda _cb: None
@@ -43,12 +44,11 @@ def build_services(cfg: Any, store: Any, *, with_sync: bool = True, with_devices
 
     vault = Vault.for_config(cfg)
     real_checker, worker = _sync_parts(cfg, store, vault) if with_sync else (None, None)
-    real_checker = checker if checker is not None else real_checker
-    checker = RememberingChecker(real_checker) if real_checker is not None else None
+    checker = checker if checker is not None else real_checker
     verifier = KioskVerifier(cfg, checker=checker)
-    service = GateService(store, cfg, remembering_verify(verifier, checker), checker=checker, vault=vault)
+    service = GateService(store, cfg, verifier, checker=checker, vault=vault)
     notify = worker.notify if worker is not None else (lambda: None)
-    gate = GateAdapter(service, checker, after_commit=notify)
+    gate = GateAdapter(service, after_commit=notify)
     duty = DutyAdapter(service.duty)
     status = StatusAdapter(store, cfg, service.mode, duty)
     admin = AdminAdapter(store, cfg, AdminPin.for_config(store, cfg), service, report=_report_fn(cfg, store, service),
@@ -56,8 +56,10 @@ def build_services(cfg: Any, store: Any, *, with_sync: bool = True, with_devices
     services = Services(gate=gate, duty=duty, status=status, admin=admin, extra={"service": service, "sync": worker})
     if with_devices:
         from kiosk.ui.adapters.camera import attach_devices
+        from kiosk.ui.adapters.thermo import make_feed
 
         attach_devices(cfg, services)
+        services.thermometer = make_feed(cfg)  # fails loudly on a thermometer that cannot be opened
     if worker is not None:
         inner_start, inner_stop = services.start, services.stop
 

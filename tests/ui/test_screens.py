@@ -88,8 +88,8 @@ def test_visitor_place_picked_by_pinyin_by_browsing_or_from_home(run_scenario: R
 def test_no_smartphone_lane_then_admin_pin_lockout(run_scenario: Run, open_db: Callable[..., Any]) -> None:
     r = run_scenario("admin_pin")
     f = r["facts"]
-    # the no-smartphone lane, offline: the guard attested green, the record says so
-    assert f["nophone"]["headline"] == "通行" and f["nophone"]["who"] == "110***********002X"
+    # the no-smartphone lane, offline, not on the roster: registered and sent to review, no phone asked for
+    assert f["nophone"]["headline"] == "请稍候：需人工核查" and f["nophone"]["who"] == "110***********002X"
     # the admin exported the week to the USB folder, ID numbers masked
     (exported,) = f["exported"]
     text = open(exported, encoding="utf-8-sig").read()
@@ -100,7 +100,7 @@ def test_no_smartphone_lane_then_admin_pin_lockout(run_scenario: Run, open_db: C
     assert f["after_right_pin"][0] == "admin_pin" and "锁定" in f["after_right_pin"][1]  # the right PIN is refused now
     store = open_db(r["data_dir"])
     (entry,) = store.db.query("select lane, colour_source, code_colour, outcome from gate_entries")
-    assert entry == {"lane": "id-number", "colour_source": "attested", "code_colour": "green", "outcome": "pass"}
+    assert entry == {"lane": "id-number", "colour_source": "none", "code_colour": "none", "outcome": "review"}
     assert store.db.execute("select count(*) from pending_rechecks").fetchone()[0] == 1  # re-checked when online
     kinds = [k for (k,) in store.db.execute("select kind from journal order by seq")]
     assert "mode_change" in kinds and "pin_locked" in kinds and kinds.count("pin_failed") == 5  # every wrong try journalled

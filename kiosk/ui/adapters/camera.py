@@ -50,15 +50,23 @@ class DeviceHub:
     def __init__(self, cfg: Any) -> None:
         self.cfg = with_demo_fallback(cfg)
         self.devices: Any = None
+        self.id_reader: Any = None
+        self.on_card: Callable[[Any], None] = lambda _card: None  # the App hands cards to the Kivy thread
 
     def start(self, on_code: Callable[[str, str], None]) -> None:
         from kiosk.devices.factory import make_devices
+        from kiosk.devices.id_reader import make_id_reader
 
         self.devices = make_devices(self.cfg, on_code).start()
+        self.id_reader = make_id_reader(self.cfg, lambda card: self.on_card(card))
+        if self.id_reader is not None:
+            self.id_reader.start()
 
     def stop(self) -> None:
         if self.devices is not None:
             self.devices.stop()
+        if self.id_reader is not None:
+            self.id_reader.stop()
 
     def key(self, key: str) -> None:
         """A key from the hardware keyboard while no field has focus: a wedge scanner types here."""

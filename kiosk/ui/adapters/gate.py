@@ -1,102 +1,19 @@
-"""GatePort over the workflow's GateService.
+"""GatePort over the workflow's GateService: translation only.
 
-The screens show a code's result before the temperature is typed, and the service
-records the pass after it. So that a code is verified (and a cn-token asked online)
-only once per pass, the service gets a remembering verify function: the result of
-`check_code` is reused by `pass_gate` for the same text within a short window.
+`check_code` / `check_id` call GateService.check and hand its Checked object to the screen
+inside the CodeView (`handle`); `admit` gives that same object back to GateService.admit,
+so the pass records exactly the check the guard saw. No cache sits between the steps.
 """
 
 from __future__ import annotations
 
-import threading
-import time
+import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from kiosk.domain.models import (
-    CodeChecker,
-    CodeFormat,
-    CodeStatus,
-    Colour,
-    ColourSource,
-    Direction,
-    PlatformAnswer,
-    Reason,
-    VerificationResult,
-)
+from kiosk.domain.models import Colour, Direction, Reason
 from kiosk.domain.temperature import Measurement, Method, Verdict
-from kiosk.ui.ports import CodeView, FormResult, ResultView, TemperatureStep
-
-REUSE_SECONDS = 120.0  # a pass rarely takes longer; after that a code is verified afresh
-
-Verify = Callable[[str], VerificationResult]
-
-
-class Remembered:
-    """Keeps the answer of the pass in hand, by key, for at most REUSE_SECONDS; thread-safe.
-
-    `fresh` always asks anew (a new pass: trust or the platform's answer may have changed
-    since the last time this code was seen) and remembers; `get_or` reuses that answer.
-    """
-
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
-        self._items: dict[Any, tuple[float, Any]] = {}
-        self._lock = threading.Lock()
-        self._clock = clock
-
-    def get_or(self, key: Any, make: Callable[[], Any]) -> Any:
-        now = self._clock()
-        with self._lock:
-            self._items = {k: v for k, v in self._items.items() if now - v[0] < REUSE_SECONDS}
-            if key in self._items:
-                return self._items[key][1]
-        return self.fresh(key, make)
-
-    def forget(self, key: Any) -> None:
-        with self._lock:
-            self._items.pop(key, None)
-
-    def fresh(self, key: Any, make: Callable[[], Any]) -> Any:
-        value = make()
-        with self._lock:
-            self._items[key] = (self._clock(), value)
-        return value
-
-
-class RememberingChecker:
-    """A CodeChecker that asks the platform once per ID number / code per pass."""
-
-    def __init__(self, inner: CodeChecker) -> None:
-        self.inner = inner
-        self.memo = Remembered()
-
-    def check(self, *, qr_text: str | None = None, id_number: str | None = None) -> PlatformAnswer | None:
-        return self.memo.get_or(("check", qr_text, id_number), lambda: self.inner.check(qr_text=qr_text, id_number=id_number))
-
-    def check_fresh(self, *, qr_text: str | None = None, id_number: str | None = None) -> PlatformAnswer | None:
-        return self.memo.fresh(("check", qr_text, id_number), lambda: self.inner.check(qr_text=qr_text, id_number=id_number))
-
-
-class RememberingVerify:
-    """The verify function the GateService gets: the screens' `check_code` verifies afresh,
-    the service's `pass_gate` for the same pass reuses that result."""
-
-    def __init__(self, verify: Verify, checker: RememberingChecker | None = None) -> None:
-        self.inner = verify
-        self.checker = checker
-        self.memo = Remembered()
-
-    def __call__(self, text: str) -> VerificationResult:
-        return self.memo.get_or(text, lambda: self.inner(text))
-
-    def fresh(self, text: str) -> VerificationResult:
-        if self.checker is not None:  # a cn-token seen before is asked about again
-            self.checker.memo.forget(("check", text, None))
-        return self.memo.fresh(text, lambda: self.inner(text))
-
-
-def remembering_verify(verify: Verify, checker: RememberingChecker | None = None) -> RememberingVerify:
-    return RememberingVerify(verify, checker)
+from kiosk.ui.ports import CodeView, FormResult, ReadingTuple, ResultView, RosterEntry, TemperatureStep
 
 
 def field_errors(exc: Exception) -> dict[str, tuple[str, str]]:
@@ -108,63 +25,45 @@ def field_errors(exc: Exception) -> dict[str, tuple[str, str]]:
 
 
 class GateAdapter:
-    def __init__(self, service: Any, checker: CodeChecker | None, after_commit: Callable[[], None] = lambda: None) -> None:
-        self.service = service  # kiosk.service.gate.GateService built with remembering_verify
-        self.checker = checker
+    def __init__(self, service: Any, after_commit: Callable[[], None] = lambda: None) -> None:
+        self.service = service  # kiosk.service.gate.GateService
         self.after_commit = after_commit  # wakes the sync worker: a new record is waiting
         self._results: dict[str, ResultView] = {}
 
-    def check_code(self, payload: str, source: str) -> CodeView:
-        verify = self.service.verify
-        r: VerificationResult = verify.fresh(payload) if isinstance(verify, RememberingVerify) else verify(payload)
-        return CodeView(
-            handle=("qr", payload), format=str(r.format), status=str(r.status), colour=r.colour,
-            colour_source=str(r.colour_source), name_masked=r.holder_name_masked, id_masked=r.id_masked,
-            needs_attestation=r.status is CodeStatus.UNVERIFIED,
-        )
+    def check_code(self, payload: str, source: str, person_uuid: str = "") -> CodeView:
+        return code_view(self.service.check(payload, person_uuid=person_uuid or None))
 
-    def check_id(self, id_number: str) -> CodeView:
-        from kiosk.domain.identity import DocType, validate_id
-        from kiosk.domain.masking import mask_id
-        from kiosk.domain.report import local_day
-        from kiosk.service.common import InvalidInput
+    def check_id(self, id_number: str, doc_type: str = "cn-id", source: str = "typed") -> CodeView:
+        from kiosk.domain.identity import DocType
+        from kiosk.service.checks import IdEntry
 
-        check = validate_id(DocType.CN_ID, id_number, local_day(self.service.clock(), self.service.tz))
-        if not check.ok:
-            raise InvalidInput(check.errors)
-        checker = self.checker
-        if isinstance(checker, RememberingChecker):
-            answer = checker.check_fresh(id_number=check.number)
-        else:
-            answer = checker.check(id_number=check.number) if checker else None
-        colour = answer.colour if answer else Colour.NONE
-        return CodeView(
-            handle=("id", check.number), format=str(CodeFormat.CN_TOKEN),
-            status=str(CodeStatus.VALID if answer else CodeStatus.UNVERIFIED), colour=colour,
-            colour_source=str(ColourSource.ONLINE if answer else ColourSource.NONE),
-            name_masked=answer.name_masked if answer else "", id_masked=mask_id(check.number),
-            needs_attestation=answer is None,
-        )
+        return code_view(self.service.check(IdEntry(id_number, DocType(doc_type), source)))
 
-    def temperature_step(self, readings: Sequence[tuple[float, str]]) -> TemperatureStep:
-        verdict = self.service.assess(_measurements(readings))
+    def pick(self, code: CodeView, person_uuid: str) -> CodeView:
+        return code_view(self.service.pick(code.handle, person_uuid))
+
+    def roster(self) -> list[RosterEntry]:
+        return [RosterEntry(p.uuid, p.building, p.unit, p.room, p.name_masked) for p in self.service.roster()]
+
+    def temperature_step(self, readings: Sequence[ReadingTuple]) -> TemperatureStep:
+        measured = _measurements(readings)
+        verdict = self.service.assess(measured)
         done = verdict in (Verdict.NORMAL, Verdict.FEVER_CONFIRMED)
         nxt = Method.CONTACT if verdict is Verdict.REMEASURE_FEVER else Method.INFRARED
-        return TemperatureStep(str(verdict), done, str(nxt))
+        due = self.service.remeasure_due(measured) if verdict is Verdict.REMEASURE_FEVER else None
+        return TemperatureStep(str(verdict), done, str(nxt), due)
 
     def admit(
-        self, code: CodeView | None, readings: Sequence[tuple[float, str]], attested: Colour | None = None,
+        self, code: CodeView | None, readings: Sequence[ReadingTuple], attested: Colour | None = None,
         person_uuid: str = "", direction: str = "in",
-    ) -> ResultView:
-        from kiosk.service.gate import GateRequest
+    ) -> ResultView | CodeView:
+        from kiosk.service.checks import Rechecked
 
-        kind, value = code.handle if code is not None else ("", "")
-        req = GateRequest(
-            direction=Direction(direction), qr_text=value if kind == "qr" else None,
-            id_number=value if kind == "id" else None, person_uuid=person_uuid or None,
-            attested_colour=attested, readings=_measurements(readings),
-        )
-        out = self.service.pass_gate(req)
+        checked = code.handle if code is not None else self.service.check(None, person_uuid=person_uuid or None)
+        try:
+            out = self.service.admit(checked, _measurements(readings), attested, Direction(direction))
+        except Rechecked as redo:  # too old to trust: the screen shows the new result first
+            return code_view(redo.checked, rechecked=True)
         self.after_commit()
         person = out.person
         name = person.name_masked if person else (out.code.holder_name_masked if out.code else "")
@@ -217,5 +116,29 @@ class GateAdapter:
         return [(str(r[0]), str(r[1])) for r in rows]
 
 
-def _measurements(readings: Sequence[tuple[float, str]]) -> tuple[Measurement, ...]:
-    return tuple(Measurement(v, Method(m)) for v, m in readings)
+def code_view(checked: Any, rechecked: bool = False) -> CodeView:
+    """A Checked as the screens show it; the Checked itself rides along as the handle."""
+    r, p = checked.code, checked.person
+    label = "  ".join(x for x in (p.name_masked, _address(p)) if x) if p else ""
+    return CodeView(
+        handle=checked, format=str(r.format) if r else "", status=str(r.status) if r else "none",
+        colour=r.colour if r else Colour.NONE, colour_source=str(r.colour_source) if r else "none",
+        name_masked=(r.holder_name_masked if r else "") or (p.name_masked if p else ""),
+        id_masked=checked.id_masked or (r.id_masked if r else ""),
+        needs_attestation=checked.needs_attestation, lane=checked.lane, person_label=label,
+        candidates=tuple((c.uuid, "  ".join(x for x in (c.name_masked, _address(c)) if x)) for c in checked.candidates),
+        pick_roster=checked.pick_roster, offline_registration=checked.offline_registration, rechecked=rechecked,
+    )
+
+
+def _address(p: Any) -> str:
+    return "-".join(x for x in (p.building, p.unit, p.room) if x)
+
+
+def _measurements(readings: Sequence[ReadingTuple]) -> tuple[Measurement, ...]:
+    """(°C, method) or (°C, method, taken_at datetime|None) tuples as the domain's Measurements."""
+    out = []
+    for r in readings:
+        taken = r[2] if len(r) > 2 else None
+        out.append(Measurement(float(r[0]), Method(r[1]), taken if isinstance(taken, dt.datetime) else None))
+    return tuple(out)

@@ -7,6 +7,7 @@ from typing import Any
 
 KV_FILES = (
     "idle", "result", "temperature", "attest", "message", "visitor", "nophone", "guard", "override", "admin_pin", "admin",
+    "pick", "rechecked",
 )
 
 
@@ -22,6 +23,8 @@ def screen_factories(cfg: Any) -> dict[str, Callable[[], Any]]:
     from kiosk.ui.screens.message import MessageScreen
     from kiosk.ui.screens.nophone import NoPhoneScreen
     from kiosk.ui.screens.override import OverrideScreen
+    from kiosk.ui.screens.pick import PickScreen
+    from kiosk.ui.screens.rechecked import RecheckedScreen
     from kiosk.ui.screens.result import ResultScreen
     from kiosk.ui.screens.temperature import TemperatureScreen
     from kiosk.ui.screens.visitor import VisitorScreen
@@ -37,5 +40,7 @@ def screen_factories(cfg: Any) -> dict[str, Callable[[], Any]]:
         "guard": lambda: GuardScreen(name="guard"),
         "override": lambda: OverrideScreen(name="override"),
         "admin_pin": lambda: AdminPinScreen(name="admin_pin"),
+        "pick": lambda: PickScreen(name="pick"),
+        "rechecked": lambda: RecheckedScreen(name="rechecked"),
         "admin": lambda: AdminScreen(name="admin", session_seconds=cfg["admin.session_seconds"], export_dir=cfg["admin.export_dir"]),
     }

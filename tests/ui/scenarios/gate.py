@@ -13,7 +13,8 @@ from tests.ui.scenarios.common import key_on_keypad, scanner_types, text_of
 def setup_temperature(cfg: Any, store: Any, shots: Path) -> tuple[Any, dict[str, Any]]:
     key, kid = codes.new_issuer()
     codes.install_bundle(store, codes.bundle_for(key, kid))
-    return cfg.replace(ui__result_seconds=2.0), {
+    # no pause before the contact re-measure here; the wait itself is the fever_wait scenario
+    return cfg.replace(ui__result_seconds=2.0, thermometer__remeasure_pause_s=0), {
         "code1": codes.issue(key, kid, code_id="t-1"), "code2": codes.issue(key, kid, code_id="t-2", name="王芳"),
     }
 
