@@ -15,6 +15,7 @@ from kiosk.devices.thermometer import (
     FakeThermometer,
     KeypadThermometer,
     SerialInfraredThermometer,
+    SimulatedThermometer,
     ThermometerError,
     make_thermometer,
     parse_line,
@@ -158,9 +159,12 @@ def test_factory_kinds(cfg: Config) -> None:
     assert keypad.submit("36.6") == 36.6 and keypad.read(timeout=0.5) == 36.6
     with pytest.raises(ValueError, match="not a temperature"):
         keypad.submit("abc")
-    fake = make_thermometer(cfg.replace(thermometer__kind="fake"))
-    assert isinstance(fake, FakeThermometer) and fake.method is Method.INFRARED
-    assert fake.read(timeout=0.5) == 36.5 and fake.read(timeout=0.05) is None  # one preset reading, then none
+    fake = make_thermometer(cfg.replace(thermometer__kind="fake"))  # the demo's simulated forehead thermometer
+    assert isinstance(fake, SimulatedThermometer) and fake.method is Method.INFRARED
+    assert fake.read(timeout=0.05) is None  # asked for less than its pause: nothing yet
+    first, second = fake.read(timeout=fake.pause_s + 0.5), fake.read(timeout=fake.pause_s + 0.5)
+    assert first is not None and second is not None and first != second  # plausible readings, not one stuck value
+    assert all(35.0 <= v < 37.3 for v in (first, second))
     with pytest.raises(ThermometerError, match="unknown thermometer.kind 'laser'"):
         make_thermometer({"thermometer.kind": "laser"})
 
