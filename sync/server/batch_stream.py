@@ -122,14 +122,36 @@ def _shape(field: str, problem: str) -> ProtocolError:
 SCALARS = frozenset({"string", "number", "boolean", "null"})
 
 
+# Envelope keys that may hold a small nested object (the kiosk's last `kiosk doctor` result),
+# built whole but bounded in events, so memory stays bounded too.
+NESTED_KEYS = frozenset({"doctor"})
+NESTED_MAX_EVENTS = 2_000
+
+
 def _read_envelope(source: io.IOBase, max_records: int) -> dict[str, Any]:
-    """Events -> {top-level scalars..., "records": [flat dicts]}; refuses anything deeper than that."""
+    """Events -> {top-level scalars..., "records": [flat dicts]}; refuses anything deeper than that
+    (but for the small objects named in NESTED_KEYS)."""
     env: dict[str, Any] = {}
     rec: dict[str, Any] | None = None
     records: list[dict[str, Any]] | None = None
     key = ""
     depth = 0  # 1 inside the envelope, 2 inside records, 3 inside one record
+    nested: Any = None  # an ijson.ObjectBuilder while a NESTED_KEYS value is read
+    nested_depth = nested_events = 0
     for event, value in ijson.basic_parse(source, use_float=True, buf_size=CHUNK):  # no prefixes: they grow with depth
+        if nested is not None:
+            nested_events += 1
+            if nested_events > NESTED_MAX_EVENTS:
+                raise _shape(key, "too large")
+            nested.event(event, value)
+            nested_depth += 1 if event in ("start_map", "start_array") else -1 if event in ("end_map", "end_array") else 0
+            if nested_depth == 0:
+                env[key], nested = nested.value, None
+            continue
+        if event == "start_map" and depth == 1 and key in NESTED_KEYS:
+            nested, nested_depth, nested_events = ijson.ObjectBuilder(), 1, 0
+            nested.event(event, value)
+            continue
         if event == "map_key":
             key = value
         elif event in SCALARS:

@@ -44,7 +44,7 @@ def _enrol_body(k: Kiosk, **over: Any) -> bytes:
 def _record(k: Kiosk, seq: int, body: str = '{"outcome":"pass"}', prev: str = GENESIS_HASH) -> dict[str, Any]:
     rid, at = str(uuid.uuid4()), "2026-11-28T07:00:00+00:00"
     return {"uuid": rid, "seq": seq, "kind": "gate_entry", "created_at": at, "body": body, "prev_hash": prev,
-            "hash": record_hash(k.device_id, seq, rid, "gate_entry", at, body, prev)}
+            "hash": record_hash(k.journal_id, seq, rid, "gate_entry", at, body, prev)}
 
 
 def _batch(k: Kiosk, raw_json: bytes) -> requests.Response:

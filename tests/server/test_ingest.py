@@ -95,7 +95,7 @@ def test_the_same_seq_and_uuid_with_another_body_is_a_conflict(kiosk: Kiosk, cen
     _ack(kiosk.send(recs))
     kept = recs[1]
     body = canonical_json({"rewritten": True})  # a new body, and a hash that is right for it
-    digest = record_hash(kiosk.device_id, 2, str(kept["uuid"]), str(kept["kind"]), str(kept["created_at"]), body, str(kept["prev_hash"]))
+    digest = record_hash(kiosk.journal_id, 2, str(kept["uuid"]), str(kept["kind"]), str(kept["created_at"]), body, str(kept["prev_hash"]))
     ack = _ack(kiosk.send([{**kept, "body": body, "hash": digest}]))
     assert ack.stored == 0 and ack.duplicates == 1
     assert ack.chain.status == "conflict" and "seq 2" in (ack.chain.problem or "")

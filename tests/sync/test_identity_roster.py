@@ -91,7 +91,7 @@ def test_the_bundle_carries_no_id_number_or_phone_and_the_gate_still_finds_the_r
         assert secret not in text, secret
     payload = json.loads(json.loads(text)["payload"])
     person = next(p for p in payload["roster"] if p["uuid"] == uid)
-    key = (kiosk.cfg.data_dir / "secrets" / "roster_lookup.key").read_bytes().strip()
+    key = (kiosk.cfg.secrets_dir / "roster_lookup.key").read_bytes().strip()  # the secrets folder, not the data folder
     import base64
 
     assert person["id_hash"] == roster_lookup_hash(base64.urlsafe_b64decode(key), "id", ID)
