@@ -57,10 +57,14 @@ class ZxingBackend:
         self._zx = zxingcpp
         self._qr = zxingcpp.BarcodeFormat.QRCode
         self._formats = zxingcpp.BarcodeFormats(self._qr)
+        self._plain = zxingcpp.TextMode.Plain
 
     def _read(self, gray: np.ndarray, errors: bool) -> list[Any]:
+        # TextMode.Plain: the bytes as text (ECI or charset guess applied), nothing else. The
+        # default (HRI) writes control characters as names ("<SOH>", "<GS>"): an altered payload.
         return [r for r in self._zx.read_barcodes(gray, formats=self._formats, try_invert=self._try_invert,
-                                                  return_errors=errors) if r.format == self._qr]
+                                                  text_mode=self._plain, return_errors=errors)
+                if r.format == self._qr]
 
     def decode_gray(self, gray: np.ndarray) -> list[str]:
         found = self._read(gray, errors=self._sharpen_retry)

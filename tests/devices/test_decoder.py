@@ -212,3 +212,16 @@ def test_sharpened_retry_reads_out_of_focus_codes_the_plain_pass_misses() -> Non
     assert all(c == f.payload for f, codes in zip(frames, retry_results, strict=True) for c in codes)
     retry_hits = sum(f.payload in codes for f, codes in zip(frames, retry_results, strict=True))
     assert retry_hits > plain_hits, (plain_hits, retry_hits)
+
+
+@pytest.mark.parametrize("payload", [
+    "a\x01b\x10c",  # SOH, DLE: zxing-cpp's default text mode names them "<SOH>", "<DLE>"
+    "line1\r\nline2\n",  # CR/LF
+    "nul\x00inside",  # NUL
+    "\x1d01095011010209171719050810ABCD1234",  # a GS1 code: GS separators
+    "tab\tand\x7fdel\x1b[0m",  # tab, DEL, ESC
+    "Müller\x1e张三\x04",  # UTF-8 with record separator and EOT
+], ids=["SOH-DLE", "CRLF", "NUL", "GS1", "tab-DEL-ESC", "utf8-RS-EOT"])
+def test_payloads_with_control_characters_come_back_unaltered(pipeline: DecodePipeline, payload: str) -> None:
+    assert pipeline.decode(qr_picture(payload.encode("utf-8"))) == [payload]
+    assert pipeline.decode(qr_picture(payload, eci=True)) == [payload]
