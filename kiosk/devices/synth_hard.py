@@ -21,7 +21,7 @@ SURFACE_CONDITIONS = ("textured_print", "wrinkled")
 
 def screen_pixels(matrix: np.ndarray, px: int, rng: Rng) -> np.ndarray:
     """The code as an RGB screen shows it: `px` screen pixels a module, each 3x3 sub-pixels."""
-    img = np.where(matrix == 1, 0.06, 0.97).astype(np.float32)
+    img: np.ndarray = np.where(matrix == 1, 0.06, 0.97).astype(np.float32)
     img = cv2.resize(img, None, fx=px, fy=px, interpolation=cv2.INTER_NEAREST)
     margin = px * 3  # the app's white around the code
     img = np.pad(img, margin, constant_values=0.97)
@@ -103,6 +103,7 @@ def surface_frame(matrix: np.ndarray, scene: np.ndarray, rng: Rng, condition: st
     ink = np.pad(code, pad)
     h, w = ink.shape
     tex = _texture(h, w, rng)
+    card: np.ndarray
     if condition == "textured_print":
         paper = np.array([150, 190, 215], np.float32) * (0.75 + 0.5 * tex[:, :, None])  # kraft board, BGR
         brown = np.array([40, 75, 115], np.float32) * (0.8 + 0.4 * tex[:, :, None])
