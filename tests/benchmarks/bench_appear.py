@@ -8,7 +8,8 @@ is played through the real camera path (cv2.VideoCapture, capture thread at the 
 frame rate, one-slot queue) into a DecodeWorker, as at the gate. Measured per clip: the
 time from the capture of the first frame where the whole code is inside the picture to the
 moment the worker hands the payload on; also the time from there to the phone becoming
-still (a reader that waits for a still picture cannot beat that). Decoder set-ups, each on
+still, and to the first frame the pipeline can read at all (every frame decoded offline,
+no time limit): no reader of these frames can beat that floor. Decoder set-ups, each on
 every clip, in rotating order (machine noise falls on all alike):
 
 - shipped: first pass + luma 2x retry, MotionGate (first pass only while the picture moves)
@@ -91,6 +92,23 @@ def play(clip: Clip, pipeline: DecodePipeline, gate: Callable[[], MotionGate]) -
     }
 
 
+def readable_from(clip: Clip) -> int:
+    """The first frame (0-based) the pipeline reads when given every frame, time no object."""
+    cap = cv2.VideoCapture(str(clip.path))
+    pipeline = DecodePipeline(budget_ms=1e6)
+    i = 0
+    try:
+        while True:
+            ok, image = cap.read()
+            if not ok:
+                return -1
+            if clip.payload in pipeline.decode(image):
+                return i
+            i += 1
+    finally:
+        cap.release()
+
+
 def pct(values: list[float], q: float) -> float:
     return float(np.percentile(values, q)) if values else float("nan")
 
@@ -107,6 +125,7 @@ def main() -> int:
         t0 = time.perf_counter()
         clips = [make_clip(Path(tmp) / f"clip-{i}.avi", np.random.default_rng([args.seed, i])) for i in range(args.clips)]
         print(f"{len(clips)} clips made in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
+        floor = [(readable_from(c) - c.appear_frame) * 1000 / FPS for c in clips]
         sets = setups()
         results: dict[str, list[dict[str, float]]] = {name: [] for name in sets}
         for i, clip in enumerate(clips):
@@ -117,7 +136,8 @@ def main() -> int:
                 results[name].append(play(clip, pipeline, gate))
         still = [r["still_ms"] for r in results[next(iter(sets))]]
         print(f"\n{len(clips)} clips, seed {args.seed}; phone still {statistics.median(still):.0f} ms (median) "
-              f"after the code is first wholly in view\n")
+              f"after the code is first wholly in view; the first readable frame comes {statistics.median(floor):.0f} ms "
+              f"(median; p95 {pct(floor, 95):.0f}) after it, when every frame is decoded with no time limit\n")
         print("| decoder set-up | read | median ms | p95 ms | max ms | frames first-pass only / decoded | wrong |")
         print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
         for name, rs in results.items():
