@@ -26,7 +26,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from kiosk.devices import synth  # noqa: E402
+from kiosk.devices import synth, synth_hard  # noqa: E402
 from kiosk.devices.decoder import DecodePipeline, ZxingBackend  # noqa: E402
 from kiosk.settings import BY_NAME  # noqa: E402
 
@@ -169,7 +169,10 @@ def main() -> int:
         cells = [f"{100 * statistics.mean(hits[n][cond]):.0f}%" for n in names]
         print(f"| {cond} | " + " | ".join(cells) + " |")
     coded = [c for c in synth.CONDITIONS if c not in synth.NO_CODE_CONDITIONS]
-    for label, conds in (("all with a code", coded), ("all but motion_blur", [c for c in coded if c != "motion_blur"])):
+    hard = set(synth_hard.SCREEN_CONDITIONS + synth_hard.SURFACE_CONDITIONS)
+    for label, conds in (("all with a code", coded), ("all but motion_blur", [c for c in coded if c != "motion_blur"]),
+                         ("issue 4 set (before the screens) but motion_blur", [c for c in coded if c != "motion_blur" and c not in hard]),
+                         ("screens and surfaces (issue 15)", [c for c in coded if c in hard])):
         cells = [f"**{100 * statistics.mean([h for c in conds for h in hits[n][c]]):.1f}%**" for n in names]
         print(f"| {label} | " + " | ".join(cells) + " |")
     print("| wrong payloads | " + " | ".join(str(wrong[n]) for n in names) + " |")
