@@ -184,13 +184,17 @@ def run_preview(app: Any, out: dict[str, Any]) -> None:
     flips: dict[str, int] = {"before": 0, "after": 0}
     seconds: dict[str, float] = {"before": 0.0, "after": 0.0}
     ages: dict[str, list[float]] = {"before": [], "after": []}
+    cost: dict[str, list[float]] = {"before": [], "after": []}  # CPU ms per upload (scale + upload)
 
     def timed(show: Any) -> Any:
         def run(frame: Any) -> None:
             latest = slot.latest()
             if latest is not None and state["count"]:
                 ages[state["mode"]].append((time.monotonic() - latest.at) * 1000)
+            c = time.thread_time()
             show(frame)
+            if state["count"]:
+                cost[state["mode"]].append((time.thread_time() - c) * 1000)
             state["fresh"] = True
         return run
 
@@ -229,10 +233,13 @@ def run_preview(app: Any, out: dict[str, Any]) -> None:
         out["fps"] = {m: drawn[m] / seconds[m] for m in drawn}
         out["window_fps"] = {m: flips[m] / seconds[m] for m in flips}
         out["ages_ms"] = ages
+        out["upload_ms"] = cost
         out["camera_frames"] = app.services.extra["devices"].devices.camera.state.frames
         app.stop()
 
     def begin(_dt: float) -> None:
+        if os.environ.get("BENCH_NO_DECODE"):
+            app.services.extra["devices"].devices.worker.stop()
         Window.bind(on_flip=on_flip)
         state["t"] = time.perf_counter()
         for i in range(1, 2 * PREVIEW_TURNS):
@@ -394,7 +401,9 @@ def run_preview_part(base: Path) -> None:
     for mode in ("before", "after"):
         print(f"  {mode:6s}: {r['fps'][mode]:.1f} fps of new pictures drawn, window {r['window_fps'][mode]:.1f} fps; "
               f"frame age at upload (ms): {summary(r['ages_ms'][mode])}")
-    print(f"  ratio after / before: {r['fps']['after'] / r['fps']['before']:.2f}")
+        print(f"          CPU per picture, scale + upload (ms): {summary(r['upload_ms'][mode])}")
+    print(f"  ratio after / before: {r['fps']['after'] / r['fps']['before']:.2f} fps, "
+          f"{statistics.median(r['upload_ms']['after']) / statistics.median(r['upload_ms']['before']):.2f} CPU per picture")
     bare = spawn_baseline()
     print(f"  same machine, same moment: a bare Kivy window redrawing one 1280x720 texture: {bare:.1f} fps")
 
