@@ -71,11 +71,13 @@ def decoders() -> dict[str, Decode]:
     out: dict[str, Decode] = {f"pipeline ({default.name}, sharpen retry)": default.decode}
     out["pipeline, no grey/2x retry (before)"] = DecodePipeline(
         default.backend, default.gray, default.max_side, retries=False).decode
+    out["pipeline, no sharpen retry"] = DecodePipeline(ZxingBackend(sharpen_retry=False), default.gray, default.max_side).decode
+    # the ingredients alone: one pass, no retry of any kind
     for gray in ("luma", "min"):
-        out[f"zxing/{gray}"] = DecodePipeline(ZxingBackend(sharpen_retry=False), gray).decode
-    out["zxing/min no-invert"] = DecodePipeline(ZxingBackend(try_invert=False, sharpen_retry=False), "min").decode
+        out[f"zxing/{gray}"] = DecodePipeline(ZxingBackend(sharpen_retry=False), gray, retries=False).decode
+    out["zxing/min no-invert"] = DecodePipeline(ZxingBackend(try_invert=False, sharpen_retry=False), "min", retries=False).decode
     for gray in ("luma", "min"):
-        out[f"pyzbar/{gray}"] = DecodePipeline("pyzbar", gray).decode
+        out[f"pyzbar/{gray}"] = DecodePipeline("pyzbar", gray, retries=False).decode
     out["pyzbar stock"] = stock_pyzbar()
     out["zxing stock"] = stock_zxing()
     out["opencv"] = opencv_detector()
