@@ -5,7 +5,10 @@
 - `DecodePipeline` is what the kiosk runs on every camera frame and every still image:
   it checks the frame, scales very large frames down, converts colour to grey (by default
   the per-pixel minimum of B, G, R, which keeps green and yellow health codes dark) and
-  asks one backend. It never raises: a broken frame gives no codes.
+  asks one backend; when that finds nothing, it retries once in luma grey scaled up 2×
+  (screens, small and textured codes) if the frame's CPU budget allows. It never raises: a
+  broken frame gives no codes. Payloads come back exactly as encoded (no control character
+  is rewritten).
 
 The default backend and grey conversion were chosen by tests/benchmarks/bench_decode.py
 (figures in docs/benchmarks.md).
@@ -206,8 +209,9 @@ class DecodePipeline:
     A retry starts only if its expected cost (from the first pass's time) fits in what is
     left of `budget_ms`, counted in this thread's CPU time: what the frame costs the kiosk,
     whatever else the machine runs (wall time would drop the retry whenever another
-    process holds the core; the worker's frame pacing bounds the wall time). `decode(frame, quick=True)` runs the first pass only: the decode
-    worker asks for that on frames taken while the picture moves (see docs/devices.md).
+    process holds the core; the worker's frame pacing bounds the wall time).
+    `decode(frame, quick=True)` runs the first pass only: the decode worker asks for that on
+    frames taken while the picture moves (see docs/devices.md).
     """
 
     UPSCALE_MAX_SIDE = 1280  # 2× of a 720p frame; larger frames have pixels enough
