@@ -5,7 +5,10 @@
 - `DecodePipeline` is what the kiosk runs on every camera frame and every still image:
   it checks the frame, scales very large frames down, converts colour to grey (by default
   the per-pixel minimum of B, G, R, which keeps green and yellow health codes dark) and
-  asks one backend. It never raises: a broken frame gives no codes.
+  asks one backend; when that finds nothing, it retries once in luma grey scaled up 2×
+  (screens, small and textured codes) if the frame's CPU budget allows. It never raises: a
+  broken frame gives no codes. Payloads come back exactly as encoded (no control character
+  is rewritten).
 
 The default backend and grey conversion were chosen by tests/benchmarks/bench_decode.py
 (figures in docs/benchmarks.md).
@@ -15,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from ctypes import c_void_p, cast
 from typing import Any, Protocol
@@ -57,10 +61,14 @@ class ZxingBackend:
         self._zx = zxingcpp
         self._qr = zxingcpp.BarcodeFormat.QRCode
         self._formats = zxingcpp.BarcodeFormats(self._qr)
+        self._plain = zxingcpp.TextMode.Plain
 
     def _read(self, gray: np.ndarray, errors: bool) -> list[Any]:
+        # TextMode.Plain: the bytes as text (ECI or charset guess applied), nothing else. The
+        # default (HRI) writes control characters as names ("<SOH>", "<GS>"): an altered payload.
         return [r for r in self._zx.read_barcodes(gray, formats=self._formats, try_invert=self._try_invert,
-                                                  return_errors=errors) if r.format == self._qr]
+                                                  text_mode=self._plain, return_errors=errors)
+                if r.format == self._qr]
 
     def decode_gray(self, gray: np.ndarray) -> list[str]:
         found = self._read(gray, errors=self._sharpen_retry)
@@ -190,27 +198,74 @@ def normalise(frame: Any, max_side: int) -> np.ndarray | None:
 
 
 class DecodePipeline:
-    """Frame → QR payloads: check, scale, grey, decode. Never raises."""
+    """Frame → QR payloads: check, scale, grey, decode, retry within a budget. Never raises.
+
+    The first pass reads the configured grey (min(B,G,R) keeps yellow and green codes dark).
+    When it finds nothing, one retry runs if the frame's budget allows:
+    the luma grey (plain luma, not min(B,G,R): a photo of an LED/LCD screen with a colour tint
+    or a visible sub-pixel grid reads better in luma, where the dim channel of min(B,G,R)
+    brings out the dot pattern), scaled up 2× for frames up to 1280 px (small modules,
+    moiré, textured or wrinkled surfaces: the binariser gets more pixels per module).
+    A retry starts only if its expected cost (from the first pass's time) fits in what is
+    left of `budget_ms`, counted in this thread's CPU time: what the frame costs the kiosk,
+    whatever else the machine runs (wall time would drop the retry whenever another
+    process holds the core; the worker's frame pacing bounds the wall time).
+    `decode(frame, quick=True)` runs the first pass only: the decode worker asks for that on
+    frames taken while the picture moves (see docs/devices.md).
+    """
+
+    UPSCALE_MAX_SIDE = 1280  # 2× of a 720p frame; larger frames have pixels enough
 
     def __init__(self, backend: QrBackend | str = "zxing", gray: str = "min", max_side: int = 2560,
-                 sharpen_retry: bool = True) -> None:
+                 sharpen_retry: bool = True, retries: bool = True, budget_ms: float = 30.0) -> None:
         if gray not in GRAY_METHODS:
             raise ValueError(f"unknown grey conversion {gray!r}; choose one of {', '.join(GRAY_METHODS)}")
+        if budget_ms <= 0:
+            raise ValueError(f"decode budget must be > 0 ms, got {budget_ms}")
         self.backend = make_backend(backend, sharpen_retry) if isinstance(backend, str) else backend
         self.gray = gray
         self.max_side = max_side
+        self.retries = retries
+        self.budget_ms = budget_ms
+        self.last_pass = ""  # which pass found the code (for benchmarks and logs)
 
     @property
     def name(self) -> str:
-        return f"{self.backend.name}/{self.gray}"
+        return f"{self.backend.name}/{self.gray}" + ("+retries" if self.retries else "")
 
-    def decode(self, frame: Any) -> list[str]:
+    def _read(self, gray: np.ndarray) -> list[str]:
+        return [p for p in dict.fromkeys(self.backend.decode_gray(np.ascontiguousarray(gray))) if p]
+
+    def decode(self, frame: Any, quick: bool = False) -> list[str]:
         try:
+            started = time.thread_time()
             image = normalise(frame, self.max_side)
             if image is None:
                 return []
-            gray = np.ascontiguousarray(to_gray(image, self.gray))
-            return [p for p in dict.fromkeys(self.backend.decode_gray(gray)) if p]
+            self.last_pass = self.gray
+            codes = self._read(to_gray(image, self.gray))
+            if codes or quick or not self.retries:
+                return codes
+            return self._retry(image, started)
         except Exception:  # a decoder bug must not stop the gate: log it, report no code
             log.exception("QR decoding failed on a %s frame", getattr(frame, "shape", type(frame).__name__))
             return []
+
+    def _retry(self, image: np.ndarray, started: float) -> list[str]:
+        first_ms = (time.thread_time() - started) * 1000
+
+        def fits(cost_ms: float) -> bool:
+            return (time.thread_time() - started) * 1000 + cost_ms <= self.budget_ms
+
+        colour = image.ndim == 3 and image.shape[2] >= 3
+        luma = to_gray(image, "luma") if colour else to_gray(image, self.gray)
+        if max(luma.shape) <= self.UPSCALE_MAX_SIDE:
+            # measured (bench_decode.py): the upscaled luma reads every case plain luma reads and
+            # more, for about 3× the first pass
+            if fits(3 * first_ms):
+                self.last_pass = "luma 2x"
+                return self._read(cv2.resize(luma, None, fx=2, fy=2, interpolation=cv2.INTER_LINEAR))
+        elif colour and self.gray != "luma" and fits(first_ms):
+            self.last_pass = "luma"
+            return self._read(luma)
+        return []

@@ -17,6 +17,8 @@ import cv2
 import numpy as np
 import segno
 
+from kiosk.devices import synth_hard
+
 WIDTH, HEIGHT = 1280, 720
 DEFAULT_SEED = 20261128
 
@@ -24,6 +26,8 @@ CONDITIONS: tuple[str, ...] = (
     "phone", "paper", "clutter", "small_modules", "rotation", "perspective", "defocus",
     "motion_blur", "noise", "low_contrast", "uneven_light", "glare", "green_code",
     "yellow_code", "inverted", "no_code", "other_barcodes",
+    # added later, at the end so the frames above stay the same: see synth_hard.py
+    *synth_hard.SCREEN_CONDITIONS, *synth_hard.SURFACE_CONDITIONS,
 )
 NO_CODE_CONDITIONS = frozenset({"no_code", "other_barcodes"})
 PAYLOAD_KINDS: tuple[str, ...] = ("url", "signed", "hc1")
@@ -174,8 +178,15 @@ def make_frame(condition: str, payload_kind: str, rng: Rng) -> SynthFrame:
     frame = _clutter(rng, heavy=condition in ("clutter", "no_code", "other_barcodes"))
     payload: str | None = None
     centre, code_side = (WIDTH / 2, HEIGHT / 2), 0.0
+    img: np.ndarray
     if condition == "other_barcodes":
         _other_barcodes(frame, rng)
+    elif condition in synth_hard.SCREEN_CONDITIONS or condition in synth_hard.SURFACE_CONDITIONS:
+        payload = make_payload(payload_kind, rng)
+        make = synth_hard.screen_frame if condition in synth_hard.SCREEN_CONDITIONS else synth_hard.surface_frame
+        img, _side = make(qr_matrix(payload), frame, rng, condition)
+        img += rng.standard_normal(img.shape, dtype=np.float32) * np.float32(3.0)
+        return SynthFrame(np.clip(img, 0, 255).astype(np.uint8), payload, condition, payload_kind)
     elif condition != "no_code":
         payload = make_payload(payload_kind, rng)
         matrix = qr_matrix(payload)
@@ -196,7 +207,7 @@ def make_frame(condition: str, payload_kind: str, rng: Rng) -> SynthFrame:
         tilt = float(rng.uniform(0.35, 0.6) if condition == "perspective" else rng.uniform(0.0, 0.08))
         centre = _warp_into(frame, card, rng, angle, tilt, target / px)
         code_side = matrix.shape[0] * target
-    img: np.ndarray = frame.astype(np.float32)
+    img = frame.astype(np.float32)
     sigma_extra = 0.0
     if condition == "defocus":
         img = cv2.GaussianBlur(img, (0, 0), float(rng.uniform(1.5, 2.4)))

@@ -1,7 +1,10 @@
 """The decode worker: one thread that takes the newest camera frame and looks for QR codes.
 
 It is fed by the camera's one-slot queue, so it always works on the newest picture and
-never builds a backlog; frames that arrive while it decodes are simply skipped.
+never builds a backlog; frames that arrive while it decodes are simply skipped. A
+MotionGate compares each frame with the one before: a frame taken while the picture moves
+gets the first decoding pass only (motion-blurred; the next frame is sharper), a still one
+the retries as well (see kiosk/devices/motion.py and docs/devices.md).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from typing import Any, Protocol
 
 from kiosk.devices.feed import CodeFeed, OnCode
 from kiosk.devices.frames import Frame
+from kiosk.devices.motion import MotionGate, thumbnail
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +27,7 @@ class FrameSource(Protocol):
 
 
 class FrameDecoder(Protocol):
-    def decode(self, frame: Any) -> list[str]: ...
+    def decode(self, frame: Any, quick: bool = False) -> list[str]: ...
 
 
 class DecodeWorker:
@@ -35,7 +39,7 @@ class DecodeWorker:
 
     def __init__(self, source: FrameSource, decoder: FrameDecoder, on_code: OnCode | None = None,
                  window_s: float = 3.0, *, feed: CodeFeed | None = None,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic, motion: MotionGate | None = None) -> None:
         if feed is None:
             if on_code is None:
                 raise ValueError("DecodeWorker needs on_code or feed")
@@ -45,7 +49,9 @@ class DecodeWorker:
         self._decoder = decoder
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self.motion = motion if motion is not None else MotionGate()
         self.frames_decoded = 0
+        self.frames_quick = 0  # decoded with the first pass only (the picture was moving)
         self.last_decode_ms = 0.0
 
     def start(self) -> DecodeWorker:
@@ -63,6 +69,13 @@ class DecodeWorker:
     def running(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
 
+    def _plan(self, image: Any) -> bool:
+        """True: the full effort (retries) for this frame; False: the first pass only."""
+        try:
+            return self.motion.plan(thumbnail(image))
+        except Exception:  # an odd frame (float, one channel): the decoder copes; give it everything
+            return True
+
     def _run(self) -> None:
         last_seq = 0
         while not self._stop.is_set():
@@ -71,8 +84,10 @@ class DecodeWorker:
                 continue
             last_seq = frame.seq
             started = time.perf_counter()
+            full = self._plan(frame.image)
+            self.frames_quick += not full
             try:
-                codes = self._decoder.decode(frame.image)
+                codes = self._decoder.decode(frame.image, quick=not full)
             except Exception:  # DecodePipeline never raises; another decoder might
                 log.exception("decoder failed; frame skipped")
                 codes = []

@@ -144,53 +144,112 @@ def run_codes(app: Any, out: dict[str, Any], payloads: dict[str, list[str]]) -> 
     next_code()
 
 
-def run_preview(app: Any, out: dict[str, Any]) -> None:
+def legacy_preview(preview: Any) -> Any:
+    """The preview as it was before issue 15 (for the side-by-side): polled at 1/fps by the
+    clock, every new frame scaled to the widget's full size and uploaded."""
     import numpy as np
-    from kivy.clock import Clock
+    from kivy.graphics.texture import Texture
 
     from kiosk.ui.widgets.preview import fit
 
-    preview = app.root.get_screen("idle").ids.preview
-    ages: list[float] = []
-    uploads: dict[str, list[float]] = {"buffer": [], "tobytes": []}
-    original = preview.show_frame
-    slot = app.services.extra["devices"].devices.camera.slot
-    state = {"n": 0}
-
-    def timed_show(frame: Any) -> None:
-        latest = slot.latest()
-        if latest is not None:
-            ages.append((time.monotonic() - latest.at) * 1000)
-        original(frame)  # what the kiosk shows
-        # side by side on the same frame, same texture: the upload as shipped (the scaled
-        # array's own memory) and the same with a bytes copy; order alternates
+    def show(frame: Any) -> None:
+        frame = fit(frame, int(preview.width), int(preview.height))
+        h, w = frame.shape[:2]
         tex = preview.texture
-        ways = {
-            "buffer": lambda small: tex.blit_buffer(memoryview(np.ascontiguousarray(small)).cast("B"), colorfmt="bgr", bufferfmt="ubyte"),
-            "tobytes": lambda small: tex.blit_buffer(small.tobytes(), colorfmt="bgr", bufferfmt="ubyte"),
-        }
-        for name in (("buffer", "tobytes") if state["n"] % 2 else ("tobytes", "buffer")):
-            t = time.perf_counter()
-            ways[name](fit(frame, int(preview.width), int(preview.height)))
-            uploads[name].append((time.perf_counter() - t) * 1000)
-        state["n"] += 1
+        if tex is None or tex.size != (w, h):
+            tex = Texture.create(size=(w, h), colorfmt="bgr")
+            tex.flip_vertical()
+            preview.texture = tex
+        tex.blit_buffer(memoryview(np.ascontiguousarray(frame).data).cast("B"), colorfmt="bgr", bufferfmt="ubyte")
+        preview.canvas.ask_update()
+        preview.frames_shown += 1
 
-    preview.show_frame = timed_show
-    t0 = {"t": 0.0, "n": 0}
+    return show
 
-    def begin(_dt: float) -> None:
-        t0["t"], t0["n"] = time.perf_counter(), preview.frames_shown
+
+def run_preview(app: Any, out: dict[str, Any]) -> None:
+    """Before and after side by side in one window: the two previews take turns, 1 s each.
+
+    Counted per turn: window frames drawn with a new camera picture on them (a frame
+    uploaded since the previous flip), and frame age when shown (capture -> upload)."""
+    from kivy.clock import Clock
+    from kivy.core.window import Window
+
+    preview = app.root.get_screen("idle").ids.preview
+    slot = app.services.extra["devices"].devices.camera.slot
+    legacy_show = legacy_preview(preview)
+    new_show = preview.show_frame
+    state: dict[str, Any] = {"mode": "after", "fresh": False, "event": None, "t": 0.0, "count": True}
+    drawn: dict[str, int] = {"before": 0, "after": 0}
+    flips: dict[str, int] = {"before": 0, "after": 0}
+    seconds: dict[str, float] = {"before": 0.0, "after": 0.0}
+    ages: dict[str, list[float]] = {"before": [], "after": []}
+    cost: dict[str, list[float]] = {"before": [], "after": []}  # CPU ms per upload (scale + upload)
+
+    def timed(show: Any) -> Any:
+        def run(frame: Any) -> None:
+            latest = slot.latest()
+            if latest is not None and state["count"]:
+                ages[state["mode"]].append((time.monotonic() - latest.at) * 1000)
+            c = time.thread_time()
+            show(frame)
+            if state["count"]:
+                cost[state["mode"]].append((time.thread_time() - c) * 1000)
+            state["fresh"] = True
+        return run
+
+    preview.show_frame = timed(new_show)
+    legacy = timed(legacy_show)
+
+    def on_flip(*_a: Any) -> None:
+        if state["count"]:
+            flips[state["mode"]] += 1
+            if state["fresh"]:
+                drawn[state["mode"]] += 1
+        state["fresh"] = False
+
+    def switch(_dt: float) -> None:
+        now = time.perf_counter()
+        if state["count"]:
+            seconds[state["mode"]] += now - state["t"]
+        preview.stop()
+        if state["event"] is not None:
+            state["event"].cancel()
+            state["event"] = None
+        state["mode"] = "before" if state["mode"] == "after" else "after"
+        if state["mode"] == "after":
+            preview.start()
+        else:
+            def tick(dt: float) -> None:
+                got = preview.source_obj.latest()
+                if got is not None and got[0] != getattr(tick, "last", -1):
+                    tick.last = got[0]  # type: ignore[attr-defined]
+                    legacy(got[1])
+            state["event"] = Clock.schedule_interval(tick, 1.0 / max(1, preview.fps))
+        state["t"], state["count"] = now, True
 
     def finish(_dt: float) -> None:
-        seconds = time.perf_counter() - t0["t"]
-        out["fps"] = (preview.frames_shown - t0["n"]) / seconds
+        switch(0)
+        out["fps"] = {m: drawn[m] / seconds[m] for m in drawn}
+        out["window_fps"] = {m: flips[m] / seconds[m] for m in flips}
+        out["ages_ms"] = ages
+        out["upload_ms"] = cost
         out["camera_frames"] = app.services.extra["devices"].devices.camera.state.frames
-        out["ages_ms"] = ages[5:]
-        out["upload_ms"] = {k: v[5:] for k, v in uploads.items()}
         app.stop()
 
+    def begin(_dt: float) -> None:
+        if os.environ.get("BENCH_NO_DECODE"):
+            app.services.extra["devices"].devices.worker.stop()
+        Window.bind(on_flip=on_flip)
+        state["t"] = time.perf_counter()
+        for i in range(1, 2 * PREVIEW_TURNS):
+            Clock.schedule_once(switch, i * 1.0)
+        Clock.schedule_once(finish, 2 * PREVIEW_TURNS * 1.0)
+
     Clock.schedule_once(begin, 3.0)  # steady state: capture running, all screens built
-    Clock.schedule_once(finish, 8.0)
+
+
+PREVIEW_TURNS = 6  # turns of 1 s each for before and for after
 
 
 BASELINE = """
@@ -296,6 +355,7 @@ def make_video(base: Path) -> Path:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
+    ap.add_argument("--only", choices=("start", "codes", "preview"), help="run one part only")
     ap.add_argument("--runs", type=int, default=5, help="app starts to time")
     ap.add_argument("--codes", type=int, default=30, help="codes of each format")
     ap.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
@@ -308,32 +368,44 @@ def main() -> None:
         base = Path(tmp)
         print(f"# UI benchmark, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, load {os.getloadavg()[0]:.1f}")
         wall, inside = [], []
-        for i in range(args.runs):
+        for i in range(args.runs if args.only in (None, "start") else 0):
             r = spawn("start", base / f"start-{i}", {"KIOSK_CAMERA_KIND": "none"})
             wall.append((r["t_ready"] - r["t_spawn"]) * 1000)
             inside.append((r["t_ready"] - r["t_enter"]) * 1000)
-        print(f"start -> ready to scan, spawn to first frame (ms): {summary(wall)}")
-        print(f"  of which inside the process (ms):               {summary(inside)}")
-        data, codes_file = make_codes(base, args.codes)
-        extra = {"KIOSK_CAMERA_KIND": "none", "KIOSK_UI_ASK_TEMPERATURE": "false", "BENCH_CODES": str(codes_file)}
-        extra.update(dict(kv.split("=", 1) for kv in os.environ.get("BENCH_EXTRA", "").split(",") if kv))
-        r = spawn("codes", data, extra)
-        print(f"code -> result, the first code right after start (ms): {r['first_ms']:.1f}")
-        for fmt, ms in r["ms"].items():
-            if ms:
-                print(f"code -> result screen drawn, {fmt} (ms):         {summary(ms)}")
-                print(f"  of which the service (verify+decide+commit):   {summary(r['service_ms'][fmt])}")
-        video = make_video(base)
-        r = spawn("preview", base / "preview", {"KIOSK_CAMERA_KIND": "opencv", "KIOSK_CAMERA_SOURCE": str(video),
-                                                "KIOSK_CAMERA_FILE_REALTIME": "true", "KIOSK_CAMERA_FILE_LOOP": "true"})
-        print(f"preview 1280x720 from a 30 fps video: {r['fps']:.1f} fps displayed ({r['camera_frames']} frames captured)")
-        print(f"  frame age at display, capture -> upload (ms): {summary(r['ages_ms'])}")
-        a, b = r["upload_ms"]["buffer"], r["upload_ms"]["tobytes"]
-        print(f"  scale + upload, array memory (shipped) (ms):  {summary(a)}")
-        print(f"  scale + upload, bytes copy (ms):              {summary(b)}")
-        print(f"  ratio bytes copy / shipped, medians: {statistics.median(b) / statistics.median(a):.2f}")
-        base = spawn_baseline()
-        print(f"  same machine, same moment: a bare Kivy window redrawing one 1280x720 texture: {base:.1f} fps")
+        if wall:
+            print(f"start -> ready to scan, spawn to first frame (ms): {summary(wall)}")
+            print(f"  of which inside the process (ms):               {summary(inside)}")
+        if args.only in (None, "codes"):
+            run_codes_part(base, args.codes)
+        if args.only in (None, "preview"):
+            run_preview_part(base)
+
+
+def run_codes_part(base: Path, n: int) -> None:
+    data, codes_file = make_codes(base, n)
+    extra = {"KIOSK_CAMERA_KIND": "none", "KIOSK_UI_ASK_TEMPERATURE": "false", "BENCH_CODES": str(codes_file)}
+    extra.update(dict(kv.split("=", 1) for kv in os.environ.get("BENCH_EXTRA", "").split(",") if kv))
+    r = spawn("codes", data, extra)
+    print(f"code -> result, the first code right after start (ms): {r['first_ms']:.1f}")
+    for fmt, ms in r["ms"].items():
+        if ms:
+            print(f"code -> result screen drawn, {fmt} (ms):         {summary(ms)}")
+            print(f"  of which the service (verify+decide+commit):   {summary(r['service_ms'][fmt])}")
+
+
+def run_preview_part(base: Path) -> None:
+    video = make_video(base)
+    r = spawn("preview", base / "preview", {"KIOSK_CAMERA_KIND": "opencv", "KIOSK_CAMERA_SOURCE": str(video),
+                                            "KIOSK_CAMERA_FILE_REALTIME": "true", "KIOSK_CAMERA_FILE_LOOP": "true"})
+    print(f"preview 1280x720 from a 30 fps video, {PREVIEW_TURNS} turns of 1 s each, before and after in one window:")
+    for mode in ("before", "after"):
+        print(f"  {mode:6s}: {r['fps'][mode]:.1f} fps of new pictures drawn, window {r['window_fps'][mode]:.1f} fps; "
+              f"frame age at upload (ms): {summary(r['ages_ms'][mode])}")
+        print(f"          CPU per picture, scale + upload (ms): {summary(r['upload_ms'][mode])}")
+    print(f"  ratio after / before: {r['fps']['after'] / r['fps']['before']:.2f} fps, "
+          f"{statistics.median(r['upload_ms']['after']) / statistics.median(r['upload_ms']['before']):.2f} CPU per picture")
+    bare = spawn_baseline()
+    print(f"  same machine, same moment: a bare Kivy window redrawing one 1280x720 texture: {bare:.1f} fps")
 
 
 if __name__ == "__main__":

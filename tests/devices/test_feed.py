@@ -85,7 +85,7 @@ class _BrokenThenFine:
     def __init__(self) -> None:
         self.calls = 0
 
-    def decode(self, frame: object) -> list[str]:
+    def decode(self, frame: object, quick: bool = False) -> list[str]:
         self.calls += 1
         if self.calls == 1:
             raise RuntimeError("native decoder crashed")

@@ -2,10 +2,20 @@
 
 The capture thread owns the camera; this widget only copies the newest frame into a
 texture (never waits for one), so a frozen camera leaves the screen responsive.
+
+It costs the window as little as it can (measured in tests/benchmarks/bench_ui.py):
+- it looks for a new frame once per window frame and uploads only a frame it has not
+  shown, at most `fps` a second: the window redraws at the camera's rate, never faster,
+  and a frame the screen would not get to show (the window is slower than the camera) is
+  skipped, not uploaded;
+- it uploads a reduced picture, at most `max_side` pixels on its longest side (the GPU
+  scales it up to the widget): a preview for aiming a phone needs no more, and the upload
+  and the colour conversion shrink with the square of the side.
 """
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import numpy as np
@@ -15,13 +25,15 @@ from kivy.properties import NumericProperty, ObjectProperty, StringProperty
 from kivy.uix.image import Image
 
 
-def fit(frame: Any, width: int, height: int) -> Any:
-    """Scale a frame down to the widget's size before upload: a 720p frame shown in a
-    650-pixel box costs four times less to copy and to draw (the screen shows no more)."""
+def fit(frame: Any, width: int, height: int, max_side: int = 0) -> Any:
+    """Scale a frame down to the widget's size, and to at most `max_side` pixels (0: no cap),
+    before upload: a 720p frame shown in a 650-pixel box costs four times less to copy."""
     import cv2
 
     h, w = frame.shape[:2]
     scale = min(width / w, height / h) if width > 0 and height > 0 else 1.0
+    if max_side > 0:
+        scale = min(scale, max_side / max(w, h))
     if scale >= 1.0:
         return frame
     return cv2.resize(frame, (max(1, int(w * scale)), max(1, int(h * scale))), interpolation=cv2.INTER_LINEAR)  # fast; a preview needs no more
@@ -29,7 +41,8 @@ def fit(frame: Any, width: int, height: int) -> Any:
 
 class CameraPreview(Image):
     source_obj = ObjectProperty(None, allownone=True)  # a kiosk.ui.ports.FrameSource
-    fps = NumericProperty(30)
+    fps = NumericProperty(30)  # at most this many uploads a second
+    max_side = NumericProperty(480)  # longest side of the uploaded picture, px (0: the widget's size)
     state = StringProperty("off")
     frames_shown = NumericProperty(0)
 
@@ -37,11 +50,13 @@ class CameraPreview(Image):
         super().__init__(**kwargs)
         self._event: Any = None
         self._last_id = -1
+        self._last_upload = 0.0
         self.fit_mode = "contain"
 
     def start(self) -> None:
         if self._event is None:
-            self._event = Clock.schedule_interval(self._tick, 1.0 / max(1, self.fps))
+            # every window frame (a cheap look at the slot); the upload itself is rate-limited
+            self._event = Clock.schedule_interval(self._tick, 0)
 
     def stop(self) -> None:
         if self._event is not None:
@@ -53,18 +68,23 @@ class CameraPreview(Image):
         if src is None:
             self.state = "off"
             return
-        self.state = src.state()
+        state = src.state()
+        if state != self.state:  # a property set fires its observers: only on a change
+            self.state = state
         got = src.latest()
         if got is None:
             return
         frame_id, frame = got
         if frame_id == self._last_id:
-            return
-        self._last_id = frame_id
+            return  # nothing new: no upload, no redraw
+        now = time.monotonic()
+        if now - self._last_upload < 0.9 / max(1, self.fps):
+            return  # faster than the preview rate: this frame is skipped, the next one shown
+        self._last_id, self._last_upload = frame_id, now
         self.show_frame(frame)
 
     def show_frame(self, frame: Any) -> None:
-        frame = fit(frame, int(self.width), int(self.height))
+        frame = fit(frame, int(self.width), int(self.height), int(self.max_side))
         h, w = frame.shape[:2]
         tex: Any = getattr(self, "texture", None)  # a Kivy property (untyped)
         if tex is None or tex.size != (w, h):
