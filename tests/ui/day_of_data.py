@@ -49,8 +49,8 @@ def fill_day(store: Any, day: dt.date, tz: str, scale: float = 1.0, seed: int = 
                 )
                 counts[direction] += 1
                 counts["by_hour"][hour][0 if direction == "in" else 1] += 1
-                counts["red"] += colour == "red"
-                counts["yellow"] += colour == "yellow"
+                counts["red"] += colour == "red" and direction == "in"  # the report counts codes shown on the way in
+                counts["yellow"] += colour == "yellow" and direction == "in"
                 counts["fever"] += fever
                 counts["overrides"] += overridden
                 counts["key"] += key

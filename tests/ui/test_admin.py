@@ -16,9 +16,13 @@ def test_admin_tabs_with_a_day_of_data(run_scenario: Run, open_db: Callable[...,
     assert f["small"] == [], "\n".join(f["small"])  # every button on every tab at least 15 mm
     # status card: the shared sync status in words (the last attempt was a 429 after the last upload)
     st = f["status"]
-    assert st["state"] == "离线" and st["state_colour"] == "WARN_TEXT"
+    assert {k: v[0] for k, v in f["card"].items()} == {  # and the card shows just that
+        "sync_state": st["state"], "last_upload": st["upload"], "last_pull": st["pull"], "pending_count": st["pending"],
+        "parked_count": st["parked"], "oldest": st["oldest"], "skew": st["skew"], "bundle": st["bundle"]}
+    assert all(v[2][0] > 0 for v in f["card"].values())  # drawn, not blank
+    assert st["state"] == "未注册：离线工作" and st["state_colour"] == "WARN_TEXT"  # this test kiosk has no credentials
     assert st["upload"].startswith("上次上传：") and st["pull"].startswith("上次下载：") and st["upload"] != st["pull"]
-    assert st["pending"] == "待上传：40" and st["parked"] == "已搁置：3"
+    assert st["pending"] == "待上传：37" and st["parked"] == "已搁置：3"
     assert st["skew"] == "时钟偏差：+1.4 s" and st["oldest"].startswith("最早待上传：")
     # the table: newest first, every outcome with its mark and colour, no 'None' anywhere
     rows = f["rows"]

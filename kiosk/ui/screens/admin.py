@@ -87,6 +87,12 @@ class AdminScreen(Screen):
         if self.manager is not None and self.manager.current == self.name:
             App.get_running_app().nav.home()
 
+    @staticmethod
+    def pick(values: Mapping[str, Any], key: str, default: Any) -> Any:
+        """For kv rules: `root.pick(root.status, ...)` re-evaluates when the whole dict is replaced
+        (a rule written `root.status.get(...)` is not re-run by Kivy)."""
+        return values.get(key, default)
+
     # -- loading -----------------------------------------------------------------------------
     def load(self) -> None:
         app = App.get_running_app()
@@ -122,26 +128,31 @@ class AdminScreen(Screen):
         self.outcome_filter = outcome
         self.load_sync()
 
-    def _fill(self, grid_id: str, cells: Sequence[tuple[str, str]]) -> None:
-        """Put (text, palette colour name) cells into a grid of the tab."""
+    def _fill(self, grid_id: str, cells: Sequence[tuple[str, str]], widths: Sequence[float] = ()) -> None:
+        """Put (text, palette colour name) cells into a grid of the tab; `widths`: each column's share."""
         from kiosk.ui.theme import colors
 
         grid = self.ids[grid_id]
         grid.clear_widgets()
-        for text, colour in cells:
-            grid.add_widget(Factory.Cell(text=text, color=colors[colour]))
+        for i, (text, colour) in enumerate(cells):
+            cell = Factory.Cell(text=text, color=colors[colour])
+            if widths:
+                cell.size_hint_x = widths[i % len(widths)]
+            grid.add_widget(cell)
 
     def on_pending_kinds(self, *_a: Any) -> None:
         self._fill("pending_kinds", [(c, "PARKED_TEXT" if k == "parked" else "TEXT")
-                                     for g in self.pending_kinds for k, c in g.items()])
+                                     for g in self.pending_kinds for k, c in g.items()], (0.2, 0.1, 0.45, 0.25))
 
     def on_parked_rows(self, *_a: Any) -> None:
-        self._fill("parked_rows", [(c, "PARKED_TEXT" if k == "error" else "TEXT") for r in self.parked_rows for k, c in r.items()])
+        self._fill("parked_rows", [(c, "PARKED_TEXT" if k == "error" else "TEXT") for r in self.parked_rows for k, c in r.items()],
+                   (0.08, 0.14, 0.1, 0.68))
 
     def on_report(self, *_a: Any) -> None:
         rep = self.report
-        for grid, key in (("report_figures", "figures"), ("report_codes", "codes"), ("report_key", "key")):
-            self._fill(grid, [(t, "TEXT_MUTED" if i == 0 else "TEXT") for pair in rep.get(key, []) for i, t in enumerate(pair)])
+        for grid, key, widths in (("report_figures", "figures", (0.32, 0.18)), ("report_codes", "codes", (0.8, 0.2)),
+                                  ("report_key", "key", (0.8, 0.2))):
+            self._fill(grid, [(t, "TEXT_MUTED" if i == 0 else "TEXT") for pair in rep.get(key, []) for i, t in enumerate(pair)], widths)
         box = self.ids.report_people
         box.clear_widgets()
         for line in rep.get("people", []):

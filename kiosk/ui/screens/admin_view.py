@@ -80,7 +80,7 @@ def log_row(row: Mapping[str, Any], tz: Any) -> dict[str, Any]:
         "outcome": outcome_text(row["outcome"]),
         "colour": OUTCOME_LOOK[row["outcome"]][2],
         "records": str(row["records"] or ""),
-        "size": size(row.get("bytes")),
+        "nbytes": size(row.get("bytes")),
         "duration": duration(row.get("duration_ms")),
         "message": (status + (row.get("message") or "")).strip(),
     }
@@ -120,7 +120,7 @@ def pending_lines(groups: Sequence[Mapping[str, Any]], parked: Sequence[Mapping[
             "kind": tr._(KINDS.get(g["kind"], g["kind"])),
             "count": str(g["count"]),
             "oldest": tr._("oldest {t} ({age} ago)").format(
-                t=local(g["oldest_at"], tz, "%m-%d %H:%M"), age=age((now - oldest).total_seconds() if oldest else None)),
+                t=local(g["oldest_at"], tz, "%m-%d %H:%M"), age=age(max(0.0, (now - oldest).total_seconds()) if oldest else None)),  # a clock set back: not "-5 s ago"
             "parked": tr._("{n} parked").format(n=g["parked"]) if g.get("parked") else "",
         })
     why = [{"seq": f"#{p['seq']}", "kind": tr._(KINDS.get(p["kind"], p["kind"])),

@@ -62,6 +62,8 @@ def admin_day(d: Any, cfg: Any, store: Any, ctx: dict[str, Any]) -> dict[str, An
     d.wait_idle()
     f["status"] = d.call(lambda: dict(adm().status))
     f["rows"] = d.call(lambda: [dict(r) for r in adm().sync_rows])
+    f["card"] = d.call(lambda: {k: [d.widget("admin", k).text, list(d.widget("admin", k).size), list(d.widget("admin", k).texture_size)]
+                                for k in ("sync_state", "last_upload", "last_pull", "pending_count", "parked_count", "oldest", "skew", "bundle")})
     f["table_children"] = d.call(lambda: len(d.widget("admin", "sync_table").layout_manager.children))
     f["small"] += _small_buttons(d, "admin")
     d.screenshot("admin-day-1-sync")
