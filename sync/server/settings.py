@@ -29,6 +29,7 @@ class ServerSettings:
     max_batch_bytes: int = DEFAULT_MAX_BATCH_BYTES
     enroll_ttl_hours: int = 24
     public_url: str = ""  # base URL printed into demo cn-token codes; empty = http://host:port
+    timezone: str = "Asia/Shanghai"  # admin listings show local times in this zone, like the kiosks
 
     @property
     def db_url(self) -> str:
@@ -48,12 +49,23 @@ class ServerSettings:
             ("enroll_ttl_hours", 1 <= self.enroll_ttl_hours <= 24 * 30, "must be 1-720 hours"),
             ("db", self.db == "" or self.db.startswith(("sqlite:///", "postgresql")), "must be sqlite:///PATH or postgresql+psycopg://..."),
         ]
+        checks.append(("timezone", _known_zone(self.timezone), "is not a time zone name such as Asia/Shanghai"))
         for name, ok, why in checks:
             if not ok:
                 raise SettingsError(f"{ENV_PREFIX}{name.upper()} / --{name.replace('_', '-')}: {getattr(self, name)!r} {why}")
         if self.workers > 1 and self.db_url.startswith("sqlite"):
             raise SettingsError("--workers > 1 needs PostgreSQL (--db postgresql+psycopg://...); SQLite has one writer")
         return self
+
+
+def _known_zone(name: str) -> bool:
+    from zoneinfo import ZoneInfo
+
+    try:
+        ZoneInfo(name)
+    except (ValueError, KeyError, OSError):  # ZoneInfoNotFoundError is a KeyError
+        return False
+    return True
 
 
 def from_env(env: Mapping[str, str] | None = None, **overrides: object) -> ServerSettings:
