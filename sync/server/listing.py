@@ -19,12 +19,14 @@ from sqlalchemy import Connection, select
 from sync.classify import Verdict, classify
 from sync.server.tables import devices
 
-SHORT_ID = 8  # device ids are UUIDs; the first 8 hex digits tell a community's gates apart
+SHORT_ID = 8  # a long id (a UUID) is cut to its first 8 characters; the server's own ids (gate-<12 hex>) are short already
+SHORT_ENOUGH = 17
 OUTCOMES = ("ok", "retry", "parked", "refused")
 
 
 def short_id(device_id: str | None) -> str:
-    return (device_id or "")[:SHORT_ID]
+    d = device_id or ""
+    return d if len(d) <= SHORT_ENOUGH else d[:SHORT_ID]
 
 
 def gate_names(conn: Connection) -> dict[str, str]:

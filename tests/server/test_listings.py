@@ -10,6 +10,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sync.protocol import new_device_secret
+from sync.server.listing import short_id
 from tests.server.central import Central, Kiosk, batch_headers, new_store
 
 PATH_BATCHES = "/v1/batches"
@@ -35,9 +36,10 @@ def test_listings_name_gates_show_local_times_and_filter(central: Central, tmp_p
     assert west.post(PATH_BATCHES, body, headers=batch_headers(bid), secret=new_device_secret()).status_code == 401
     # --- sync-log: label and short id, local time, nothing printed as None, columns aligned
     text = central.cli("sync-log", "--limit", "50").stdout
-    assert "None" not in text and east.device_id not in text  # the short id, not the UUID
-    lines = [ln for ln in text.splitlines() if east.device_id[:8] in ln or west.device_id[:8] in ln]
-    assert any("东门 East" in ln and east.device_id[:8] in ln for ln in lines)
+    assert "None" not in text
+    assert short_id("2f1c9a7e-0c4b-4d9e-9f55-1a2b3c4d5e6f") == "2f1c9a7e" and short_id(east.device_id) == east.device_id  # gate-<12 hex>
+    lines = [ln for ln in text.splitlines() if short_id(east.device_id) in ln or short_id(west.device_id) in ln]
+    assert any("东门 East" in ln and short_id(east.device_id) in ln for ln in lines)
     assert all(LOCAL.match(ln) for ln in lines)
     header = text.splitlines()[0]
     assert header.split()[:4] == ["time", "gate", "device", "endpoint"]
@@ -58,9 +60,12 @@ def test_listings_name_gates_show_local_times_and_filter(central: Central, tmp_p
     # filters: by gate (label or short id), outcome, and time
     only_west = json.loads(central.cli("sync-log", "--gate", "west gate", "--json").stdout)
     assert only_west and {r["gate"] for r in only_west} == {"West gate"}
-    assert json.loads(central.cli("sync-log", "--gate", east.device_id[:8], "--json").stdout)[0]["gate"] == "东门 East"
+    assert json.loads(central.cli("sync-log", "--gate", east.device_id[:10], "--json").stdout)[0]["gate"] == "东门 East"
     refused = json.loads(central.cli("sync-log", "--outcome", "refused", "--json").stdout)
-    assert refused and all(r["status"] == 401 for r in refused) and refused[0]["gate"] == "West gate"
+    assert refused and all(r["outcome"] == "refused" and r["status"] >= 400 for r in refused)
+    west_refused = json.loads(central.cli("sync-log", "--outcome", "refused", "--gate", "West gate", "--json").stdout)
+    assert [(r["status"], r["endpoint"]) for r in west_refused] == [(401, "batches")]
+    assert all(r["outcome"] == "ok" for r in json.loads(central.cli("sync-log", "--outcome", "ok", "--json").stdout))
     assert json.loads(central.cli("sync-log", "--since", "2999-01-01", "--json").stdout) == []
     assert json.loads(central.cli("sync-log", "--until", "2000-01-01", "--json").stdout) == []
     bad = central.cli("sync-log", "--since", "yesterday", check=False)
@@ -78,16 +83,16 @@ def test_device_list_and_records_count_show_last_contact_and_upload_lag(central:
     assert gate.send(gate.append(4)).status_code == 200
     listed = {d["device_id"]: d for d in json.loads(central.cli("device", "list", "--json").stdout)}
     mine = listed[gate.device_id]
-    assert mine["gate"] == "North 北门" and mine["device"] == gate.device_id[:8] and mine["records"] == 4
+    assert mine["gate"] == "North 北门" and mine["device"] == short_id(gate.device_id) and mine["records"] == 4
     assert datetime.fromisoformat(mine["last_contact"]).utcoffset() == timedelta(hours=8)
     assert 0 <= mine["upload_lag_s"] < 60 and mine["upload_lag"].endswith(" s")
     assert listed[never.device_id]["upload_lag_s"] is None and listed[never.device_id]["gate"] == ""
     text = central.cli("device", "list").stdout
     assert "None" not in text and "last contact" in text and "upload lag" in text
-    row = next(ln for ln in text.splitlines() if gate.device_id[:8] in ln)
+    row = next(ln for ln in text.splitlines() if gate.device_id in ln)
     assert "North 北门" in row and LOCAL.search(row) and "active" in row
-    blank = next(ln for ln in text.splitlines() if never.device_id[:8] in ln)
-    assert blank.startswith(" ") or blank.split()[0] == never.device_id[:8]  # an empty label is left empty
+    blank = next(ln for ln in text.splitlines() if never.device_id in ln)
+    assert blank.split()[0] == never.device_id  # an empty label is left empty (no "None", no "''")
     counts = json.loads(central.cli("records", "count", "--json").stdout)
     assert {r["device_id"]: r["records"] for r in counts}[gate.device_id] == 4
     text = central.cli("records", "count", "--gate", "north 北门").stdout
