@@ -67,6 +67,8 @@ def admin_day(d: Any, cfg: Any, store: Any, ctx: dict[str, Any]) -> dict[str, An
     f["table_children"] = d.call(lambda: len(d.widget("admin", "sync_table").layout_manager.children))
     f["small"] += _small_buttons(d, "admin")
     d.screenshot("admin-day-1-sync")
+    d.tap("admin", "sync_now")  # this kiosk is not enrolled: it says so instead of pretending
+    d.wait_until(lambda: adm().sync_message == "未注册：没有可同步的服务器", 10, "the sync-now answer")
     d.tap("admin", "filter_retry")
     d.wait_until(lambda: len(adm().sync_rows) == ctx["history"]["retry"], 10, "only the retries")
     f["retry_rows"] = d.call(lambda: [r["outcome"] for r in adm().sync_rows])
