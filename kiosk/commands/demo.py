@@ -21,10 +21,28 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from kiosk.commands import config_from, open_kiosk_store
+
+# The start-up steps, in order, with the share of the whole each takes (measured on the
+# demo machine: the server's start and the video dominate). The window and the terminal
+# show the same steps: kiosk/ui/starting.py words them for the screen.
+STEPS = (
+    ("server", "starting the local central server", 0.30),
+    ("enrol", "enrolling this kiosk", 0.10),
+    ("console", "adding the demo console account", 0.10),
+    ("video", "making the sample-code video", 0.35),
+    ("sync", "first sync: trust list and roster", 0.10),
+    ("pin", "checking the admin PIN", 0.05),
+)
+Progress = Callable[[str, float], None]  # (step key, share of that step done 0..1)
+
+
+def _quiet(_step: str, _done: float) -> None:
+    pass
 
 DEMO_PIN = "2580"  # = kiosk.service.admin_pin.DEMO_PIN (a test keeps them equal); not imported: the CLI starts fast
 SAMPLES = (  # (kind, name, ID number, colour, caption on the video)
@@ -142,7 +160,7 @@ def first_sync(cfg: Any) -> None:
         store.close()
 
 
-def sample_video(cfg: Any, central_dir: Path) -> Path:
+def sample_video(cfg: Any, central_dir: Path, progress: Progress = _quiet) -> Path:
     """The demo video, made once from codes the local server issues."""
     video = cfg.data_dir / "demo" / "sample-codes.avi"
     if video.exists():
@@ -150,10 +168,11 @@ def sample_video(cfg: Any, central_dir: Path) -> Path:
     from kiosk.ui.demo_video import write_video
 
     payloads, captions = [], []
-    for kind, name, id_number, colour, caption in SAMPLES:
+    for i, (kind, name, id_number, colour, caption) in enumerate(SAMPLES):
         issued = central(central_dir, "issue-code", "--kind", kind, "--name", name, "--id-number", id_number, "--colour", colour)
         payloads.append(issued["text"])
         captions.append(caption)
+        progress("video", 0.8 * (i + 1) / len(SAMPLES))  # each code costs a server command; the writing is quick
     tmp = video.with_suffix(".tmp.avi")
     write_video(tmp, payloads, lead_s=4.0, show_s=4.0, gap_s=4.0, captions=captions)
     os.replace(tmp, video)
@@ -175,19 +194,33 @@ def demo_pin(cfg: Any) -> bool:
         store.close()
 
 
-def prepare(cfg: Any, port: int) -> tuple[subprocess.Popen[bytes], Any]:
-    """Server up, kiosk enrolled, sample video made; returns the server and the kiosk's settings."""
+def prepare(cfg: Any, port: int, progress: Progress = _quiet) -> tuple[subprocess.Popen[bytes], Any]:
+    """Server up, kiosk enrolled, sample video made; returns the server and the kiosk's settings.
+
+    `progress(step, done)` hears of each step of STEPS as it starts (0.0) and ends (1.0)."""
     central_dir = cfg.data_dir / "central"
+    progress("server", 0.0)
     proc, url = start_server(central_dir, free_port(port))
+    progress("server", 1.0)
     try:
+        progress("enrol", 0.0)
         if enrol(cfg, central_dir, url):
-            print(f"kiosk enrolled with the local central server at {url}")
+            log(f"kiosk enrolled with the local central server at {url}")
+        progress("enrol", 1.0)
+        progress("console", 0.0)
         console_account(cfg, central_dir)
-        video = sample_video(cfg, central_dir)
+        progress("console", 1.0)
+        progress("video", 0.0)
+        video = sample_video(cfg, central_dir, progress)
+        progress("video", 1.0)
+        progress("sync", 0.0)
         first_sync(cfg.replace(sync__server_url=url))
+        progress("sync", 1.0)
+        progress("pin", 0.0)
         if demo_pin(cfg):
-            print(f"demo admin PIN: {DEMO_PIN} (the demo's fixed, published PIN: anyone may know it; change it with "
-                  "`kiosk admin set-pin` — `kiosk run` with kiosk.production = true refuses to start while it is set)")
+            log(f"demo admin PIN: {DEMO_PIN} (the demo's fixed, published PIN: anyone may know it; change it with "
+                "`kiosk admin set-pin` — `kiosk run` with kiosk.production = true refuses to start while it is set)")
+        progress("pin", 1.0)
     except BaseException:
         proc.terminate()
         raise
@@ -196,24 +229,57 @@ def prepare(cfg: Any, port: int) -> tuple[subprocess.Popen[bytes], Any]:
     return proc, cfg.replace(sync__server_url=url, ui__demo_video=str(video), thermometer__kind=thermometer)
 
 
-def run(args: argparse.Namespace) -> int:
-    cfg = config_from(args)
-    proc, kiosk_cfg = prepare(cfg, args.port)
-    try:
+def log(text: str) -> None:
+    """A line for the terminal (above the progress bar while it runs)."""
+    from rich.console import Console
+
+    Console(highlight=False, markup=False, emoji=False, soft_wrap=True).print(text)
+
+
+def demo_app(cfg: Any, port: int, term: Any = None) -> tuple[Any, dict[str, Any]]:
+    """The App `kiosk demo` runs: the start-up screen at once, the demo prepared on a thread
+    (reported to `term` too), then the kiosk. The dict gets the server process once started."""
+    from kiosk.ui.starting import StartingKioskApp
+
+    held: dict[str, Any] = {}
+
+    def work(on_step: Progress) -> Any:
+        proc, kiosk_cfg = prepare(cfg, port, on_step)
+        held["proc"] = proc
         camera = "the camera at /dev/video0" if Path("/dev/video0").exists() else f"the demo video {kiosk_cfg['ui.demo_video']}"
-        print(f"central server: {kiosk_cfg['sync.server_url']}  (log: {cfg.data_dir / 'central' / 'server.log'})")
-        print(f"community console: {kiosk_cfg['sync.server_url']}/console/  account {DEMO_CONSOLE_USER} / password "
-              f"{DEMO_CONSOLE_PASSWORD}  (public duty page: {kiosk_cfg['sync.server_url']}/duty)")
-        print(f"opening the kiosk with {camera}")
-        from kiosk.store.db import open_store
+        log(f"central server: {kiosk_cfg['sync.server_url']}  (log: {cfg.data_dir / 'central' / 'server.log'})")
+        log(f"community console: {kiosk_cfg['sync.server_url']}/console/  account {DEMO_CONSOLE_USER} / password "
+            f"{DEMO_CONSOLE_PASSWORD}  (public duty page: {kiosk_cfg['sync.server_url']}/duty)")
+        log(f"opening the kiosk with {camera}")
+        return kiosk_cfg
 
-        store = open_store(kiosk_cfg.db_path, busy_timeout_ms=kiosk_cfg["store.busy_timeout_ms"])
-        from kiosk.ui.app import run_app
+    return StartingKioskApp(cfg, work, STEPS, also=term), held
 
-        return run_app(kiosk_cfg, store)
-    finally:
+
+def stop_server(held: dict[str, Any]) -> None:
+    proc = held.get("proc")
+    if proc is not None:
         proc.terminate()
         try:
             proc.wait(10)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+def run(args: argparse.Namespace) -> int:
+    """The window opens at once on the start-up screen (server, enrolment, video, with a
+    progress bar; the terminal shows the same bar), then turns into the kiosk."""
+    cfg = config_from(args)
+    from kiosk.ui.app import prepare_kivy
+
+    prepare_kivy(cfg)
+    from kiosk.ui.starting import terminal_progress
+
+    held: dict[str, Any] = {}
+    try:
+        with terminal_progress(STEPS) as term:
+            app, held = demo_app(cfg, args.port, term)
+            app.run()
+        return 0 if app.failed is None else 1
+    finally:
+        stop_server(held)

@@ -144,6 +144,7 @@ def status(args: argparse.Namespace) -> int:
     if st.get("revoked"):
         print(f"REVOKED:       this gate was revoked (seen {_local(st['revoked_at'], tz)}); nothing is sent; its records are kept here")
     print(f"server:        {st['server'] or '(not provisioned: run kiosk provision)'}")
+    print(f"connection:    {'online' if st['online'] else ('offline' if st['online'] is False else 'not tried yet')}")
     print(f"pending:       {st['pending']} record(s), oldest from {_local(st['oldest_pending_at'], tz)}")
     print(f"failed:        {st['failed']} record(s) parked" + (" — `kiosk sync retry-failed` after fixing the cause" if st["failed"] else ""))
     for row in st["parked"][:5]:

@@ -54,6 +54,10 @@ BUTTON_DANGER = "#B3261E"
 BUTTON_QUIET = "#3A4556"
 OK_TEXT = "#7EE2A8"  # "online" in the status bar
 WARN_TEXT = "#FFD166"  # "offline", "camera lost"
+PARKED_TEXT = "#FFB4AB"  # a sync attempt whose records were parked
+REFUSED_TEXT = "#FF9E9E"  # a sync attempt the server refused (credentials, revoked)
+CHART_IN = "#6FA8FF"  # entries per hour
+CHART_OUT = "#7EE2A8"  # exits per hour
 
 # (name, text colour, background colour) for every combination drawn on a screen
 TEXT_PAIRS: tuple[tuple[str, str, str], ...] = (
@@ -73,4 +77,12 @@ TEXT_PAIRS: tuple[tuple[str, str, str], ...] = (
     ("quiet button", BUTTON_TEXT, BUTTON_QUIET),
     ("status online", OK_TEXT, PANEL),
     ("status warning", WARN_TEXT, PANEL),
+    ("sync parked", PARKED_TEXT, PANEL),
+    ("sync refused", REFUSED_TEXT, PANEL),
+    ("sync ok on background", OK_TEXT, BG),
+    ("sync retry on background", WARN_TEXT, BG),
+    ("sync parked on background", PARKED_TEXT, BG),
+    ("sync refused on background", REFUSED_TEXT, BG),
+    ("chart entries", CHART_IN, PANEL),
+    ("chart exits", CHART_OUT, PANEL),
 )

@@ -52,7 +52,8 @@ def build_services(cfg: Any, store: Any, *, with_sync: bool = True, with_devices
     duty = DutyAdapter(service.duty)
     status = StatusAdapter(store, cfg, service.mode, duty)
     admin = AdminAdapter(store, cfg, AdminPin.for_config(store, cfg), service, report=_report_fn(cfg, store, service),
-                         export=_export_fn(cfg, store, vault, service))
+                         export=_export_fn(cfg, store, vault), sync_now=notify if worker is not None else None,
+                         clock=service.clock)
     services = Services(gate=gate, duty=duty, status=status, admin=admin, extra={"service": service, "sync": worker})
     if with_devices:
         from kiosk.ui.adapters.camera import attach_devices
@@ -101,39 +102,29 @@ def _sync_parts(cfg: Any, store: Any, vault: Any) -> tuple[Any, Any]:
     return new_checker(), make_worker(cfg, store, checker=new_checker(), vault=vault, file_reports=Reports(store, cfg).file_due)
 
 
-EXPORT_DAYS = 7  # the admin screen exports the last week; the CLI (`kiosk export`) takes any period
-
-
-def _report_fn(cfg: Any, store: Any, service: Any) -> Callable[[], dict[str, Any]]:
-    """Today's daily report (or zero report) so far, as the workflow computes it."""
-    from kiosk.domain.report import local_day
+def _report_fn(cfg: Any, store: Any, service: Any) -> Callable[[Any], dict[str, Any]]:
+    """A local day's daily report (or zero report; today's so far), as the workflow computes it."""
     from kiosk.service.reports import Reports
 
     reports = Reports(store, cfg, service.clock)
 
-    def today() -> dict[str, Any]:
-        day = local_day(service.clock(), cfg["kiosk.timezone"])
+    def of_day(day: Any) -> dict[str, Any]:
         people = [{"name_masked": p.name_masked, "id_masked": p.id_masked, "categories": list(p.categories)}
                   for p in reports.key_people(day)]
         return {**reports.compute(day).as_dict(), "key_people": people}
 
-    return today
+    return of_day
 
 
-def _export_fn(cfg: Any, store: Any, vault: Any, service: Any) -> Callable[[Any], Any]:
-    """CSV of the last EXPORT_DAYS days into a folder, ID numbers and phones masked."""
-    import datetime as dt
+def _export_fn(cfg: Any, store: Any, vault: Any) -> Callable[[Any, Any, Any, str], tuple[Any, int]]:
+    """Gate entries of a period into a folder as CSV or XLSX, ID numbers and phones masked."""
+    from kiosk.service.export import export_rows, write_csv, write_xlsx
 
-    from kiosk.domain.report import local_day
-    from kiosk.service.export import export_rows, write_csv
-
-    def export(folder: Any) -> Any:
-        last = local_day(service.clock(), cfg["kiosk.timezone"])
-        first = last - dt.timedelta(days=EXPORT_DAYS - 1)
+    def export(folder: Any, first: Any, last: Any, fmt: str) -> tuple[Any, int]:
         rows = export_rows(store, vault, first, last, cfg["kiosk.timezone"], full=False)
         gate = re.sub(r"[^\w-]", "_", cfg["kiosk.gate_name"])  # a gate name is no path
-        path = folder / f"kiosk-{gate}-{first}-{last}.csv"
-        write_csv(rows, path)
-        return path
+        path = folder / f"kiosk-{gate}-{first}-{last}.{fmt}"
+        (write_xlsx if fmt == "xlsx" else write_csv)(rows, path)
+        return path, len(rows)
 
     return export

@@ -87,45 +87,6 @@ def cmd_admin_token(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_sync_log(args: argparse.Namespace) -> int:
-    from sync.server.context import ServerContext
-    from sync.server.synclog import read_log
-
-    rows = read_log(ServerContext.open(settings_from(args)).engine, args.device, args.limit)
-    _emit(rows, args.json, "{at}  {status}  {endpoint:<10} device={device_id} batch={batch_id} records={records} stored={stored} "
-          "bytes={bytes} {duration_ms}ms {error_code} {message}")
-    return 0
-
-
-def cmd_records_count(args: argparse.Namespace) -> int:
-    from sync.server.admin_views import record_counts
-    from sync.server.context import ServerContext
-
-    counts = record_counts(ServerContext.open(settings_from(args)).engine, args.device)
-    if args.json:
-        _emit(counts, True)
-    elif args.device:
-        print(counts.get(args.device, 0))
-    else:
-        for dev, n in counts.items():
-            print(f"{dev}  {n}")
-        print(f"total  {sum(counts.values())}")
-    return 0
-
-
-def cmd_reports(args: argparse.Namespace) -> int:
-    from sync.server.admin_views import report_list
-    from sync.server.context import ServerContext
-
-    if args.date:
-        from datetime import date
-
-        date.fromisoformat(args.date)  # ValueError -> exit 2 with the reason
-    rows = report_list(ServerContext.open(settings_from(args)).engine, args.date)
-    _emit(rows, args.json, "{date}  {kind:<5}  device={device_id}  received {received_at}  report={report_id}")
-    return 0
-
-
 def cmd_device_add(args: argparse.Namespace) -> int:
     """The server assigns the device id and binds a one-time enrolment code to it."""
     from sync.server.context import ServerContext
@@ -144,16 +105,6 @@ def cmd_device_add(args: argparse.Namespace) -> int:
             print(f"{d.device_id}  {d.enroll_code}")
     print(f"one-time enrolment code(s) for community {issued[0].community!r}, valid until {issued[0].expires_at}; "
           "on the kiosk: kiosk provision --server URL --enroll-code CODE", file=sys.stderr)
-    return 0
-
-
-def cmd_device_list(args: argparse.Namespace) -> int:
-    from sync.server.admin_views import device_views
-    from sync.server.context import ServerContext
-
-    rows = device_views(ServerContext.open(settings_from(args)).engine)
-    _emit(rows, args.json, "{device_id}  {label!r}  last seen {last_seen_at}  records={records} acked={acked_through_seq} "
-          "backlog={backlog} chain={chain_status} gaps={gaps} {chain_problem} doctor: {doctor} ({doctor_at})")
     return 0
 
 
@@ -194,6 +145,14 @@ def cmd_device_enable(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     from sync.server import cli_admin, cli_precise
+    from sync.server.cli_listing import (
+        add_listing_options,
+        add_sync_log_options,
+        cmd_device_list,
+        cmd_records_count,
+        cmd_reports,
+        cmd_sync_log,
+    )
     from sync.server.console import cli_users
 
     parser = argparse.ArgumentParser(prog="kiosk-central", description="Reference central server for checkpoint kiosks")
@@ -222,24 +181,23 @@ def build_parser() -> argparse.ArgumentParser:
     _common(p)
     p.set_defaults(func=cmd_admin_token)
 
-    p = sub.add_parser("sync-log", help="what each kiosk sent and what the server answered")
+    p = sub.add_parser("sync-log", help="what each kiosk sent and what the server answered (newest first)")
     _common(p)
-    p.add_argument("--device")
-    p.add_argument("--limit", type=int, default=100)
-    p.add_argument("--json", action="store_true")
+    add_listing_options(p)
+    add_sync_log_options(p)
     p.set_defaults(func=cmd_sync_log)
 
     p = sub.add_parser("reports", help="daily (and zero) reports received from kiosks")
     _common(p)
     p.add_argument("--date", help="YYYY-MM-DD")
-    p.add_argument("--json", action="store_true")
+    add_listing_options(p)
     p.set_defaults(func=cmd_reports)
 
     rec = sub.add_parser("records", help="records received").add_subparsers(dest="records_command", required=True)
-    p = rec.add_parser("count", help="records held, per device")
+    p = rec.add_parser("count", help="records held per gate, last contact and upload lag")
     _common(p)
-    p.add_argument("--device")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--device", help="only this device id: print its count alone")
+    add_listing_options(p)
     p.set_defaults(func=cmd_records_count)
 
     dev = sub.add_parser("device", help="kiosks").add_subparsers(dest="device_command", required=True)
@@ -251,9 +209,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--community", default="default", help="the community the gate belongs to (its roster look-up key)")
     p.add_argument("--json", action="store_true", help='print {"device_id": ..., "enroll_code": ...} (a list with --count > 1)')
     p.set_defaults(func=cmd_device_add)
-    p = dev.add_parser("list", help="kiosks: last seen, backlog, gaps, chain status, last `kiosk doctor` result")
+    p = dev.add_parser("list", help="gates: last contact, upload lag, backlog, gaps, chain status, last `kiosk doctor` result")
     _common(p)
-    p.add_argument("--json", action="store_true")
+    add_listing_options(p)
     p.set_defaults(func=cmd_device_list)
     for name, func, text in (("revoke", cmd_device_revoke, "refuse a lost or stolen kiosk for good (records stay)"),
                              ("disable", cmd_device_revoke, "the same as revoke (permanent)"),

@@ -49,7 +49,7 @@ class ServerSettings:
     api_docs: bool = False  # serve /docs and /openapi.json to anyone (development only); admins always get /admin/openapi.json
     alert_webhook_url: str = ""  # new alerts are POSTed here (signed); empty = no notification
     alert_webhook_secret: str = ""  # HMAC-SHA256 key for the X-Kiosk-Alert-Signature header
-    timezone: str = "Asia/Shanghai"  # the communities' local day (reports, monitoring)
+    timezone: str = "Asia/Shanghai"  # the communities' local day (reports, monitoring) and the admin listings' times
     monitoring_days: str = ""  # per key-person category, e.g. "inbound=14,cold-chain=7"; missing ones 14
 
     @property

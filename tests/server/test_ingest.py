@@ -139,7 +139,7 @@ def test_many_kiosks_at_once_each_get_their_own_exact_ack(central: Central, tmp_
     with ThreadPoolExecutor(6) as pool:
         results = list(pool.map(upload, batches))
     assert results == [[10, 20, 30, 40]] * 6
-    counts = json.loads(central.cli("records", "count", "--json").stdout)
+    counts = {r["device_id"]: r["records"] for r in json.loads(central.cli("records", "count", "--json").stdout)}
     assert all(counts[k.device_id] == 40 for k in kiosks)
     for k in kiosks:
         k.store.close()

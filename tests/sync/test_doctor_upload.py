@@ -66,7 +66,9 @@ def test_doctor_all_green_then_uploaded_with_the_batch(sqlite_server: Server, tm
         assert envelope.doctor is not None and envelope.doctor.at == healthy["at"]
 
         listed = srv.central.cli("device", "list").stdout
-        assert "doctor: all ✔" in listed
+        assert "all ✔" in listed and "doctor" in listed  # the doctor column of the gate's row
+        (row,) = json.loads(srv.central.cli("device", "list", "--json").stdout)
+        assert row["doctor"] == "all ✔"
         views = srv.central.admin_get("/admin/devices")
         mine = next(v for v in views if v["device_id"] == k.creds.device_id)
         assert mine["doctor"] == "all ✔" and mine["doctor_at"] == healthy["at"] and len(mine["doctor_checks"]) == 11

@@ -4,14 +4,17 @@ a real local central server, a real enrolment, codes issued by that server in a 
 from __future__ import annotations
 
 import json
+import os
 import re
 import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import cv2
 import requests
 
-from kiosk.commands.demo import DEMO_CONSOLE_PASSWORD, DEMO_CONSOLE_USER, SAMPLES, prepare
+from kiosk.commands.demo import DEMO_CONSOLE_PASSWORD, DEMO_CONSOLE_USER, SAMPLES, STEPS, prepare
 from kiosk.config import Config
 from kiosk.devices.decoder import DecodePipeline
 from kiosk.store.db import open_store
@@ -25,8 +28,15 @@ def _port() -> int:
 
 
 def test_demo_starts_a_server_enrols_the_kiosk_and_makes_a_video_of_its_codes(cfg: Config) -> None:
-    proc, kiosk_cfg = prepare(cfg, _port())
+    steps: list[tuple[str, float]] = []
+    proc, kiosk_cfg = prepare(cfg, _port(), lambda step, done: steps.append((step, done)))
     try:
+        # every step is reported as it starts and ends, in order; the video reports each code it adds
+        assert [s for s, d in steps if d == 0.0] == [k for k, _w, _s in STEPS]
+        assert [s for s, d in steps if d == 1.0] == [k for k, _w, _s in STEPS]
+        video_done = [d for s, d in steps if s == "video"]
+        assert video_done == sorted(video_done) and len(video_done) == len(SAMPLES) + 2
+        assert sum(share for _k, _w, share in STEPS) == 1.0
         assert proc.poll() is None  # the server is running for the kiosk
         assert kiosk_cfg["sync.server_url"].startswith("http://127.0.0.1:")
         video = Path(kiosk_cfg["ui.demo_video"])
@@ -65,3 +75,28 @@ def test_demo_starts_a_server_enrols_the_kiosk_and_makes_a_video_of_its_codes(cf
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+def test_demo_window_shows_the_start_up_within_3_s_then_the_idle_screen(tmp_path: Path, artifacts_dir: Path) -> None:
+    """`kiosk demo`'s App in a real window: the start-up screen with its progress bar first,
+    the same steps in the terminal, then the kiosk's idle screen in the same window."""
+    assert os.environ.get("DISPLAY"), "needs an X display (xvfb-run)"
+    shots = artifacts_dir / "screenshots"
+    result_file = shots / "demo_start.result.json"
+    result_file.unlink(missing_ok=True)
+    proc = subprocess.run([sys.executable, "-m", "tests.ui.demo_start", str(tmp_path / "data"), str(shots), str(_port())],
+                          cwd=Path(__file__).resolve().parents[2], capture_output=True, text=True, timeout=180,
+                          env={k: v for k, v in os.environ.items() if not k.startswith("KIOSK_")})
+    assert result_file.exists(), proc.stderr[-4000:]
+    r = json.loads(result_file.read_text())
+    assert r.get("ok"), f"{r.get('error')}\n{r.get('trace')}\n{proc.stderr[-3000:]}"
+    assert r["window_s"] < 3.0, r["window_s"]  # the window is up at once, not after the ~10 s of preparation
+    words = [w for w, _p in r["seen"]]
+    for expected in ("正在启动本地中心服务器…", "正在注册本机…", "正在生成示例健康码视频…"):
+        assert expected in words, words
+    progress = [p for _w, p in r["seen"]]
+    assert progress == sorted(progress) and progress[-1] >= 0.9  # the bar only moves forward, to the end
+    assert r["idle_s"] > r["window_s"] and all(line.startswith("✓") for line in r["lines"][:-1])  # steps ticked off
+    assert "starting the local central server" in r["terminal"] and "making the sample-code video" in r["terminal"]
+    assert "100%" in r["terminal"] and "━" in r["terminal"]  # the same steps as a bar in the terminal
+    assert len(r["screenshots"]) == 3

@@ -93,7 +93,7 @@ def test_no_smartphone_lane_then_admin_pin_lockout(run_scenario: Run, open_db: C
     # the admin exported the week to the USB folder, ID numbers masked
     (exported,) = f["exported"]
     text = open(exported, encoding="utf-8-sig").read()
-    assert "110***********002X" in text and "11010519491231002X" not in text and f["export_message"].startswith("已保存到")
+    assert "110***********002X" in text and "11010519491231002X" not in text and f["export_message"].startswith("已保存")
     assert f["idle_mode"] == "封闭管理"  # the lockdown switch reached the idle screen
     assert f["messages"][:4] == [f"密码错误，还可尝试 {n} 次。" for n in (4, 3, 2, 1)]
     assert f["messages"][4].startswith("密码错误次数过多，已锁定至")

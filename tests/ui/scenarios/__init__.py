@@ -6,6 +6,7 @@ same database on its own and checks what was recorded. The driver finds a scenar
 name in this package.
 """
 
+from tests.ui.scenarios.admin import admin_day, setup_admin_day
 from tests.ui.scenarios.common import services_for
 from tests.ui.scenarios.faults import setup_store_full, store_full
 from tests.ui.scenarios.forms import guard_override, region_picker, setup_guard_override, setup_region_picker, visitor
@@ -31,7 +32,7 @@ from tests.ui.scenarios.screens import admin_pin, gallery, language, setup_admin
 from tests.ui.scenarios.terminal import watchdog, window
 
 __all__ = [
-    "admin_pin", "gallery", "gate_pass", "guard_override", "language", "region_picker", "services_for",
+    "admin_day", "admin_pin", "setup_admin_day", "gallery", "gate_pass", "guard_override", "language", "region_picker", "services_for",
     "setup_admin_pin", "setup_region_picker",
     "setup_gate_pass", "setup_guard_override", "setup_slow_platform", "setup_temperature", "slow_platform",
     "smoke", "temperature", "visitor", "watchdog", "window", "setup_store_full", "store_full",

@@ -1,0 +1,75 @@
+"""The admin tabs in a real window, filled with a generated day (tests/ui/day_of_data.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from openpyxl import load_workbook
+
+Run = Callable[..., dict[str, Any]]
+
+
+def test_admin_tabs_with_a_day_of_data(run_scenario: Run, open_db: Callable[..., Any]) -> None:
+    r = run_scenario("admin_day")
+    f = r["facts"]
+    assert f["small"] == [], "\n".join(f["small"])  # every button on every tab at least 15 mm
+    # status card: the shared sync status in words (the last attempt was a 429 after the last upload)
+    st = f["status"]
+    assert {k: v[0] for k, v in f["card"].items()} == {  # and the card shows just that
+        "sync_state": st["state"], "last_upload": st["upload"], "last_pull": st["pull"], "pending_count": st["pending"],
+        "parked_count": st["parked"], "oldest": st["oldest"], "skew": st["skew"], "bundle": st["bundle"]}
+    assert all(v[2][0] > 0 for v in f["card"].values())  # drawn, not blank
+    assert st["state"] == "未注册：离线工作" and st["state_colour"] == "WARN_TEXT"  # this test kiosk has no credentials
+    assert st["upload"].startswith("上次上传：") and st["pull"].startswith("上次下载：") and st["upload"] != st["pull"]
+    assert st["pending"] == "待上传：37" and st["parked"] == "已搁置：3"
+    assert st["skew"] == "时钟偏差：+1.4 s" and st["oldest"].startswith("最早待上传：")
+    # the table: newest first, every outcome with its mark and colour, no 'None' anywhere
+    rows = f["rows"]
+    assert [r["at"] for r in rows] == sorted((r["at"] for r in rows), reverse=True)
+    assert rows[0]["outcome"] == "↻ 重试" and rows[0]["message"].startswith("HTTP 429") and rows[0]["colour"] == "WARN_TEXT"
+    looks = {r["outcome"]: r["colour"] for r in rows}
+    assert looks == {"✓ 成功": "OK_TEXT", "↻ 重试": "WARN_TEXT", "■ 已搁置": "PARKED_TEXT", "✕ 被拒绝": "REFUSED_TEXT"}
+    parked = next(r for r in rows if r["outcome"] == "■ 已搁置")
+    assert parked["direction"] == "上传" and parked["records"] == "3" and "422" in parked["message"]
+    assert not any("None" in str(v) for r in rows for v in r.values())
+    assert f["table_children"] >= 5  # the RecycleView drew rows
+    assert f["retry_rows"] == ["↻ 重试"] * 3  # the filter keeps only retries
+    # pending: grouped by kind with the oldest; the parked ones say why
+    (kind,) = f["pending_kinds"]
+    assert kind["kind"] == "通行记录" and kind["count"] == "40" and kind["parked"] == "3 条已搁置"
+    assert f["pending_cells"][:2] == ["通行记录", "40"]
+    assert len(f["parked_rows"]) == 3 and all("422" in p["error"] for p in f["parked_rows"])
+    # retry parked asks first; cancelling keeps them parked, confirming queues them again
+    assert "3" in f["question"] and f["parked_after_cancel"] == 3
+    assert f["sync_message"] == "3 条已搁置记录已重新排队"
+    store = open_db(r["data_dir"])
+    assert store.db.execute("select count(*) from outbox where state = 'failed'").fetchone()[0] == 0
+    # daily report: kind in large type, figures from the generated day, hourly bars drawn
+    counts, c = f["report"], f["generated"]
+    assert counts["kind"] == "日报告" and not counts["zero"]
+    figures = dict(map(tuple, f["report"]["figures"]))
+    assert figures["进入人次"] == str(c["today"]["in"]) and figures["外出人次"] == str(c["today"]["out"])
+    assert figures["确认发热"] == str(c["today"]["fever"]) and figures["人工放行"] == str(c["today"]["overrides"])
+    codes = dict(map(tuple, counts["codes"]))
+    assert codes["红码"] == str(c["today"]["red"]) and codes["黄码"] == str(c["today"]["yellow"])
+    key = dict(map(tuple, counts["key"]))
+    assert int(key["冷链从业人员"]) == c["today"]["key"] > 0 and len(counts["people"]) == c["today"]["key"]
+    assert all("***" in p for p in counts["people"])  # masked
+    assert f["hourly"] == c["today"]["by_hour"]
+    assert f["chart_peak"] == max(max(p) for p in c["today"]["by_hour"])
+    tallest = max(f["chart_bars"], key=lambda b: b[5])
+    assert tallest[5] > 0.5 * f["chart_size"][1]  # the busiest hour's bar fills most of the chart
+    assert f["yesterday_hourly"] == c["yesterday"]["by_hour"]
+    assert dict(map(tuple, f["yesterday_figures"]))["进入人次"] == str(c["yesterday"]["in"])
+    # export: USB folder shown with free space, the week as XLSX, file name and rows confirmed
+    assert f["usb_text"].startswith("已找到 U 盘目录") and "可用" in f["usb_text"]
+    first, last, fmt = f["period"]
+    assert fmt == "xlsx" and first < last
+    (path,) = f["exported"]
+    assert path.endswith(f"{first}-{last}.xlsx")
+    rows_in_file = load_workbook(path).active.max_row - 1  # minus the header
+    total = c["today"]["in"] + c["today"]["out"] + c["yesterday"]["in"] + c["yesterday"]["out"]
+    assert rows_in_file == total
+    assert f["export_message"] == f"已保存 {path.rsplit('/', 1)[1]}：{total} 行"
+
