@@ -22,7 +22,7 @@ from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from kiosk.store.secrets import secret_file
+from kiosk.store.secrets import secret_file, write_private
 
 KEY_BYTES = 32
 
