@@ -44,7 +44,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from sync.server.context import ServerContext
 
-    settings = settings_from(args, host=args.host, port=args.port, workers=args.workers)
+    settings = settings_from(args, host=args.host, port=args.port, workers=args.workers, db_pool=args.db_pool)
     ServerContext.open(settings)  # migrate and create keys once, before any worker starts
     os.environ.update(to_env(settings))
     if settings.workers > 1:
@@ -199,6 +199,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", help="bind address (env KIOSK_CENTRAL_HOST; default 127.0.0.1)")
     p.add_argument("--port", type=int, help="port (env KIOSK_CENTRAL_PORT; default 8080)")
     p.add_argument("--workers", type=int, help="worker processes; >1 needs PostgreSQL (env KIOSK_CENTRAL_WORKERS; default 1)")
+    p.add_argument("--db-pool", type=int, help="PostgreSQL connections kept open per worker, about the requests it runs at once "
+                   "(env KIOSK_CENTRAL_DB_POOL; default 20)")
     p.add_argument("--log-level", default="warning", choices=["debug", "info", "warning", "error"])
     p.set_defaults(func=cmd_serve)
 
