@@ -45,7 +45,6 @@ from sync.protocol import (
     TimeResponse,
     body_digest,
     etag_matches,
-    parse_batch,
     parse_model,
     read_body,
     sign_bundle,
@@ -54,14 +53,15 @@ from sync.protocol import (
 from sync.server import admin_routes, bundles, console, registry
 from sync.server.context import ServerContext
 from sync.server.device_auth import authenticate
-from sync.server.enrol import device_lookup_key, enrol, journal_id, roll_key
-from sync.server.ingest import ingest_batch
+from sync.server.enrol import device_lookup_key, enrol, roll_key
+from sync.server.ingest import ingest_upload
 from sync.server.settings import ServerSettings, from_env
-from sync.server.synclog import log_attempt
+from sync.server.synclog import log_attempt, write_attempt
 from sync.server.tables import reports
 
 log = logging.getLogger("kiosk-central")
 JSON_BODY_LIMIT = 256 * 1024  # enrol / code check / reports
+LOGGED = "_logged"  # set in a handler's `info` when it wrote the sync-log row itself
 
 
 def _schema(model: Any) -> dict[str, Any]:
@@ -141,6 +141,8 @@ def create_app(settings: ServerSettings) -> FastAPI:
             await run_in_threadpool(log_attempt, ctx.engine, device_id, endpoint, exc.status, len(body), started,
                                     error_code=str(exc.code), message=exc.message, **info)
             raise
+        if info.pop(LOGGED, False):  # the handler wrote its log row in its own transaction
+            return result
         status = result.status_code if isinstance(result, Response) else 200
         await run_in_threadpool(log_attempt, ctx.engine, device_id, endpoint, status, len(body), started, **info)
         return result
@@ -165,19 +167,16 @@ def create_app(settings: ServerSettings) -> FastAPI:
     @app.post(PATH_BATCHES, response_model=BatchAck, responses=ERRORS,
               openapi_extra=_schema(BatchEnvelope) | {"parameters": [{"name": H_IDEMPOTENCY, "in": "header", "required": True, "schema": {"type": "string"}}]})
     async def upload_batch(request: Request) -> Any:
+        started = time.perf_counter()
+
         def handle(device_id: str, body: bytes, info: dict[str, Any]) -> BatchAck:
             info["batch_id"] = request.headers.get(H_IDEMPOTENCY, "")[:36] or None
             raw = read_body(body, request.headers.get("content-type"), request.headers.get("content-encoding"), settings.max_batch_bytes)
-            with ctx.engine.connect() as conn:
-                chain_id = journal_id(conn, device_id)
-            batch: BatchEnvelope = parse_batch(raw, settings.max_batch_records, signer=device_id, chain_id=chain_id)
-            info.update(batch_id=batch.batch_id, records=len(batch.records))
-            key = request.headers.get(H_IDEMPOTENCY)
-            if key is not None and key != batch.batch_id:
-                raise ProtocolError(422, ErrorCode.INVALID, f"{H_IDEMPOTENCY} {key!r} differs from the envelope's batch_id {batch.batch_id!r}")
-            with ctx.engine.begin() as conn:
-                ack = ingest_batch(conn, batch, body_digest(body), utc_now_iso())
-            info["stored"] = ack.stored
+            with ctx.engine.begin() as conn:  # one transaction per batch: chain id, records, chain state and its log row
+                ack = ingest_upload(conn, device_id, raw, request.headers.get(H_IDEMPOTENCY), body_digest(body), settings.max_batch_records,
+                                    utc_now_iso(), info)
+                write_attempt(conn, device_id, "batches", 200, len(body), started, **info)
+            info[LOGGED] = True
             return ack
 
         return await _device_call(request, "batches", settings.max_batch_bytes, handle)

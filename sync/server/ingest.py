@@ -11,14 +11,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+import msgspec
 from sqlalchemy import Connection, Row, insert, select, text, update
 from sqlalchemy.dialects import sqlite
 
-from sync.protocol import BatchAck, BatchEnvelope, ChainReport, ErrorCode, ProtocolError, SeqRange, WireRecord
+from sync.protocol import H_IDEMPOTENCY, BatchAck, BatchEnvelope, ChainReport, ErrorCode, ProtocolError, SeqRange
+from sync.server.fastparse import FastEnvelope, FastRecord, parse_batch_fast
 from sync.server.held import held_ranges
 from sync.server.tables import batches, devices, records
 
 WALK_CHUNK = 5000
+Batch = BatchEnvelope | FastEnvelope  # the same attributes; the fast one from parse_batch_fast
 MAX_GAPS_REPORTED = 50
 
 
@@ -45,10 +48,16 @@ PG_INSERT = text(
 WIRE_FIELDS = ("uuid", "seq", "kind", "created_at", "body", "prev_hash", "hash")
 
 
-def _insert_records(conn: Connection, batch: BatchEnvelope, fresh: list[WireRecord], now_iso: str) -> int:
+def _rows_json(fresh: list[Any]) -> str:
+    if fresh and isinstance(fresh[0], FastRecord):  # its fields are WIRE_FIELDS, in order
+        return msgspec.json.encode(fresh).decode("utf-8")
+    return json.dumps([r.model_dump(include=set(WIRE_FIELDS)) for r in fresh], ensure_ascii=False)
+
+
+def _insert_records(conn: Connection, batch: Batch, fresh: list[Any], now_iso: str) -> int:
     """Insert-or-ignore (on the UUID and on device+seq); returns how many rows were new."""
     if conn.dialect.name == "postgresql":
-        rows_json = json.dumps([r.model_dump(include=set(WIRE_FIELDS)) for r in fresh], ensure_ascii=False)
+        rows_json = _rows_json(fresh)
         result = conn.execute(PG_INSERT, {"device_id": batch.device_id, "received_at": now_iso, "batch_id": batch.batch_id, "rows": rows_json})
         return len(result.all())
     rows = [
@@ -69,8 +78,24 @@ def _lock_device(conn: Connection, device_id: str) -> Row[Any]:
     return row
 
 
-def ingest_batch(conn: Connection, batch: BatchEnvelope, body_sha256: str, now_iso: str) -> BatchAck:
-    dev = _lock_device(conn, batch.device_id)
+def ingest_upload(
+    conn: Connection, device_id: str, raw_json: bytes, idempotency_key: str | None, body_sha256: str, max_records: int,
+    now_iso: str, info: dict[str, Any],
+) -> BatchAck:
+    """An authenticated device's batch body, in the caller's transaction: lock the device row (it names the
+    chain id the records are hashed under), parse strictly, ingest. `info` gets batch id, records, stored."""
+    dev = _lock_device(conn, device_id)
+    batch = parse_batch_fast(raw_json, max_records, signer=device_id, chain_id=dev.journal_id or device_id)
+    info.update(batch_id=batch.batch_id, records=len(batch.records))
+    if idempotency_key is not None and idempotency_key != batch.batch_id:
+        raise ProtocolError(422, ErrorCode.INVALID, f"{H_IDEMPOTENCY} {idempotency_key!r} differs from the envelope's batch_id {batch.batch_id!r}")
+    ack = ingest_batch(conn, batch, body_sha256, now_iso, dev)
+    info["stored"] = ack.stored
+    return ack
+
+
+def ingest_batch(conn: Connection, batch: Batch, body_sha256: str, now_iso: str, dev: Row[Any] | None = None) -> BatchAck:
+    dev = dev if dev is not None else _lock_device(conn, batch.device_id)
     seen = conn.execute(select(batches.c.device_id, batches.c.body_sha256).where(batches.c.batch_id == batch.batch_id)).first()
     if seen is not None and (seen.device_id != batch.device_id or seen.body_sha256 != body_sha256):
         raise ProtocolError(422, ErrorCode.IDEMPOTENCY_CONFLICT, f"batch id {batch.batch_id} was already used for a different body; use a new batch id")
@@ -78,14 +103,14 @@ def ingest_batch(conn: Connection, batch: BatchEnvelope, body_sha256: str, now_i
     if low <= dev.anchor_seq:
         raise ProtocolError(422, ErrorCode.INVALID, f"record seq {low} is at or below the device's enrolment anchor ({dev.anchor_seq})")
 
-    existing = {
+    existing = {  # nothing can be stored above the device's max seq (kept under this row lock): the common case skips the read
         r.seq: (r.uuid, r.hash)
         for r in conn.execute(
             select(records.c.seq, records.c.uuid, records.c.hash).where(
                 records.c.device_id == batch.device_id, records.c.seq.between(low, batch.records[-1].seq)
             )
         )
-    }
+    } if low <= dev.max_seq else {}
     problems: list[str] = []
     fresh = []
     for rec in batch.records:
