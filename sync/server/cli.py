@@ -53,7 +53,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
         os.environ[ENV_SUPERVISOR_PID] = str(os.getpid())  # workers stop when this process dies
     print(f"kiosk-central on http://{settings.host}:{settings.port} ({settings.workers} worker(s)), database "
           f"{settings.db_url.split('@')[-1]}; OpenAPI at /docs", flush=True)
-    uvicorn.run("sync.server.app:app_from_env", factory=True, host=settings.host, port=settings.port, workers=settings.workers,
+    if settings.workers > 1:  # a listening socket per worker (SO_REUSEPORT): the kernel spreads the kiosks over them
+        from sync.server.serving import run_workers
+
+        return run_workers(settings.host, settings.port, settings.workers, args.log_level)
+    uvicorn.run("sync.server.app:app_from_env", factory=True, host=settings.host, port=settings.port,
                 log_level=args.log_level, access_log=args.log_level == "debug", timeout_graceful_shutdown=5)
     return 0
 

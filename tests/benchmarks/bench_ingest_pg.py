@@ -144,7 +144,8 @@ def end_to_end(central: Central, kiosks: list[SimKiosk], work: list[list[tuple[s
         raise SystemExit(f"upload errors: {errors[:3]}")
     total = sum(n for w in work for _, _, n in w)
     return {"rate": total / wall, "wall": wall, "p50": statistics.median(latencies), "p95": sorted(latencies)[int(0.95 * (len(latencies) - 1))],
-            "conns": sorted(seen[0].values(), reverse=True), "cpu": sorted((round(c, 1) for c in cpu.values()), reverse=True)}
+            "conns": sorted(seen[0].values(), reverse=True), "cpu": sorted((round(c, 1) for c in cpu.values() if c >= 0.05), reverse=True),
+            "cpu_us": sum(cpu.values()) / total * 1e6}
 
 
 def database_only(url: str, batches: list[tuple[str, str, list[dict[str, object]]]]) -> float:
@@ -202,14 +203,16 @@ def main() -> None:
             rows.append((ratio, result))
             print(f"round {rnd + 1}: end to end {result['rate']:8,.0f} records/s (batch p50 {result['p50']:.0f} ms, "
                   f"p95 {result['p95']:.0f} ms); database only {result['db_rate']:8,.0f} records/s; ratio {ratio:.2f}; "
-                  f"connections per worker {result['conns']}; worker CPU s {result['cpu']}", flush=True)
+                  f"connections per worker {result['conns']}; worker CPU s {result['cpu']} ({result['cpu_us']:.0f} µs per record)", flush=True)
     finally:
         central.stop()
         drop_pg_database(url)
     e2e = statistics.median(float(r["rate"]) for _, r in rows)  # type: ignore[arg-type]
     db = statistics.median(float(r["db_rate"]) for _, r in rows)  # type: ignore[arg-type]
     print(f"\nmedian of {args.rounds} interleaved rounds, {args.kiosks} kiosks, batches of {args.batch}, {args.workers} workers:")
-    print(f"end to end {e2e:,.0f} records/s; database only {db:,.0f} records/s; median ratio {statistics.median(r for r, _ in rows):.2f}")
+    cpu_us = statistics.median(float(r["cpu_us"]) for _, r in rows)  # type: ignore[arg-type]
+    print(f"end to end {e2e:,.0f} records/s; database only {db:,.0f} records/s; median ratio {statistics.median(r for r, _ in rows):.2f}; "
+          f"server CPU {cpu_us:.0f} µs per record")
 
 
 if __name__ == "__main__":
