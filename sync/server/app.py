@@ -56,6 +56,7 @@ from sync.server.device_auth import authenticate
 from sync.server.enrol import device_lookup_key, enrol, roll_key
 from sync.server.ingest import ingest_upload
 from sync.server.settings import ServerSettings, from_env
+from sync.server.shedding import ShedLoad
 from sync.server.synclog import log_attempt, write_attempt
 from sync.server.tables import reports
 
@@ -228,6 +229,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
 
     admin_routes.register(app, ctx)
     console.mount(app)  # the community console's pages (sync/server/console)
+    app.add_middleware(ShedLoad, limit=settings.max_inflight)  # outermost: a shed request costs no thread and no database
     return app
 
 
