@@ -57,7 +57,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         from sync.server.serving import run_workers
 
         return run_workers(settings.host, settings.port, settings.workers, args.log_level)
-    uvicorn.run("sync.server.app:app_from_env", factory=True, host=settings.host, port=settings.port,
+    from sync.server.serving import KEEP_ALIVE_S
+
+    uvicorn.run("sync.server.app:app_from_env", factory=True, host=settings.host, port=settings.port, timeout_keep_alive=KEEP_ALIVE_S,
                 log_level=args.log_level, access_log=args.log_level == "debug", timeout_graceful_shutdown=5)
     return 0
 

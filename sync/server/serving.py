@@ -24,6 +24,7 @@ from types import FrameType
 log = logging.getLogger("kiosk-central")
 APP = "sync.server.app:app_from_env"
 RESTART_PAUSE_S = 1.0
+KEEP_ALIVE_S = 30  # longer than a kiosk's pause between uploads: an idle close racing a kiosk's next request resets it
 
 
 def reuseport_socket(host: str, port: int) -> socket.socket:
@@ -39,7 +40,8 @@ def _worker(host: str, port: int, log_level: str) -> None:  # runs in a spawned 
     import uvicorn
 
     sock = reuseport_socket(host, port)
-    config = uvicorn.Config(APP, factory=True, log_level=log_level, access_log=log_level == "debug", timeout_graceful_shutdown=5)
+    config = uvicorn.Config(APP, factory=True, log_level=log_level, access_log=log_level == "debug", timeout_graceful_shutdown=5,
+                            timeout_keep_alive=KEEP_ALIVE_S)
     uvicorn.Server(config).run(sockets=[sock])
 
 
