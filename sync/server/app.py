@@ -62,11 +62,13 @@ from sync.server.notify import Notifier
 from sync.server.ratelimit import RateLimits
 from sync.server.refusals import log_refusal
 from sync.server.settings import ServerSettings, from_env, local_today
-from sync.server.synclog import log_attempt
+from sync.server.shedding import ShedLoad
+from sync.server.synclog import log_attempt, write_attempt
 from sync.server.tables import reports
 
 log = logging.getLogger("kiosk-central")
 JSON_BODY_LIMIT = 256 * 1024  # enrol / code check / reports
+LOGGED = "_logged"  # set in a handler's `info` when it wrote the sync-log row itself
 
 
 _schema = openapi_doc.request_body
@@ -144,6 +146,8 @@ def create_app(settings: ServerSettings) -> FastAPI:
                 await run_in_threadpool(log_attempt, ctx.engine, device_id, endpoint, exc.status, len(body), started,
                                         error_code=str(exc.code), message=exc.message, **info)
             raise
+        if info.pop(LOGGED, False):  # the handler wrote its log row in its own transaction
+            return result
         status = result.status_code if isinstance(result, Response) else 200
         await run_in_threadpool(log_attempt, ctx.engine, device_id, endpoint, status, len(body), started, **info)
         return result
@@ -168,6 +172,8 @@ def create_app(settings: ServerSettings) -> FastAPI:
     @app.post(PATH_BATCHES, response_model=BatchAck, responses=ERRORS,
               openapi_extra=_schema(BatchEnvelope) | {"parameters": [{"name": H_IDEMPOTENCY, "in": "header", "required": True, "schema": {"type": "string"}}]})
     async def upload_batch(request: Request) -> Any:
+        started = time.perf_counter()
+
         def handle(device_id: str, body: bytes, info: dict[str, Any]) -> BatchAck:
             info["batch_id"] = request.headers.get(H_IDEMPOTENCY, "")[:36] or None
             with ctx.engine.connect() as conn:
@@ -178,9 +184,12 @@ def create_app(settings: ServerSettings) -> FastAPI:
             key = request.headers.get(H_IDEMPOTENCY)
             if key is not None and key != batch.batch_id:
                 raise ProtocolError(422, ErrorCode.INVALID, f"{H_IDEMPOTENCY} {key!r} differs from the envelope's batch_id {batch.batch_id!r}")
-            with ctx.engine.begin() as conn:
+            with ctx.engine.begin() as conn:  # one transaction: the records, the chain state and the log row
                 ack = ingest_batch(conn, batch, body_digest(body), utc_now_iso(), notify=bool(settings.alert_webhook_url))
-            info["stored"] = ack.stored
+                info["stored"] = ack.stored
+                write_attempt(conn, device_id, "batches", 200, len(body), started, batch_id=batch.batch_id,
+                              records=len(batch.records), stored=ack.stored)
+            info[LOGGED] = True
             if ack.stored and notifier is not None:
                 notifier.wake()  # any alert the batch carried goes out now
             return ack
@@ -254,6 +263,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
 
     admin_routes.register(app, ctx)
     console.mount(app)  # the community console's pages (sync/server/console)
+    app.add_middleware(ShedLoad, limit=settings.max_inflight)  # outermost: a shed request costs no thread and no database
     return app
 
 

@@ -44,7 +44,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from sync.server.context import ServerContext
 
-    settings = settings_from(args, host=args.host, port=args.port, workers=args.workers, tls_cert=args.tls_cert, tls_key=args.tls_key)
+    settings = settings_from(args, host=args.host, port=args.port, workers=args.workers, tls_cert=args.tls_cert, tls_key=args.tls_key, db_pool=args.db_pool)
     problem = settings.serving_problem()
     if problem:
         print(f"kiosk-central serve: {problem}", file=sys.stderr)
@@ -57,9 +57,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
         os.environ[ENV_SUPERVISOR_PID] = str(os.getpid())  # workers stop when this process dies
     print(f"kiosk-central on {'https' if settings.tls_cert else 'http'}://{settings.host}:{settings.port} ({settings.workers} worker(s)), database "
           f"{settings.db_url.split('@')[-1]}; OpenAPI at {'/docs' if settings.api_docs else '/admin/openapi.json (admin token)'}", flush=True)
+    if settings.workers > 1 and not settings.tls_cert:  # a listening socket per worker (SO_REUSEPORT): the kernel spreads the kiosks
+        from sync.server.serving import run_workers
+
+        return run_workers(settings.host, settings.port, settings.workers, args.log_level)
+    from sync.server.serving import KEEP_ALIVE_S
+
     uvicorn.run("sync.server.app:app_from_env", factory=True, host=settings.host, port=settings.port, workers=settings.workers,
-                log_level=args.log_level, access_log=args.log_level == "debug", timeout_graceful_shutdown=5,
-                ssl_certfile=settings.tls_cert or None, ssl_keyfile=settings.tls_key or None)
+                timeout_keep_alive=KEEP_ALIVE_S, log_level=args.log_level, access_log=args.log_level == "debug",
+                timeout_graceful_shutdown=5, ssl_certfile=settings.tls_cert or None, ssl_keyfile=settings.tls_key or None)
     return 0
 
 
@@ -166,6 +172,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--tls-cert", help="PEM certificate chain: serve HTTPS directly (env KIOSK_CENTRAL_TLS_CERT); "
                    "without it the server only binds a loopback address")
     p.add_argument("--tls-key", help="PEM private key of --tls-cert (env KIOSK_CENTRAL_TLS_KEY)")
+    p.add_argument("--db-pool", type=int, help="PostgreSQL connections kept open per worker, about the requests it runs at once "
+                   "(env KIOSK_CENTRAL_DB_POOL; default 20)")
     p.add_argument("--log-level", default="warning", choices=["debug", "info", "warning", "error"])
     p.set_defaults(func=cmd_serve)
 

@@ -30,7 +30,7 @@ class ServerContext:
     def open(cls, settings: ServerSettings, *, migrate: bool = True) -> ServerContext:
         settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         os.chmod(settings.data_dir, 0o700)
-        engine = make_engine(settings.db_url)
+        engine = make_engine(settings.db_url, pool_size=settings.db_pool)
         d = settings.data_dir
         device_key = keys.device_secrets_key(d)
         if migrate:

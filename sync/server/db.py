@@ -36,7 +36,9 @@ def private_sqlite_file(path: Path) -> None:
 
 
 def make_engine(url: str, *, pool_size: int = 5) -> Engine:
-    """One engine per process. SQLite gets WAL, a busy timeout and BEGIN IMMEDIATE (writers queue, never deadlock)."""
+    """One engine per process. SQLite gets WAL, a busy timeout and BEGIN IMMEDIATE (writers queue, never deadlock).
+    PostgreSQL keeps `pool_size` connections open (size it to the requests a worker runs at once: a connection
+    opened per request costs PostgreSQL a new backend process) and lends a few more for bursts."""
     if url.startswith("sqlite"):
         if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
             private_sqlite_file(Path(url.removeprefix("sqlite:///")))
@@ -57,7 +59,7 @@ def make_engine(url: str, *, pool_size: int = 5) -> Engine:
 
         return engine
     if url.startswith("postgresql"):
-        return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+        return create_engine(url, pool_size=pool_size, max_overflow=max(2, pool_size // 4), pool_pre_ping=True)
     raise ValueError(f"unsupported database URL {url!r}: use sqlite:///PATH or postgresql+psycopg://USER@HOST/DB")
 
 

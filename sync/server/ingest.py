@@ -86,14 +86,14 @@ def ingest_batch(conn: Connection, batch: BatchEnvelope, body_sha256: str, now_i
     if low <= dev.anchor_seq:
         raise ProtocolError(422, ErrorCode.INVALID, f"record seq {low} is at or below the device's enrolment anchor ({dev.anchor_seq})")
 
-    existing = {
+    existing = {  # nothing can be stored above the device's max seq (kept under this row lock): the common case skips the read
         r.seq: (r.uuid, r.hash)
         for r in conn.execute(
             select(records.c.seq, records.c.uuid, records.c.hash).where(
                 records.c.device_id == batch.device_id, records.c.seq.between(low, batch.records[-1].seq)
             )
         )
-    }
+    } if low <= dev.max_seq else {}
     problems: list[str] = []
     fresh = []
     for rec in batch.records:

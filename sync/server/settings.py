@@ -34,6 +34,8 @@ class ServerSettings:
     host: str = "127.0.0.1"
     port: int = 8080
     workers: int = 1
+    db_pool: int = 20  # PostgreSQL connections each worker keeps open: about the requests it runs at once
+    max_inflight: int = 32  # device requests a worker runs at once; more are answered 503 + Retry-After (shedding)
     clock_window_s: int = DEFAULT_CLOCK_WINDOW_S
     max_batch_records: int = DEFAULT_MAX_BATCH_RECORDS
     max_batch_bytes: int = DEFAULT_MAX_BATCH_BYTES
@@ -78,6 +80,8 @@ class ServerSettings:
         checks = [
             ("port", 1 <= self.port <= 65535, "must be 1-65535"),
             ("workers", 1 <= self.workers <= 64, "must be 1-64"),
+            ("db_pool", 1 <= self.db_pool <= 200, "must be 1-200 connections per worker"),
+            ("max_inflight", 1 <= self.max_inflight <= 10_000, "must be 1-10000 requests per worker"),
             ("clock_window_s", 30 <= self.clock_window_s <= 3600, "must be 30-3600 seconds"),
             ("max_batch_records", 1 <= self.max_batch_records <= 100_000, "must be 1-100000"),
             ("max_batch_bytes", 1024 <= self.max_batch_bytes <= 256 * 1024 * 1024, "must be 1 KiB-256 MiB"),
