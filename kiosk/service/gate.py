@@ -37,6 +37,7 @@ from kiosk.domain.temperature import Measurement, Reading, Rules, Verdict, asses
 from kiosk.service import modes
 from kiosk.service.common import Clock, InvalidInput, iso, state_put, utc_now
 from kiosk.service.duty import DutyRoster
+from kiosk.service.pass_identity import identity_of
 from kiosk.service.people import PersonView, find_by_id_number, get_person, risk_level_for
 from kiosk.service.visitors import Visitor, VisitorForm, register_visitor
 from kiosk.store.db import Store
@@ -197,6 +198,7 @@ class GateService:
                 "key_groups": sorted(facts.key_groups), "risk_level": risk,
                 "outcome": str(decision.outcome), "reasons": [str(r) for r in decision.reasons],
                 "notes": [str(r) for r in decision.notes], "occupancy": occupancy, "capacity": capacity,
+                "identity": identity_of(w.db, self.vault, req, person.uuid if person else None, code, today),
             }
             rec = w.append("gate_entry", body, created_at=iso(now))
             w.db.execute(

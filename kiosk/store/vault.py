@@ -19,6 +19,7 @@ from pathlib import Path
 from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from nacl.public import PublicKey, SealedBox
 
 KEY_BYTES = 32
 
@@ -96,16 +97,49 @@ def _read_roster_key(path: Path) -> bytes | None:
     return raw if len(raw) == KEY_BYTES else None
 
 
+IDENTITY_KEY_FILE = "server_identity.pub"
+
+
+def save_identity_key(data_dir: Path, key_b64: str) -> Path:
+    """Keep the server's X25519 public key (from enrolment): each pass seals its ID number to it."""
+    raw = base64.urlsafe_b64decode(key_b64 + "=" * (-len(key_b64) % 4))
+    if len(raw) != KEY_BYTES:
+        raise VaultError(f"the server's identity key must be {KEY_BYTES} bytes")
+    path = Path(data_dir) / "secrets" / IDENTITY_KEY_FILE
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_bytes(base64.urlsafe_b64encode(raw) + b"\n")
+    os.replace(tmp, path)
+    return path
+
+
+def _read_identity_key(path: Path) -> bytes | None:
+    if not path.exists():
+        return None
+    raw = base64.urlsafe_b64decode(path.read_bytes().strip())
+    return raw if len(raw) == KEY_BYTES else None
+
+
 class Vault:
-    def __init__(self, master: bytes, roster_key: bytes | None = None) -> None:
+    def __init__(self, master: bytes, roster_key: bytes | None = None, identity_key: bytes | None = None) -> None:
         self._fernet = Fernet(base64.urlsafe_b64encode(_derive(master, b"kiosk-vault-fernet")))
         self._hmac_key = _derive(master, b"kiosk-vault-lookup")
         self._roster_key = roster_key
+        self._identity_key = identity_key
 
     @classmethod
     def open(cls, data_dir: Path) -> Vault:
         secrets_dir = Path(data_dir) / "secrets"
-        return cls(_read_or_create_key(secrets_dir / "vault.key"), _read_roster_key(secrets_dir / ROSTER_KEY_FILE))
+        return cls(_read_or_create_key(secrets_dir / "vault.key"), _read_roster_key(secrets_dir / ROSTER_KEY_FILE),
+                   _read_identity_key(secrets_dir / IDENTITY_KEY_FILE))
+
+    def seal_for_server(self, value: str) -> str | None:
+        """A libsodium sealed box of the value to the server's X25519 key (base64url): only the server
+        opens it; the kiosk cannot, once sealed. None before enrolment gave the key."""
+        if self._identity_key is None:
+            return None
+        sealed = SealedBox(PublicKey(self._identity_key)).encrypt(value.strip().encode("utf-8"))
+        return base64.urlsafe_b64encode(sealed).rstrip(b"=").decode("ascii")
 
     def roster_hash(self, kind: str, value: str) -> str | None:
         """The bundle's look-up hash of a normalised ID number ("id") or phone ("phone"): HMAC-SHA256

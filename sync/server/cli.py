@@ -188,7 +188,7 @@ def cmd_device_enable(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from sync.server import cli_admin
+    from sync.server import cli_admin, cli_contacts
     from sync.server.console import cli_users
 
     parser = argparse.ArgumentParser(prog="kiosk-central", description="Reference central server for checkpoint kiosks")
@@ -263,6 +263,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     cli_admin.register(sub, _common)
     cli_users.register(sub, _common)  # console accounts and communities
+    cli_contacts.register(sub, _common)
     return parser
 
 

@@ -16,6 +16,7 @@ from sqlalchemy.dialects import sqlite
 
 from sync.protocol import BatchAck, BatchEnvelope, ChainReport, ErrorCode, ProtocolError, SeqRange, WireRecord
 from sync.server.held import held_ranges
+from sync.server.passes import project
 from sync.server.tables import batches, devices, records
 
 WALK_CHUNK = 5000
@@ -45,18 +46,18 @@ PG_INSERT = text(
 WIRE_FIELDS = ("uuid", "seq", "kind", "created_at", "body", "prev_hash", "hash")
 
 
-def _insert_records(conn: Connection, batch: BatchEnvelope, fresh: list[WireRecord], now_iso: str) -> int:
-    """Insert-or-ignore (on the UUID and on device+seq); returns how many rows were new."""
+def _insert_records(conn: Connection, batch: BatchEnvelope, fresh: list[WireRecord], now_iso: str) -> set[str]:
+    """Insert-or-ignore (on the UUID and on device+seq); returns the UUIDs of the rows that were new."""
     if conn.dialect.name == "postgresql":
         rows_json = json.dumps([r.model_dump(include=set(WIRE_FIELDS)) for r in fresh], ensure_ascii=False)
         result = conn.execute(PG_INSERT, {"device_id": batch.device_id, "received_at": now_iso, "batch_id": batch.batch_id, "rows": rows_json})
-        return len(result.all())
+        return {r[0] for r in result.all()}
     rows = [
         {"uuid": r.uuid, "device_id": batch.device_id, "seq": r.seq, "kind": r.kind, "created_at": r.created_at, "body": r.body,
          "prev_hash": r.prev_hash, "hash": r.hash, "received_at": now_iso, "batch_id": batch.batch_id}
         for r in fresh
     ]
-    return len(conn.execute(sqlite.insert(records).on_conflict_do_nothing().returning(records.c.uuid), rows).all())
+    return {r[0] for r in conn.execute(sqlite.insert(records).on_conflict_do_nothing().returning(records.c.uuid), rows).all()}
 
 
 def _lock_device(conn: Connection, device_id: str) -> Row[Any]:
@@ -94,7 +95,10 @@ def ingest_batch(conn: Connection, batch: BatchEnvelope, body_sha256: str, now_i
             fresh.append(rec)
         elif held != (rec.uuid, rec.hash):
             problems.append(f"seq {rec.seq} is already stored with uuid {held[0]} hash {held[1][:12]}…, not uuid {rec.uuid} hash {rec.hash[:12]}…")
-    inserted = _insert_records(conn, batch, fresh, now_iso) if fresh else 0
+    new = _insert_records(conn, batch, fresh, now_iso) if fresh else set()
+    inserted = len(new)
+    if new:  # the contacts projection: only what this batch newly stored (a retry adds nothing)
+        project(conn, dev.community, batch.device_id, ((r.uuid, r.kind, r.created_at, r.body) for r in fresh if r.uuid in new))
     if inserted < len(fresh):
         problems.append(f"{len(fresh) - inserted} record uuid(s) are already stored for another device")
     if seen is None:
