@@ -28,12 +28,12 @@ def identity_public_b64(private: bytes) -> str:
 
 
 def unseal_id(private: bytes, sealed: str) -> str | None:
-    """The ID number, or None when the box does not open with this key (altered, or another server's)."""
+    """The sealed text (an ID number or a name), or None when the box does not open with this key (altered, or another server's)."""
     if not private or not sealed:
         return None
     try:
         raw = base64.urlsafe_b64decode(sealed + "=" * (-len(sealed) % 4))
-        return SealedBox(PrivateKey(private)).decrypt(raw).decode("ascii")
+        return SealedBox(PrivateKey(private)).decrypt(raw).decode("utf-8")
     except (CryptoError, binascii.Error, ValueError, UnicodeDecodeError):
         return None
 
