@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken
 from kiosk.domain.masking import mask_id, mask_name
-from sqlalchemy import Connection, and_, bindparam, select
+from sqlalchemy import Connection, and_, bindparam, select, true
 
 from sync.protocol import roster_lookup_hash
 from sync.server.console.audit import audit
@@ -35,6 +35,7 @@ class ContactQuery:
     window_ms: int = 15 * 60_000
     depth: int = 1
     full: bool = False
+    lateral: bool = False  # PostgreSQL: set by find_contacts from the dialect
 
 
 @dataclass(frozen=True)
@@ -48,18 +49,31 @@ def iso_ms(ms: int) -> str:
     return datetime.fromtimestamp(ms / 1000, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def _around(anchor_hashes: list[str], q: ContactQuery, *, identified: bool) -> Any:
-    """Passes within ±window of the anchors' passes at the same gate (anchor side: person_hash index)."""
-    p, c = passes.alias("p"), passes.alias("c")
+def _around(anchor_hashes: list[str], q: ContactQuery, *, identified: bool, distinct: bool = False) -> Any:
+    """Passes within ±window of the anchors' passes at the same gate (anchor side: person_hash index).
+
+    On PostgreSQL the inner side is a LATERAL subquery, so the plan is a nested loop of index range
+    scans on passes(gate, at_ms) whatever the planner guesses (without it, it chose a hash join over
+    a sequential scan: docs/benchmarks.md); SQLite's planner picks that plan for the plain join.
+    `distinct` (depth 2) drops the anchor columns and returns each pass once.
+    """
+    p = passes.alias("p")
+    anchor_cols = [] if distinct else [p.c.person_hash.label("anchor_hash"), p.c.at_ms.label("anchor_at"),
+                                       p.c.direction.label("anchor_dir")]
     where = [p.c.person_hash.in_(bindparam("anchors", expanding=True)), p.c.at_ms.between(q.start_ms, q.end_ms)]
+    near = [passes.c.at_ms.between(p.c.at_ms - q.window_ms, p.c.at_ms + q.window_ms)]
     if identified:
-        where.append(c.c.person_hash.is_not(None))
-    return (
-        select(p.c.person_hash.label("anchor_hash"), p.c.gate, p.c.at_ms.label("anchor_at"), p.c.direction.label("anchor_dir"),
-               c.c.person_hash, c.c.at_ms, c.c.direction, c.c.id_sealed, c.c.name_sealed)
-        .select_from(p.join(c, and_(c.c.gate == p.c.gate, c.c.at_ms.between(p.c.at_ms - q.window_ms, p.c.at_ms + q.window_ms))))
-        .where(*where)
-    ), {"anchors": anchor_hashes}
+        near.append(passes.c.person_hash.is_not(None))
+    cols = (passes.c.gate, passes.c.person_hash, passes.c.at_ms, passes.c.direction, passes.c.id_sealed, passes.c.name_sealed)
+    if q.lateral:
+        c = select(*cols).where(passes.c.gate == p.c.gate, *near).lateral("c")
+        query = select(*anchor_cols, p.c.gate, *[c.c[k.name] for k in cols[1:]]).select_from(p.join(c, true())).where(*where)
+    else:
+        c2 = passes.alias("c")
+        on = and_(c2.c.gate == p.c.gate, c2.c.at_ms.between(p.c.at_ms - q.window_ms, p.c.at_ms + q.window_ms),
+                  *([c2.c.person_hash.is_not(None)] if identified else []))
+        query = select(*anchor_cols, p.c.gate, *[c2.c[k.name] for k in cols[1:]]).select_from(p.join(c2, on)).where(*where)
+    return (query.distinct() if distinct else query), {"anchors": anchor_hashes}
 
 
 class _People:
@@ -106,6 +120,7 @@ def _pass(gate: str, at: int, direction: str) -> dict[str, str]:
 
 
 def find_contacts(conn: Connection, keys: Keys, q: ContactQuery) -> dict[str, Any]:
+    q = replace(q, lateral=conn.dialect.name == "postgresql")
     communities = sorted({c for (c,) in conn.execute(select(devices.c.community).distinct())} | {"default"})
     mine = [roster_lookup_hash(community_lookup_key(keys.lookup_master, c), "id", q.id_number) for c in communities]
     people = _People(conn, keys, communities)
@@ -152,18 +167,15 @@ def find_contacts(conn: Connection, keys: Keys, q: ContactQuery) -> dict[str, An
 
 
 def _secondary(conn: Connection, q: ContactQuery, people: _People, close: list[str], excluded: set[str]) -> list[dict[str, Any]]:
-    query, args = _around(close, q, identified=True)
+    query, args = _around(close, q, identified=True, distinct=True)
     found: dict[str, set[tuple[str, int, str]]] = defaultdict(set)
-    via: dict[str, set[str]] = defaultdict(set)
     for r in conn.execute(query, args):
         if r.person_hash in excluded:
             continue
         people.note(r.person_hash, r.id_sealed, r.name_sealed)
         found[r.person_hash].add((r.gate, r.at_ms, r.direction))
-        via[r.person_hash].add(r.anchor_hash)
     return [
-        {**people.show(h, q.full), "passes": [_pass(*p) for p in sorted(found[h], key=lambda p: p[1])],
-         "via": sorted(people.show(v, q.full)["id_number"] for v in via[h])}
+        {**people.show(h, q.full), "passes": [_pass(*p) for p in sorted(found[h], key=lambda p: p[1])]}
         for h in sorted(found, key=lambda h: min(p[1] for p in found[h]))
     ]
 

@@ -1,0 +1,156 @@
+"""Close-contact look-up benchmark (issue 12): a generated community of 50 gates, 14 days and
+1,000,000 passes in the `passes` projection, on PostgreSQL and on SQLite; depth-1 and depth-2
+look-ups of random residents through sync.server.contacts.find_contacts (the command's own code,
+masking and unsealing included), p50/p95 side by side, and the query plans (EXPLAIN).
+
+Run: .venv/bin/python tests/benchmarks/bench_contacts.py [--passes 1000000] [--people 24000] [--queries 30]
+Needs PostgreSQL on 127.0.0.1:5432 (user postgres, trust auth): a throwaway database is created and dropped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import random
+import sys
+import tempfile
+import time
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from nacl.public import PrivateKey, SealedBox  # noqa: E402
+
+from kiosk.domain.identity import check_digit  # noqa: E402
+from sync.protocol import roster_lookup_hash  # noqa: E402
+from sync.server.contacts import ContactQuery, Keys, _around, find_contacts  # noqa: E402
+from sync.server.context import ServerContext  # noqa: E402
+from sync.server.device_secrets import community_lookup_key  # noqa: E402
+from sync.server.settings import from_env  # noqa: E402
+from tests.server.central import create_pg_database, drop_pg_database  # noqa: E402
+
+GATES, DAYS = 50, 14
+START = datetime(2026, 11, 1, tzinfo=UTC)
+
+
+def pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def person_id(n: int) -> str:
+    first = f"1101011990{n:07d}"
+    return first + check_digit(first)
+
+
+def generate(ctx: ServerContext, n_passes: int, n_people: int, seed: int = 7) -> list[tuple[Any, ...]]:
+    """Residents with a home gate (85% of their passes there), passes 06:00-23:00 local (UTC+8)."""
+    rng = random.Random(seed)
+    key = community_lookup_key(ctx.lookup_master, "default")
+    box = SealedBox(PrivateKey(ctx.identity_private).public_key)
+    seal = lambda s: base64.urlsafe_b64encode(box.encrypt(s.encode())).rstrip(b"=").decode()  # noqa: E731
+    people = [(roster_lookup_hash(key, "id", person_id(i)), seal(person_id(i)), seal(f"居民{i}"), rng.randrange(GATES))
+              for i in range(n_people)]
+    start_ms = int(START.timestamp() * 1000)
+    rows = []
+    for n in range(n_passes):
+        digest, sealed, name, home = people[rng.randrange(n_people)]
+        if rng.random() < 0.02:  # an opaque token nobody answered for
+            digest = sealed = name = None
+        gate = home if rng.random() < 0.85 else rng.randrange(GATES)
+        at = start_ms + rng.randrange(DAYS) * 86_400_000 + rng.randrange(-2 * 3_600_000, 15 * 3_600_000)  # 06:00-23:00 CST
+        rows.append((f"{n:036d}", "default", f"gate-{gate:02d}", at, rng.choice(("in", "out")), digest, sealed, name, "id-number"))
+    return rows
+
+
+def load(ctx: ServerContext, rows: list[tuple[Any, ...]]) -> float:
+    t0 = time.perf_counter()
+    cols = "record_uuid, community, gate, at_ms, direction, person_hash, id_sealed, name_sealed, source"
+    raw = ctx.engine.raw_connection()
+    try:
+        cur = raw.cursor()
+        if ctx.engine.dialect.name == "postgresql":
+            with cur.copy(f"copy passes ({cols}) from stdin") as copy:  # type: ignore[attr-defined]
+                for r in rows:
+                    copy.write_row(r)
+        else:
+            cur.execute("begin")
+            cur.executemany(f"insert into passes ({cols}) values (?,?,?,?,?,?,?,?,?)", rows)  # noqa: S608 (constant columns)
+            cur.execute("commit")
+        raw.commit()
+        cur.execute("analyze passes" if ctx.engine.dialect.name == "postgresql" else "analyze")
+        raw.commit()
+    finally:
+        raw.close()
+    return time.perf_counter() - t0
+
+
+def explain(ctx: ServerContext, digest: str, q: ContactQuery) -> str:
+    query, args = _around([digest], replace(q, lateral=ctx.engine.dialect.name == "postgresql"), identified=False)
+    with ctx.engine.connect() as conn:
+        sql = str(query.params(**args).compile(conn, compile_kwargs={"literal_binds": True}))
+        prefix = "explain (analyze, costs off, timing off) " if conn.dialect.name == "postgresql" else "explain query plan "
+        rows = conn.exec_driver_sql(prefix + sql).all()
+    return "\n".join(" | ".join(str(c) for c in r) for r in rows)
+
+
+def bench(ctx: ServerContext, n_people: int, queries: int, seed: int = 11) -> dict[str, Any]:
+    rng = random.Random(seed)
+    keys = Keys(ctx.lookup_master, ctx.identity_private, ctx.data_key)
+    start = int(START.timestamp() * 1000)
+    end = start + DAYS * 86_400_000
+    out: dict[str, Any] = {}
+    targets = [person_id(rng.randrange(n_people)) for _ in range(queries)]
+    for depth in (1, 2):
+        times, close, secondary = [], [], []
+        for number in targets:
+            q = ContactQuery(number, start, end, 15 * 60_000, depth)
+            t0 = time.perf_counter()
+            with ctx.engine.connect() as conn:
+                result = find_contacts(conn, keys, q)
+            times.append(time.perf_counter() - t0)
+            close.append(len(result["close"]))
+            secondary.append(len(result["secondary"]))
+        out[depth] = {"p50_ms": pct(times, 50) * 1000, "p95_ms": pct(times, 95) * 1000, "max_ms": max(times) * 1000,
+                      "close_median": sorted(close)[len(close) // 2], "secondary_median": sorted(secondary)[len(secondary) // 2]}
+    key = community_lookup_key(ctx.lookup_master, "default")
+    out["explain"] = explain(ctx, roster_lookup_hash(key, "id", targets[0]), ContactQuery(targets[0], start, end))
+    return out
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--passes", type=int, default=1_000_000)
+    ap.add_argument("--people", type=int, default=24_000)
+    ap.add_argument("--queries", type=int, default=30)
+    ap.add_argument("--backends", default="postgresql,sqlite")
+    args = ap.parse_args()
+    print(f"bench_contacts {datetime.now(UTC):%Y-%m-%d}: {args.passes} passes, {GATES} gates, {DAYS} days, {args.people} residents")
+    for backend in args.backends.split(","):
+        with tempfile.TemporaryDirectory() as tmp:
+            pg = create_pg_database() if backend == "postgresql" else None
+            try:
+                ctx = ServerContext.open(from_env(data_dir=Path(tmp) / "central", db=pg or f"sqlite:///{tmp}/central.db"))
+                rows = generate(ctx, args.passes, args.people)
+                loaded = load(ctx, rows)
+                del rows
+                res = bench(ctx, args.people, args.queries)
+                print(f"\n== {backend}: loaded in {loaded:.1f} s")
+                for depth in (1, 2):
+                    r = res[depth]
+                    print(f"depth {depth}: p50 {r['p50_ms']:.0f} ms, p95 {r['p95_ms']:.0f} ms, max {r['max_ms']:.0f} ms "
+                          f"(median {r['close_median']} close, {r['secondary_median']} secondary)")
+                print("plan of one level (person's passes -> passes at the same gate within the window):")
+                print(res["explain"])
+            finally:
+                ServerContext.close_all()
+                if pg:
+                    drop_pg_database(pg)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
