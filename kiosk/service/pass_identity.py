@@ -15,6 +15,7 @@ import datetime as dt
 from typing import Any, Protocol
 
 from kiosk.domain.identity import validate_id
+from kiosk.domain.masking import mask_id, mask_name
 from kiosk.domain.models import VerificationResult
 from kiosk.store.vault import Vault, VaultError
 
@@ -31,14 +32,14 @@ def _from_number(vault: Vault, number: str, source: str, name: str = "") -> dict
     if digest is None:  # not enrolled yet: no community key, nothing the server could link
         return None
     return {"hash": digest, "sealed": vault.seal_for_server(number), "source": source,
-            "name_sealed": vault.seal_for_server(name) if name else None}
+            "name_sealed": vault.seal_for_server(name) if name else None, "id_masked": mask_id(number), "name_masked": mask_name(name)}
 
 
 def identity_of(db: Any, vault: Vault, req: _Request, person_uuid: str | None, code: VerificationResult | None,
                 today: dt.date) -> dict[str, Any] | None:
     row = None
     if person_uuid:
-        row = db.execute("select id_cipher, id_hash, source, kind, name from people where uuid = ?", [person_uuid]).fetchone()
+        row = db.execute("select id_cipher, id_hash, source, kind, name, id_masked from people where uuid = ?", [person_uuid]).fetchone()
     name = row[4] if row else ""
     typed = (req.id_number or "").strip()
     if typed:
@@ -54,8 +55,10 @@ def identity_of(db: Any, vault: Vault, req: _Request, person_uuid: str | None, c
             if number:
                 return _from_number(vault, number, "visitor" if row[3] == "visitor" else "roster", name)
         if row[1] and row[2] == "bundle":  # a bundle resident: the kiosk holds only the community hash
-            return {"hash": row[1], "sealed": None, "source": "roster", "name_sealed": vault.seal_for_server(name) if name else None}
+            return {"hash": row[1], "sealed": None, "source": "roster", "name_sealed": vault.seal_for_server(name) if name else None,
+                    "id_masked": row[5] or "", "name_masked": mask_name(name)}
     if code is not None and code.details.get("holder_hash"):  # the platform named the holder of the code
         return {"hash": code.details["holder_hash"], "sealed": code.details.get("holder_sealed") or None, "source": "platform",
-                "name_sealed": code.details.get("holder_name_sealed") or None}
+                "name_sealed": code.details.get("holder_name_sealed") or None, "id_masked": code.id_masked,
+                "name_masked": code.holder_name_masked}
     return None

@@ -3,22 +3,26 @@
 Close contacts (depth 1): everyone who passed the same gate, either direction, within ±window of any
 pass of the person in [start, end]. Secondary (depth 2): everyone within the window of a close
 contact's passes (in the same period) at the same gate, less the person and the close contacts.
-Each level is ONE self-join whose inner side is an index range scan on passes(gate, at_ms), driven
-by passes(person_hash, at_ms) for the anchors (EXPLAIN in docs/benchmarks.md). People are matched
-by their community look-up hash, so the query runs once per community the person can be hashed in.
+
+Depth 1 is one query: the person's passes by the index passes(person_hash, at_ms), and for each an
+index range scan on passes(gate, at_ms) (a LATERAL subquery on PostgreSQL, whose planner otherwise
+chose a hash join over a sequential scan). Depth 2 first merges the close contacts' windows per gate
+(overlapping windows of a busy gate become one range), then reads each range once by the same index.
+Masked output uses the masked forms on the pass; only --full opens the sealed numbers.
 """
 
 from __future__ import annotations
 
 import json
 from collections import defaultdict
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken
 from kiosk.domain.masking import mask_id, mask_name
-from sqlalchemy import Connection, and_, bindparam, select, true
+from sqlalchemy import Connection, and_, bindparam, func, literal_column, select, true
+from sqlalchemy.sql import Select
 
 from sync.protocol import roster_lookup_hash
 from sync.server.console.audit import audit
@@ -35,7 +39,6 @@ class ContactQuery:
     window_ms: int = 15 * 60_000
     depth: int = 1
     full: bool = False
-    lateral: bool = False  # PostgreSQL: set by find_contacts from the dialect
 
 
 @dataclass(frozen=True)
@@ -49,48 +52,74 @@ def iso_ms(ms: int) -> str:
     return datetime.fromtimestamp(ms / 1000, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def _around(anchor_hashes: list[str], q: ContactQuery, *, identified: bool, distinct: bool = False) -> Any:
-    """Passes within ±window of the anchors' passes at the same gate (anchor side: person_hash index).
+def _who_cols(full: bool) -> list[Any]:
+    c = passes.c
+    return [c.person_hash, c.id_masked, c.name_masked, *([c.id_sealed, c.name_sealed] if full else [])]
 
-    On PostgreSQL the inner side is a LATERAL subquery, so the plan is a nested loop of index range
-    scans on passes(gate, at_ms) whatever the planner guesses (without it, it chose a hash join over
-    a sequential scan: docs/benchmarks.md); SQLite's planner picks that plan for the plain join.
-    `distinct` (depth 2) drops the anchor columns and returns each pass once.
-    """
+
+def around_anchors(dialect: str, q: ContactQuery) -> Select[Any]:
+    """Depth 1: each pass of the anchors (bind `anchors`), with every pass at its gate within ±window."""
     p = passes.alias("p")
-    anchor_cols = [] if distinct else [p.c.person_hash.label("anchor_hash"), p.c.at_ms.label("anchor_at"),
-                                       p.c.direction.label("anchor_dir")]
+    cols = [passes.c.at_ms, passes.c.direction, *_who_cols(q.full)]
     where = [p.c.person_hash.in_(bindparam("anchors", expanding=True)), p.c.at_ms.between(q.start_ms, q.end_ms)]
-    near = [passes.c.at_ms.between(p.c.at_ms - q.window_ms, p.c.at_ms + q.window_ms)]
-    if identified:
-        near.append(passes.c.person_hash.is_not(None))
-    cols = (passes.c.gate, passes.c.person_hash, passes.c.at_ms, passes.c.direction, passes.c.id_sealed, passes.c.name_sealed)
-    if q.lateral:
-        c = select(*cols).where(passes.c.gate == p.c.gate, *near).lateral("c")
-        query = select(*anchor_cols, p.c.gate, *[c.c[k.name] for k in cols[1:]]).select_from(p.join(c, true())).where(*where)
-    else:
-        c2 = passes.alias("c")
-        on = and_(c2.c.gate == p.c.gate, c2.c.at_ms.between(p.c.at_ms - q.window_ms, p.c.at_ms + q.window_ms),
-                  *([c2.c.person_hash.is_not(None)] if identified else []))
-        query = select(*anchor_cols, p.c.gate, *[c2.c[k.name] for k in cols[1:]]).select_from(p.join(c2, on)).where(*where)
-    return (query.distinct() if distinct else query), {"anchors": anchor_hashes}
+    near = passes.c.at_ms.between(p.c.at_ms - q.window_ms, p.c.at_ms + q.window_ms)
+    anchor = [p.c.gate, p.c.at_ms.label("anchor_at"), p.c.direction.label("anchor_dir")]
+    if dialect == "postgresql":
+        c = select(*cols).where(passes.c.gate == p.c.gate, near).lateral("c")
+        return select(*anchor, *[c.c[k.name] for k in cols]).select_from(p.join(c, true())).where(*where)
+    c2 = passes.alias("c")  # SQLite drives the join from the anchors and range-scans passes_gate_at (EXPLAIN QUERY PLAN)
+    on = and_(c2.c.gate == p.c.gate, c2.c.at_ms.between(p.c.at_ms - q.window_ms, p.c.at_ms + q.window_ms))
+    return select(*anchor, *[c2.c[k.name] for k in cols]).select_from(p.join(c2, on)).where(*where)
+
+
+def merge_windows(rows: list[tuple[str, int]], window_ms: int) -> list[tuple[str, int, int]]:
+    """(gate, at) passes -> (gate, lo, hi) ranges covering every ±window, overlapping ones merged."""
+    out: list[tuple[str, int, int]] = []
+    for gate, at in sorted(rows):
+        lo, hi = at - window_ms, at + window_ms
+        if out and out[-1][0] == gate and lo <= out[-1][2]:
+            out[-1] = (gate, out[-1][1], max(out[-1][2], hi))
+        else:
+            out.append((gate, lo, hi))
+    return out
+
+
+def in_ranges(dialect: str, full: bool) -> Select[Any]:
+    """Depth 2: every identified pass inside the ranges (bind `ranges`: JSON [{"gate", "lo", "hi"}, ...] on
+    PostgreSQL, [[gate, lo, hi], ...] on SQLite)."""
+    cols = [passes.c.gate, passes.c.at_ms, passes.c.direction, *_who_cols(full)]
+    if dialect == "postgresql":
+        r = func.json_to_recordset(bindparam("ranges")).table_valued(
+            literal_column("gate", type_=passes.c.gate.type), literal_column("lo", type_=passes.c.at_ms.type),
+            literal_column("hi", type_=passes.c.at_ms.type), joins_implicitly=True).render_derived(name="r", with_types=True)
+        c = select(*cols).where(passes.c.gate == r.c.gate, passes.c.at_ms.between(r.c.lo, r.c.hi),
+                                passes.c.person_hash.is_not(None)).lateral("c")
+        return select(*[c.c[k.name] for k in cols]).select_from(r.join(c, true()))
+    r2 = func.json_each(bindparam("ranges")).table_valued("value").alias("r")
+    gate, lo, hi = (func.json_extract(r2.c.value, f"$[{i}]") for i in range(3))
+    return select(*cols).select_from(r2.join(passes, and_(passes.c.gate == gate, passes.c.at_ms.between(lo, hi)))).where(
+        passes.c.person_hash.is_not(None))
 
 
 class _People:
-    """Names and ID numbers of the hashes met, opened only here (sealed on the pass, else the roster)."""
+    """The masked forms on the passes; with --full the sealed ones opened (else the server's roster)."""
 
-    def __init__(self, conn: Connection, keys: Keys, communities: list[str]) -> None:
-        self.conn, self.keys, self.communities = conn, keys, communities
+    def __init__(self, conn: Connection, keys: Keys, communities: list[str], full: bool) -> None:
+        self.conn, self.keys, self.communities, self.full = conn, keys, communities, full
         self.known: dict[str, tuple[str, str]] = {}
         self._roster: dict[str, tuple[str, str]] | None = None
 
-    def note(self, digest: str, id_sealed: str | None, name_sealed: str | None) -> None:
-        held = self.known.get(digest, ("", ""))
-        if held[0] and held[1]:
+    def note(self, r: Any) -> None:
+        held = self.known.get(r.person_hash)
+        if held is not None and held[0] and held[1]:
             return
-        number = held[0] or (unseal_id(self.keys.identity_private, id_sealed or "") or "")
-        name = held[1] or (unseal_id(self.keys.identity_private, name_sealed or "") or "")
-        self.known[digest] = (number, name)
+        number, name = held or ("", "")
+        if self.full:
+            number = number or unseal_id(self.keys.identity_private, r.id_sealed or "") or ""
+            name = name or unseal_id(self.keys.identity_private, r.name_sealed or "") or ""
+        else:
+            number, name = number or (r.id_masked or ""), name or (r.name_masked or "")
+        self.known[r.person_hash] = (number, name)
 
     def roster_entry(self, digest: str) -> tuple[str, str]:
         if self._roster is None:  # residents known to kiosks only by hash: the server's roster names them
@@ -105,55 +134,57 @@ class _People:
                     self._roster[roster_lookup_hash(key, "id", number)] = (number, row.name)
         return self._roster.get(digest, ("", ""))
 
-    def show(self, digest: str, full: bool) -> dict[str, str]:
+    def show(self, digest: str) -> dict[str, str]:
         number, name = self.known.get(digest, ("", ""))
         if not number or not name:
             r_number, r_name = self.roster_entry(digest)
+            if not self.full:
+                r_number, r_name = mask_id(r_number) if r_number else "", mask_name(r_name) if r_name else ""
             number, name = number or r_number, name or r_name
-        if full:
-            return {"id_number": number, "name": name}
-        return {"id_number": mask_id(number) if number else "", "name": mask_name(name) if name else ""}
+        return {"id_number": number, "name": name}
 
 
 def _pass(gate: str, at: int, direction: str) -> dict[str, str]:
     return {"gate": gate, "at": iso_ms(at), "direction": direction}
 
 
+def _entries(people: _People, found: dict[str, set[tuple[str, int, str]]]) -> list[dict[str, Any]]:
+    return [{**people.show(h), "passes": [_pass(*p) for p in sorted(found[h], key=lambda p: p[1])]}
+            for h in sorted(found, key=lambda h: min(p[1] for p in found[h]))]
+
+
 def find_contacts(conn: Connection, keys: Keys, q: ContactQuery) -> dict[str, Any]:
-    q = replace(q, lateral=conn.dialect.name == "postgresql")
+    dialect = conn.dialect.name
     communities = sorted({c for (c,) in conn.execute(select(devices.c.community).distinct())} | {"default"})
     mine = [roster_lookup_hash(community_lookup_key(keys.lookup_master, c), "id", q.id_number) for c in communities]
-    people = _People(conn, keys, communities)
+    people = _People(conn, keys, communities, q.full)
     own = conn.execute(
-        select(passes.c.gate, passes.c.at_ms, passes.c.direction, passes.c.name_sealed)
+        select(passes.c.gate, passes.c.at_ms, passes.c.direction, *_who_cols(q.full))
         .where(passes.c.person_hash.in_(mine), passes.c.at_ms.between(q.start_ms, q.end_ms)).order_by(passes.c.at_ms)
     ).all()
-    name = next((n for r in own if r.name_sealed and (n := unseal_id(keys.identity_private, r.name_sealed))), "")
-    if not name:
-        name = people.roster_entry(mine[0])[1] if mine else ""
-    person = {"id_number": q.id_number if q.full else mask_id(q.id_number), "name": name if q.full else mask_name(name),
+    for r in own:
+        people.note(r)
+    me = people.show(own[0].person_hash if own else mine[0])
+    person = {"id_number": q.id_number if q.full else mask_id(q.id_number), "name": me["name"],
               "passes": [_pass(r.gate, r.at_ms, r.direction) for r in own]}
 
-    query, args = _around(mine, q, identified=False)
     close_passes: dict[str, set[tuple[str, int, str]]] = defaultdict(set)
     overlaps: dict[str, list[dict[str, Any]]] = defaultdict(list)
     unidentified: dict[tuple[str, int], int] = defaultdict(int)
     excluded = set(mine)
-    for r in conn.execute(query, args):
+    for r in conn.execute(around_anchors(dialect, q), {"anchors": mine}):
         if r.person_hash is None:
             unidentified[(r.gate, r.anchor_at)] += 1
             continue
         if r.person_hash in excluded:
             continue
-        people.note(r.person_hash, r.id_sealed, r.name_sealed)
+        people.note(r)
         close_passes[r.person_hash].add((r.gate, r.at_ms, r.direction))
         overlaps[r.person_hash].append({"gate": r.gate, "person_at": iso_ms(r.anchor_at), "person_direction": r.anchor_dir,
                                         "contact_at": iso_ms(r.at_ms), "minutes_apart": round((r.at_ms - r.anchor_at) / 60_000, 2)})
-    close: list[dict[str, Any]] = [
-        {**people.show(h, q.full), "passes": [_pass(*p) for p in sorted(close_passes[h], key=lambda p: p[1])],
-         "overlaps": sorted(overlaps[h], key=lambda o: str(o["person_at"]))}
-        for h in sorted(close_passes, key=lambda h: min(p[1] for p in close_passes[h]))
-    ]
+    close = _entries(people, close_passes)
+    for entry, h in zip(close, sorted(close_passes, key=lambda h: min(p[1] for p in close_passes[h])), strict=True):
+        entry["overlaps"] = sorted(overlaps[h], key=lambda o: str(o["person_at"]))
     result: dict[str, Any] = {
         "person": person, "close": close, "secondary": [],
         "unidentified": [{"gate": g, "around": iso_ms(at), "from": iso_ms(at - q.window_ms), "to": iso_ms(at + q.window_ms),
@@ -167,17 +198,19 @@ def find_contacts(conn: Connection, keys: Keys, q: ContactQuery) -> dict[str, An
 
 
 def _secondary(conn: Connection, q: ContactQuery, people: _People, close: list[str], excluded: set[str]) -> list[dict[str, Any]]:
-    query, args = _around(close, q, identified=True, distinct=True)
+    theirs = conn.execute(select(passes.c.gate, passes.c.at_ms).where(
+        passes.c.person_hash.in_(bindparam("close", expanding=True)), passes.c.at_ms.between(q.start_ms, q.end_ms)),
+        {"close": close}).all()
+    ranges = merge_windows([(g, at) for g, at in theirs], q.window_ms)
     found: dict[str, set[tuple[str, int, str]]] = defaultdict(set)
-    for r in conn.execute(query, args):
+    pg = conn.dialect.name == "postgresql"
+    wire = [{"gate": g, "lo": lo, "hi": hi} for g, lo, hi in ranges] if pg else ranges
+    for r in conn.execute(in_ranges(conn.dialect.name, q.full), {"ranges": json.dumps(wire)}):
         if r.person_hash in excluded:
             continue
-        people.note(r.person_hash, r.id_sealed, r.name_sealed)
+        people.note(r)
         found[r.person_hash].add((r.gate, r.at_ms, r.direction))
-    return [
-        {**people.show(h, q.full), "passes": [_pass(*p) for p in sorted(found[h], key=lambda p: p[1])]}
-        for h in sorted(found, key=lambda h: min(p[1] for p in found[h]))
-    ]
+    return _entries(people, found)
 
 
 def audited_lookup(conn: Connection, keys: Keys, q: ContactQuery, actor: str) -> dict[str, Any]:

@@ -8,10 +8,11 @@ stored as a record (ingest never refuses a record here); its pass is kept withou
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
+from kiosk.domain.masking import mask_id, mask_name
 from sqlalchemy import Connection, select
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -45,15 +46,23 @@ def _row(community: str, gate: str, uuid: str, created_at: str, body_text: str) 
         body = {}
     digest, sealed = pass_identity(body)
     ident = body.get("identity") if digest else None
-    name_sealed = ident.get("name_sealed") if isinstance(ident, dict) else None
-    source = ident.get("source") if isinstance(ident, dict) else None
+    ident = ident if isinstance(ident, dict) else {}
+    name_sealed, source = ident.get("name_sealed"), ident.get("source")
     direction = body.get("direction") if body.get("direction") in ("in", "out") else "?"
     return {
         "record_uuid": uuid, "community": community, "gate": gate, "at_ms": ms, "direction": direction,
         "person_hash": digest, "id_sealed": sealed,
         "name_sealed": name_sealed if isinstance(name_sealed, str) and len(name_sealed) <= 400 else None,
+        "id_masked": _masked(ident.get("id_masked"), mask_id), "name_masked": _masked(ident.get("name_masked"), mask_name),
         "source": source if isinstance(source, str) else None,
     }
+
+
+def _masked(value: Any, mask: Callable[[str], str]) -> str | None:
+    """A masked form as sent, re-masked if it arrived unmasked (a faulty kiosk must not plant a clear number)."""
+    if not isinstance(value, str) or not value:
+        return None
+    return (value if "*" in value else mask(value))[:40]
 
 
 def project(conn: Connection, community: str, gate: str, recs: Iterable[tuple[str, str, str, str]]) -> int:

@@ -193,6 +193,8 @@ passes = Table(
     Column("person_hash", String(64)),
     Column("id_sealed", Text),  # the ID number sealed to the server's identity key (sync.server.identity)
     Column("name_sealed", Text),
+    Column("id_masked", String(40)),  # the masked forms the kiosk sent: a masked look-up opens nothing
+    Column("name_masked", String(40)),
     Column("source", String(16)),
 )
 Index("passes_gate_at", passes.c.gate, passes.c.at_ms)

@@ -15,7 +15,6 @@ import random
 import sys
 import tempfile
 import time
-from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -25,8 +24,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from nacl.public import PrivateKey, SealedBox  # noqa: E402
 
 from kiosk.domain.identity import check_digit  # noqa: E402
+from kiosk.domain.masking import mask_id, mask_name  # noqa: E402
 from sync.protocol import roster_lookup_hash  # noqa: E402
-from sync.server.contacts import ContactQuery, Keys, _around, find_contacts  # noqa: E402
+from sync.server.contacts import ContactQuery, Keys, around_anchors, find_contacts  # noqa: E402
 from sync.server.context import ServerContext  # noqa: E402
 from sync.server.device_secrets import community_lookup_key  # noqa: E402
 from sync.server.settings import from_env  # noqa: E402
@@ -52,23 +52,24 @@ def generate(ctx: ServerContext, n_passes: int, n_people: int, seed: int = 7) ->
     key = community_lookup_key(ctx.lookup_master, "default")
     box = SealedBox(PrivateKey(ctx.identity_private).public_key)
     seal = lambda s: base64.urlsafe_b64encode(box.encrypt(s.encode())).rstrip(b"=").decode()  # noqa: E731
-    people = [(roster_lookup_hash(key, "id", person_id(i)), seal(person_id(i)), seal(f"居民{i}"), rng.randrange(GATES))
-              for i in range(n_people)]
+    people = [(roster_lookup_hash(key, "id", person_id(i)), seal(person_id(i)), seal(f"居民{i}"), rng.randrange(GATES),
+               mask_id(person_id(i)), mask_name(f"居民{i}")) for i in range(n_people)]
     start_ms = int(START.timestamp() * 1000)
     rows = []
     for n in range(n_passes):
-        digest, sealed, name, home = people[rng.randrange(n_people)]
+        digest, sealed, name, home, id_masked, name_masked = people[rng.randrange(n_people)]
         if rng.random() < 0.02:  # an opaque token nobody answered for
-            digest = sealed = name = None
+            digest = sealed = name = id_masked = name_masked = None
         gate = home if rng.random() < 0.85 else rng.randrange(GATES)
         at = start_ms + rng.randrange(DAYS) * 86_400_000 + rng.randrange(-2 * 3_600_000, 15 * 3_600_000)  # 06:00-23:00 CST
-        rows.append((f"{n:036d}", "default", f"gate-{gate:02d}", at, rng.choice(("in", "out")), digest, sealed, name, "id-number"))
+        rows.append((f"{n:036d}", "default", f"gate-{gate:02d}", at, rng.choice(("in", "out")), digest, sealed, name,
+                     id_masked, name_masked, "id-number"))
     return rows
 
 
 def load(ctx: ServerContext, rows: list[tuple[Any, ...]]) -> float:
     t0 = time.perf_counter()
-    cols = "record_uuid, community, gate, at_ms, direction, person_hash, id_sealed, name_sealed, source"
+    cols = "record_uuid, community, gate, at_ms, direction, person_hash, id_sealed, name_sealed, id_masked, name_masked, source"
     raw = ctx.engine.raw_connection()
     try:
         cur = raw.cursor()
@@ -78,7 +79,7 @@ def load(ctx: ServerContext, rows: list[tuple[Any, ...]]) -> float:
                     copy.write_row(r)
         else:
             cur.execute("begin")
-            cur.executemany(f"insert into passes ({cols}) values (?,?,?,?,?,?,?,?,?)", rows)  # noqa: S608 (constant columns)
+            cur.executemany(f"insert into passes ({cols}) values (?,?,?,?,?,?,?,?,?,?,?)", rows)  # noqa: S608 (constant columns)
             cur.execute("commit")
         raw.commit()
         cur.execute("analyze passes" if ctx.engine.dialect.name == "postgresql" else "analyze")
@@ -89,9 +90,9 @@ def load(ctx: ServerContext, rows: list[tuple[Any, ...]]) -> float:
 
 
 def explain(ctx: ServerContext, digest: str, q: ContactQuery) -> str:
-    query, args = _around([digest], replace(q, lateral=ctx.engine.dialect.name == "postgresql"), identified=False)
     with ctx.engine.connect() as conn:
-        sql = str(query.params(**args).compile(conn, compile_kwargs={"literal_binds": True}))
+        query = around_anchors(conn.dialect.name, q).params(anchors=[digest])
+        sql = str(query.compile(conn, compile_kwargs={"literal_binds": True}))
         prefix = "explain (analyze, costs off, timing off) " if conn.dialect.name == "postgresql" else "explain query plan "
         rows = conn.exec_driver_sql(prefix + sql).all()
     return "\n".join(" | ".join(str(c) for c in r) for r in rows)

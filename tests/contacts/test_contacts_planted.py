@@ -15,6 +15,7 @@ import pytest
 from nacl.public import PrivateKey, SealedBox
 
 from kiosk.domain.identity import check_digit
+from kiosk.domain.masking import mask_id, mask_name
 from sync.protocol import roster_lookup_hash
 from sync.server.contacts import ContactQuery, Keys, find_contacts
 from sync.server.context import ServerContext
@@ -81,16 +82,17 @@ def _load(ctx: ServerContext, rows: list[tuple[str | None, str, datetime, str]],
         if who is not None:
             number = PEOPLE.get(who) or person_id(100 + int(who.removeprefix("noise")))
             body["identity"] = {"hash": roster_lookup_hash(key, "id", number), "sealed": _seal(ctx, number),
-                                "name_sealed": _seal(ctx, f"名{who}"), "source": "id-number"}
+                                "name_sealed": _seal(ctx, f"名{who}"), "source": "id-number", "id_masked": mask_id(number),
+                                "name_masked": mask_name(f"名{who}")}
         recs.append((gate, (f"00000000-0000-7000-8000-{n:012d}", "gate_entry", at.isoformat(), json.dumps(body))))
     with ctx.engine.begin() as conn:
         for gate, rec in recs:
             project(conn, "default", gate, [rec])
 
 
-def _query(ctx: ServerContext, depth: int, window_min: int = 15) -> dict[str, object]:
+def _query(ctx: ServerContext, depth: int, window_min: int = 15, full: bool = True) -> dict[str, object]:
     start, end = datetime(2026, 11, 5, tzinfo=UTC), datetime(2026, 11, 14, tzinfo=UTC)
-    q = ContactQuery(PEOPLE["P"], int(start.timestamp() * 1000), int(end.timestamp() * 1000), window_min * 60_000, depth, full=True)
+    q = ContactQuery(PEOPLE["P"], int(start.timestamp() * 1000), int(end.timestamp() * 1000), window_min * 60_000, depth, full=full)
     with ctx.engine.connect() as conn:
         return find_contacts(conn, Keys(ctx.lookup_master, ctx.identity_private, ctx.data_key), q)
 
@@ -119,6 +121,10 @@ def test_planted_contacts_are_found_exactly(ctx: ServerContext) -> None:
     assert _who(two["secondary"]) == {"B", "G", "S"}
     s = next(e for e in two["secondary"] if e["name"] == "名S")  # type: ignore[attr-defined]
     assert s["passes"] == [{"gate": "g3", "at": "2026-11-12T09:10:00.000Z", "direction": "in"}]
+
+    masked = _query(ctx, 2, full=False)  # the same people, masked, from the masked forms on the passes
+    assert sorted(e["id_number"] for e in masked["secondary"]) == sorted(mask_id(PEOPLE[w]) for w in "BGS")  # type: ignore[attr-defined]
+    assert {e["name"] for e in masked["close"]} == {mask_name(f"名{w}") for w in ("A", "F", "D", "D2", "E")}  # type: ignore[attr-defined]
 
     wider = _query(ctx, 1, window_min=16)  # the window is a parameter: +16 is then a contact
     assert _who(wider["close"]) == {"A", "B", "F", "G", "D", "D2", "E"}

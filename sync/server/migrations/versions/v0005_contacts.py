@@ -24,6 +24,8 @@ def upgrade() -> None:
     sa.Column('person_hash', sa.String(length=64), nullable=True),
     sa.Column('id_sealed', sa.Text(), nullable=True),
     sa.Column('name_sealed', sa.Text(), nullable=True),
+    sa.Column('id_masked', sa.String(length=40), nullable=True),
+    sa.Column('name_masked', sa.String(length=40), nullable=True),
     sa.Column('source', sa.String(length=16), nullable=True),
     sa.PrimaryKeyConstraint('record_uuid')
     )
