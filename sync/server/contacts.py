@@ -5,8 +5,9 @@ pass of the person in [start, end]. Secondary (depth 2): everyone within the win
 contact's passes (in the same period) at the same gate, less the person and the close contacts.
 
 Depth 1 is one query: the person's passes by the index passes(person_hash, at_ms), and for each an
-index range scan on passes(gate, at_ms) (a LATERAL subquery on PostgreSQL, whose planner otherwise
-chose a hash join over a sequential scan). Depth 2 first merges the close contacts' windows per gate
+index range scan on passes(gate, at_ms): on PostgreSQL a LATERAL subquery with OFFSET 0, the fence
+that stops the planner pulling it up into a plain join, for which it chose a hash join over a
+sequential scan of all passes (EXPLAIN in docs/benchmarks.md). Depth 2 first merges the close contacts' windows per gate
 (overlapping windows of a busy gate become one range), then reads each range once by the same index.
 Masked output uses the masked forms on the pass; only --full opens the sealed numbers.
 """
@@ -21,7 +22,7 @@ from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken
 from kiosk.domain.masking import mask_id, mask_name
-from sqlalchemy import Connection, and_, bindparam, func, literal_column, select, true
+from sqlalchemy import JSON, Connection, Text, and_, bindparam, cast, func, literal_column, select, true
 from sqlalchemy.sql import Select
 
 from sync.protocol import roster_lookup_hash
@@ -65,7 +66,7 @@ def around_anchors(dialect: str, q: ContactQuery) -> Select[Any]:
     near = passes.c.at_ms.between(p.c.at_ms - q.window_ms, p.c.at_ms + q.window_ms)
     anchor = [p.c.gate, p.c.at_ms.label("anchor_at"), p.c.direction.label("anchor_dir")]
     if dialect == "postgresql":
-        c = select(*cols).where(passes.c.gate == p.c.gate, near).lateral("c")
+        c = select(*cols).where(passes.c.gate == p.c.gate, near).offset(0).lateral("c")  # OFFSET 0: see module doc
         return select(*anchor, *[c.c[k.name] for k in cols]).select_from(p.join(c, true())).where(*where)
     c2 = passes.alias("c")  # SQLite drives the join from the anchors and range-scans passes_gate_at (EXPLAIN QUERY PLAN)
     on = and_(c2.c.gate == p.c.gate, c2.c.at_ms.between(p.c.at_ms - q.window_ms, p.c.at_ms + q.window_ms))
@@ -89,13 +90,13 @@ def in_ranges(dialect: str, full: bool) -> Select[Any]:
     PostgreSQL, [[gate, lo, hi], ...] on SQLite)."""
     cols = [passes.c.gate, passes.c.at_ms, passes.c.direction, *_who_cols(full)]
     if dialect == "postgresql":
-        r = func.json_to_recordset(bindparam("ranges")).table_valued(
+        r = func.json_to_recordset(cast(bindparam("ranges", type_=Text()), JSON)).table_valued(
             literal_column("gate", type_=passes.c.gate.type), literal_column("lo", type_=passes.c.at_ms.type),
             literal_column("hi", type_=passes.c.at_ms.type), joins_implicitly=True).render_derived(name="r", with_types=True)
         c = select(*cols).where(passes.c.gate == r.c.gate, passes.c.at_ms.between(r.c.lo, r.c.hi),
-                                passes.c.person_hash.is_not(None)).lateral("c")
+                                passes.c.person_hash.is_not(None)).offset(0).lateral("c")
         return select(*[c.c[k.name] for k in cols]).select_from(r.join(c, true()))
-    r2 = func.json_each(bindparam("ranges")).table_valued("value").alias("r")
+    r2 = func.json_each(bindparam("ranges", type_=Text())).table_valued("value").alias("r")
     gate, lo, hi = (func.json_extract(r2.c.value, f"$[{i}]") for i in range(3))
     return select(*cols).select_from(r2.join(passes, and_(passes.c.gate == gate, passes.c.at_ms.between(lo, hi)))).where(
         passes.c.person_hash.is_not(None))
