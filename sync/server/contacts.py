@@ -173,7 +173,7 @@ def find_contacts(conn: Connection, keys: Keys, q: ContactQuery) -> dict[str, An
     overlaps: dict[str, list[dict[str, Any]]] = defaultdict(list)
     unidentified: dict[tuple[str, int], int] = defaultdict(int)
     excluded = set(mine)
-    for r in conn.execute(around_anchors(dialect, q), {"anchors": mine}):
+    for r in conn.execute(around_anchors(dialect, q), {"anchors": mine}).all():  # all(): one fetch, not one per row
         if r.person_hash is None:
             unidentified[(r.gate, r.anchor_at)] += 1
             continue
@@ -206,7 +206,7 @@ def _secondary(conn: Connection, q: ContactQuery, people: _People, close: list[s
     found: dict[str, set[tuple[str, int, str]]] = defaultdict(set)
     pg = conn.dialect.name == "postgresql"
     wire = [{"gate": g, "lo": lo, "hi": hi} for g, lo, hi in ranges] if pg else ranges
-    for r in conn.execute(in_ranges(conn.dialect.name, q.full), {"ranges": json.dumps(wire)}):
+    for r in conn.execute(in_ranges(conn.dialect.name, q.full), {"ranges": json.dumps(wire)}).all():
         if r.person_hash in excluded:
             continue
         people.note(r)
