@@ -1,7 +1,8 @@
 """`kiosk-central contacts`: close contacts (密接) and secondary contacts (次密接) of one person.
 
 One JSON object on stdout. Who asks is a console account (`--by`): viewers may not look people up,
-`--full` (clear names and ID numbers, unsealed here) needs the admin role; every look-up is written
+staff see only passes at their own communities' gates, `--full` (clear names and ID numbers,
+unsealed here) needs the admin role; every look-up is written
 to the console's audit log in the same transaction as the answer is read.
 """
 
@@ -11,11 +12,11 @@ import argparse
 import datetime as dt
 import json
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from kiosk.domain.identity import validate_id
-from sqlalchemy import select
 
 ROLES = {False: ("admin", "staff"), True: ("admin",)}
 MAX_WINDOW_MIN = 240
@@ -72,7 +73,8 @@ def parse_query(args: argparse.Namespace, now: dt.datetime) -> Any:
 
 def cmd_contacts(args: argparse.Namespace) -> int:
     from sync.server.cli import settings_from
-    from sync.server.console.tables import users
+    from sync.server.console.auth import load_account
+    from sync.server.console.scope import visible_gates
     from sync.server.contacts import Keys, audited_lookup
     from sync.server.context import ServerContext
 
@@ -80,12 +82,14 @@ def cmd_contacts(args: argparse.Namespace) -> int:
     ctx = ServerContext.open(settings_from(args))
     keys = Keys(ctx.lookup_master, ctx.identity_private, ctx.data_key)
     with ctx.engine.begin() as conn:
-        who = conn.execute(select(users.c.role, users.c.disabled).where(users.c.name == args.by)).first()
-        if who is None or who.disabled:
+        who = load_account(conn, args.by)
+        if who is None:
             raise ValueError(f"--by {args.by!r} is not an enabled console account")
         if who.role not in ROLES[q.full]:
             need = " or ".join(ROLES[q.full])
             raise ValueError(f"{args.by!r} has the role {who.role!r}; {'--full' if q.full else 'a contacts look-up'} needs {need}")
+        if not who.is_admin:  # staff: only the passes at their own communities' gates
+            q = replace(q, gates=frozenset(g.device_id for g in visible_gates(conn, who)))
         result = audited_lookup(conn, keys, q, args.by)
     print(json.dumps(result, ensure_ascii=False, indent=2))
     return 0

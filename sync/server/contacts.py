@@ -40,6 +40,7 @@ class ContactQuery:
     window_ms: int = 15 * 60_000
     depth: int = 1
     full: bool = False
+    gates: frozenset[str] | None = None  # the gates the asker may see (a staff account's communities); None: all
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,8 @@ def around_anchors(dialect: str, q: ContactQuery) -> Select[Any]:
     """Depth 1: each pass of the anchors (bind `anchors`), with every pass at its gate within ±window."""
     p = passes.alias("p")
     cols = [passes.c.at_ms, passes.c.direction, *_who_cols(q.full)]
-    where = [p.c.person_hash.in_(bindparam("anchors", expanding=True)), p.c.at_ms.between(q.start_ms, q.end_ms)]
+    where = [p.c.person_hash.in_(bindparam("anchors", expanding=True)), p.c.at_ms.between(q.start_ms, q.end_ms),
+             *_in_scope(p, q)]
     near = passes.c.at_ms.between(p.c.at_ms - q.window_ms, p.c.at_ms + q.window_ms)
     anchor = [p.c.gate, p.c.at_ms.label("anchor_at"), p.c.direction.label("anchor_dir")]
     if dialect == "postgresql":
@@ -71,6 +73,11 @@ def around_anchors(dialect: str, q: ContactQuery) -> Select[Any]:
     c2 = passes.alias("c")  # SQLite drives the join from the anchors and range-scans passes_gate_at (EXPLAIN QUERY PLAN)
     on = and_(c2.c.gate == p.c.gate, c2.c.at_ms.between(p.c.at_ms - q.window_ms, p.c.at_ms + q.window_ms))
     return select(*anchor, *[c2.c[k.name] for k in cols]).select_from(p.join(c2, on)).where(*where)
+
+
+def _in_scope(table: Any, q: ContactQuery) -> list[Any]:
+    """Anchors only at gates the asker may see: their contacts are at the same gates, so in scope too."""
+    return [] if q.gates is None else [table.c.gate.in_(sorted(q.gates))]
 
 
 def merge_windows(rows: list[tuple[str, int]], window_ms: int) -> list[tuple[str, int, int]]:
@@ -161,7 +168,8 @@ def find_contacts(conn: Connection, keys: Keys, q: ContactQuery) -> dict[str, An
     people = _People(conn, keys, communities, q.full)
     own = conn.execute(
         select(passes.c.gate, passes.c.at_ms, passes.c.direction, *_who_cols(q.full))
-        .where(passes.c.person_hash.in_(mine), passes.c.at_ms.between(q.start_ms, q.end_ms)).order_by(passes.c.at_ms)
+        .where(passes.c.person_hash.in_(mine), passes.c.at_ms.between(q.start_ms, q.end_ms), *_in_scope(passes, q))
+        .order_by(passes.c.at_ms)
     ).all()
     for r in own:
         people.note(r)
@@ -200,7 +208,8 @@ def find_contacts(conn: Connection, keys: Keys, q: ContactQuery) -> dict[str, An
 
 def _secondary(conn: Connection, q: ContactQuery, people: _People, close: list[str], excluded: set[str]) -> list[dict[str, Any]]:
     theirs = conn.execute(select(passes.c.gate, passes.c.at_ms).where(
-        passes.c.person_hash.in_(bindparam("close", expanding=True)), passes.c.at_ms.between(q.start_ms, q.end_ms)),
+        passes.c.person_hash.in_(bindparam("close", expanding=True)), passes.c.at_ms.between(q.start_ms, q.end_ms),
+        *_in_scope(passes, q)),
         {"close": close}).all()
     ranges = merge_windows([(g, at) for g, at in theirs], q.window_ms)
     found: dict[str, set[tuple[str, int, str]]] = defaultdict(set)

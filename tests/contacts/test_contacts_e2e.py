@@ -10,7 +10,7 @@ from functools import partial
 from pathlib import Path
 from types import SimpleNamespace
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from kiosk.domain.codes.cn_token import verify_cn_token
 from kiosk.domain.masking import mask_id
@@ -20,8 +20,8 @@ from kiosk.service.visitors import VisitorForm
 from kiosk.store.vault import Vault
 from sync.code_check import HttpCodeChecker
 from sync.factory import make_worker
-from sync.server.console.cli_users import add_user
-from sync.server.console.tables import audit_log
+from sync.server.console.cli_users import add_community, add_user
+from sync.server.console.tables import audit_log, device_communities
 from sync.server.tables import passes, records
 from tests.sync.conftest import KioskUnderTest, Server, make_kiosk
 from tests.workflow.conftest import table_verify
@@ -76,6 +76,9 @@ def test_kiosks_upload_passes_and_contacts_finds_them(server: Server, tmp_path: 
 
         with server.engine.begin() as conn:
             add_user(conn, f"tracer{server.backend}", "admin", "correct horse battery staple", [])
+            add_community(conn, f"east{server.backend}", "东区")  # a staff account that sees the east gate only
+            conn.execute(insert(device_communities).values(device_id=east.creds.device_id, community_id=f"east{server.backend}"))
+            add_user(conn, f"staff{server.backend}", "staff", "correct horse battery staple", [f"east{server.backend}"])
             held = conn.execute(select(passes.c.person_hash, passes.c.id_sealed).where(passes.c.gate == east.creds.device_id)).all()
             bodies = [b for (b,) in conn.execute(select(records.c.body).where(records.c.device_id.in_(
                 [east.creds.device_id, west.creds.device_id])))]
@@ -102,6 +105,9 @@ def test_kiosks_upload_passes_and_contacts_finds_them(server: Server, tmp_path: 
         assert close[HOLDER]["name"] == "孙立"  # named by the platform's answer, sealed by the server
         assert close[VISITOR]["passes"][0]["direction"] == "out" and close[VISITOR]["overlaps"][0]["minutes_apart"] == 10
         assert [s["id_number"] for s in full["secondary"]] == [SECOND]
+        scoped = json.loads(server.central.cli(*args[:-1], f"staff{server.backend}").stdout)
+        assert sorted(c["id_number"] for c in scoped["close"]) == sorted(c["id_number"] for c in masked["close"])
+        assert scoped["secondary"] == []  # the visitor met SECOND at the west gate, which this account cannot see
         with server.engine.connect() as conn:
             trail = conn.execute(select(audit_log.c.actor, audit_log.c.action, audit_log.c.target)
                                  .where(audit_log.c.actor == f"tracer{server.backend}").order_by(audit_log.c.id)).all()
