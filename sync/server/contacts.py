@@ -4,12 +4,13 @@ Close contacts (depth 1): everyone who passed the same gate, either direction, w
 pass of the person in [start, end]. Secondary (depth 2): everyone within the window of a close
 contact's passes (in the same period) at the same gate, less the person and the close contacts.
 
-Depth 1 is one query: the person's passes by the index passes(person_hash, at_ms), and for each an
-index range scan on passes(gate, at_ms): on PostgreSQL a LATERAL subquery with OFFSET 0, the fence
-that stops the planner pulling it up into a plain join, for which it chose a hash join over a
-sequential scan of all passes (EXPLAIN in docs/benchmarks.md). Depth 2 first merges the close contacts' windows per gate
-(overlapping windows of a busy gate become one range), then reads each range once by the same index.
-Masked output uses the masked forms on the pass; only --full opens the sealed numbers.
+Depth 1 is one query: the person's passes by the index passes(person_hash, at_ms) and, for each, an
+index range scan on passes(gate, at_ms, person_hash). On PostgreSQL that inner side is a LATERAL
+subquery with OFFSET 0, the fence that stops the planner pulling it up into a plain join (for which
+it chose a hash join over a sequential scan of every pass; EXPLAIN in docs/benchmarks.md).
+Depth 2 reads the close contacts' passes, merges their windows per gate (a busy gate's overlapping
+windows become one range) and aggregates per person what lies in the ranges, from the index alone.
+Masked output uses the masked forms the kiosks sent (pass_people); only --full opens the sealed ones.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from sync.protocol import roster_lookup_hash
 from sync.server.console.audit import audit
 from sync.server.device_secrets import community_lookup_key
 from sync.server.identity import unseal_id
-from sync.server.tables import devices, passes, roster
+from sync.server.tables import devices, pass_people, passes, roster
 
 
 @dataclass(frozen=True)
@@ -55,29 +56,31 @@ def iso_ms(ms: int) -> str:
 
 
 def _who_cols(full: bool) -> list[Any]:
-    c = passes.c
-    return [c.person_hash, c.id_masked, c.name_masked, *([c.id_sealed, c.name_sealed] if full else [])]
-
-
-def around_anchors(dialect: str, q: ContactQuery) -> Select[Any]:
-    """Depth 1: each pass of the anchors (bind `anchors`), with every pass at its gate within ±window."""
-    p = passes.alias("p")
-    cols = [passes.c.at_ms, passes.c.direction, *_who_cols(q.full)]
-    where = [p.c.person_hash.in_(bindparam("anchors", expanding=True)), p.c.at_ms.between(q.start_ms, q.end_ms),
-             *_in_scope(p, q)]
-    near = passes.c.at_ms.between(p.c.at_ms - q.window_ms, p.c.at_ms + q.window_ms)
-    anchor = [p.c.gate, p.c.at_ms.label("anchor_at"), p.c.direction.label("anchor_dir")]
-    if dialect == "postgresql":
-        c = select(*cols).where(passes.c.gate == p.c.gate, near).offset(0).lateral("c")  # OFFSET 0: see module doc
-        return select(*anchor, *[c.c[k.name] for k in cols]).select_from(p.join(c, true())).where(*where)
-    c2 = passes.alias("c")  # SQLite drives the join from the anchors and range-scans passes_gate_at (EXPLAIN QUERY PLAN)
-    on = and_(c2.c.gate == p.c.gate, c2.c.at_ms.between(p.c.at_ms - q.window_ms, p.c.at_ms + q.window_ms))
-    return select(*anchor, *[c2.c[k.name] for k in cols]).select_from(p.join(c2, on)).where(*where)
+    c = pass_people.c
+    return [c.id_masked, c.name_masked, *([c.id_sealed, c.name_sealed] if full else [])]
 
 
 def _in_scope(table: Any, q: ContactQuery) -> list[Any]:
     """Anchors only at gates the asker may see: their contacts are at the same gates, so in scope too."""
     return [] if q.gates is None else [table.c.gate.in_(sorted(q.gates))]
+
+
+def around_anchors(dialect: str, q: ContactQuery) -> Select[Any]:
+    """Depth 1: each pass of the anchors (bind `anchors`), with every pass at its gate within ±window."""
+    p = passes.alias("p")
+    cols = [passes.c.at_ms, passes.c.direction, passes.c.person_hash]
+    where = [p.c.person_hash.in_(bindparam("anchors", expanding=True)), p.c.at_ms.between(q.start_ms, q.end_ms),
+             *_in_scope(p, q)]
+    anchor = [p.c.gate, p.c.at_ms.label("anchor_at"), p.c.direction.label("anchor_dir")]
+    if dialect == "postgresql":
+        near = passes.c.at_ms.between(p.c.at_ms - q.window_ms, p.c.at_ms + q.window_ms)
+        c: Any = select(*cols).where(passes.c.gate == p.c.gate, near).offset(0).lateral("c")  # OFFSET 0: see module doc
+        joined = p.join(c, true())
+    else:  # SQLite drives the join from the anchors and range-scans passes_gate_at (EXPLAIN QUERY PLAN)
+        c = passes.alias("c")
+        joined = p.join(c, and_(c.c.gate == p.c.gate, c.c.at_ms.between(p.c.at_ms - q.window_ms, p.c.at_ms + q.window_ms)))
+    joined = joined.outerjoin(pass_people, pass_people.c.person_hash == c.c.person_hash)
+    return select(*anchor, c.c.at_ms, c.c.direction, c.c.person_hash, *_who_cols(q.full)).select_from(joined).where(*where)
 
 
 def merge_windows(rows: list[tuple[str, int]], window_ms: int) -> list[tuple[str, int, int]]:
@@ -93,20 +96,25 @@ def merge_windows(rows: list[tuple[str, int]], window_ms: int) -> list[tuple[str
 
 
 def in_ranges(dialect: str, full: bool) -> Select[Any]:
-    """Depth 2: every identified pass inside the ranges (bind `ranges`: JSON [{"gate", "lo", "hi"}, ...] on
-    PostgreSQL, [[gate, lo, hi], ...] on SQLite)."""
-    cols = [passes.c.gate, passes.c.at_ms, passes.c.direction, *_who_cols(full)]
+    """Depth 2: per person, the identified passes inside the ranges (bind `ranges`: JSON [{"gate", "lo", "hi"},
+    ...] on PostgreSQL, [[gate, lo, hi], ...] on SQLite): count, first, last, gates. The ranges are
+    disjoint, so no pass counts twice; (gate, at_ms, person_hash) is all it reads (passes_gate_at)."""
     if dialect == "postgresql":
         r = func.json_to_recordset(cast(bindparam("ranges", type_=Text()), JSON)).table_valued(
             literal_column("gate", type_=passes.c.gate.type), literal_column("lo", type_=passes.c.at_ms.type),
             literal_column("hi", type_=passes.c.at_ms.type), joins_implicitly=True).render_derived(name="r", with_types=True)
-        c = select(*cols).where(passes.c.gate == r.c.gate, passes.c.at_ms.between(r.c.lo, r.c.hi),
-                                passes.c.person_hash.is_not(None)).offset(0).lateral("c")
-        return select(*[c.c[k.name] for k in cols]).select_from(r.join(c, true()))
-    r2 = func.json_each(bindparam("ranges", type_=Text())).table_valued("value").alias("r")
-    gate, lo, hi = (func.json_extract(r2.c.value, f"$[{i}]") for i in range(3))
-    return select(*cols).select_from(r2.join(passes, and_(passes.c.gate == gate, passes.c.at_ms.between(lo, hi)))).where(
-        passes.c.person_hash.is_not(None))
+        c: Any = select(passes.c.gate, passes.c.at_ms, passes.c.person_hash).where(
+            passes.c.gate == r.c.gate, passes.c.at_ms.between(r.c.lo, r.c.hi), passes.c.person_hash.is_not(None)).offset(0).lateral("c")
+        source, gates = r.join(c, true()), func.string_agg(c.c.gate.distinct(), literal_column("','"))
+    else:
+        r2 = func.json_each(bindparam("ranges", type_=Text())).table_valued("value").alias("r")
+        gate, lo, hi = (func.json_extract(r2.c.value, f"$[{i}]") for i in range(3))
+        c = passes.alias("c")
+        source = r2.join(c, and_(c.c.gate == gate, c.c.at_ms.between(lo, hi), c.c.person_hash.is_not(None)))
+        gates = func.group_concat(c.c.gate.distinct())
+    agg = select(c.c.person_hash, func.count().label("n"), func.min(c.c.at_ms).label("first"), func.max(c.c.at_ms).label("last"),
+                 gates.label("gates")).select_from(source).group_by(c.c.person_hash).subquery("a")
+    return select(agg, *_who_cols(full)).select_from(agg.outerjoin(pass_people, pass_people.c.person_hash == agg.c.person_hash))
 
 
 class _People:
@@ -167,11 +175,11 @@ def find_contacts(conn: Connection, keys: Keys, q: ContactQuery) -> dict[str, An
     mine = [roster_lookup_hash(community_lookup_key(keys.lookup_master, c), "id", q.id_number) for c in communities]
     people = _People(conn, keys, communities, q.full)
     own = conn.execute(
-        select(passes.c.gate, passes.c.at_ms, passes.c.direction, *_who_cols(q.full))
+        select(passes.c.gate, passes.c.at_ms, passes.c.direction, passes.c.person_hash)
         .where(passes.c.person_hash.in_(mine), passes.c.at_ms.between(q.start_ms, q.end_ms), *_in_scope(passes, q))
         .order_by(passes.c.at_ms)
     ).all()
-    for r in own:
+    for r in conn.execute(select(pass_people.c.person_hash, *_who_cols(q.full)).where(pass_people.c.person_hash.in_(mine))):
         people.note(r)
     me = people.show(own[0].person_hash if own else mine[0])
     person = {"id_number": q.id_number if q.full else mask_id(q.id_number), "name": me["name"],
@@ -209,18 +217,18 @@ def find_contacts(conn: Connection, keys: Keys, q: ContactQuery) -> dict[str, An
 def _secondary(conn: Connection, q: ContactQuery, people: _People, close: list[str], excluded: set[str]) -> list[dict[str, Any]]:
     theirs = conn.execute(select(passes.c.gate, passes.c.at_ms).where(
         passes.c.person_hash.in_(bindparam("close", expanding=True)), passes.c.at_ms.between(q.start_ms, q.end_ms),
-        *_in_scope(passes, q)),
-        {"close": close}).all()
+        *_in_scope(passes, q)), {"close": close}).all()
     ranges = merge_windows([(g, at) for g, at in theirs], q.window_ms)
-    found: dict[str, set[tuple[str, int, str]]] = defaultdict(set)
     pg = conn.dialect.name == "postgresql"
     wire = [{"gate": g, "lo": lo, "hi": hi} for g, lo, hi in ranges] if pg else ranges
-    for r in conn.execute(in_ranges(conn.dialect.name, q.full), {"ranges": json.dumps(wire)}).all():
+    out = []
+    for r in sorted(conn.execute(in_ranges(conn.dialect.name, q.full), {"ranges": json.dumps(wire)}).all(), key=lambda r: r.first):
         if r.person_hash in excluded:
             continue
         people.note(r)
-        found[r.person_hash].add((r.gate, r.at_ms, r.direction))
-    return _entries(people, found)
+        out.append({**people.show(r.person_hash), "passes_near": r.n, "first_at": iso_ms(r.first), "last_at": iso_ms(r.last),
+                    "gates": sorted(r.gates.split(","))})
+    return out
 
 
 def audited_lookup(conn: Connection, keys: Keys, q: ContactQuery, actor: str) -> dict[str, Any]:

@@ -13,11 +13,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from kiosk.domain.masking import mask_id, mask_name
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from sync.server.identity import pass_identity
-from sync.server.tables import devices, passes, records
+from sync.server.tables import devices, pass_people, passes, records
 
 GATE_KIND = "gate_entry"
 BACKFILL_PAGE = 5000
@@ -34,7 +34,7 @@ def at_ms(iso: str) -> int | None:
     return int(at.astimezone(UTC).timestamp() * 1000)
 
 
-def _row(community: str, gate: str, uuid: str, created_at: str, body_text: str) -> dict[str, Any] | None:
+def _row(community: str, gate: str, uuid: str, created_at: str, body_text: str) -> tuple[dict[str, Any], dict[str, Any] | None] | None:
     ms = at_ms(created_at)
     if ms is None:
         return None
@@ -49,13 +49,14 @@ def _row(community: str, gate: str, uuid: str, created_at: str, body_text: str) 
     ident = ident if isinstance(ident, dict) else {}
     name_sealed, source = ident.get("name_sealed"), ident.get("source")
     direction = body.get("direction") if body.get("direction") in ("in", "out") else "?"
-    return {
-        "record_uuid": uuid, "community": community, "gate": gate, "at_ms": ms, "direction": direction,
+    row = {"record_uuid": uuid, "community": community, "gate": gate, "at_ms": ms, "direction": direction,
+           "person_hash": digest, "source": source if isinstance(source, str) else None}
+    who = None if digest is None else {
         "person_hash": digest, "id_sealed": sealed,
         "name_sealed": name_sealed if isinstance(name_sealed, str) and len(name_sealed) <= 400 else None,
         "id_masked": _masked(ident.get("id_masked"), mask_id), "name_masked": _masked(ident.get("name_masked"), mask_name),
-        "source": source if isinstance(source, str) else None,
     }
+    return row, who
 
 
 def _masked(value: Any, mask: Callable[[str], str]) -> str | None:
@@ -67,12 +68,18 @@ def _masked(value: Any, mask: Callable[[str], str]) -> str | None:
 
 def project(conn: Connection, community: str, gate: str, recs: Iterable[tuple[str, str, str, str]]) -> int:
     """(uuid, kind, created_at, body) of newly stored records; gate entries go into `passes`."""
-    rows = [r for uuid, kind, created, body in recs if kind == GATE_KIND and (r := _row(community, gate, uuid, created, body))]
-    if not rows:
+    made = [r for uuid, kind, created, body in recs if kind == GATE_KIND and (r := _row(community, gate, uuid, created, body))]
+    if not made:
         return 0
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    conn.execute(dialect.insert(passes).on_conflict_do_nothing(), rows)
-    return len(rows)
+    conn.execute(dialect.insert(passes).on_conflict_do_nothing(), [row for row, _ in made])
+    people = {w["person_hash"]: w for _, w in made if w is not None}  # one row per person and statement
+    if people:
+        ins = dialect.insert(pass_people)
+        fill = {c: func.coalesce(getattr(pass_people.c, c), getattr(ins.excluded, c))
+                for c in ("id_masked", "name_masked", "id_sealed", "name_sealed")}
+        conn.execute(ins.on_conflict_do_update(index_elements=[pass_people.c.person_hash], set_=fill), list(people.values()))
+    return len(made)
 
 
 def backfill(conn: Connection) -> int:

@@ -191,11 +191,19 @@ passes = Table(
     Column("at_ms", BigInteger, nullable=False),  # UTC epoch milliseconds of the pass
     Column("direction", String(8), nullable=False),
     Column("person_hash", String(64)),
-    Column("id_sealed", Text),  # the ID number sealed to the server's identity key (sync.server.identity)
-    Column("name_sealed", Text),
-    Column("id_masked", String(40)),  # the masked forms the kiosk sent: a masked look-up opens nothing
-    Column("name_masked", String(40)),
     Column("source", String(16)),
 )
-Index("passes_gate_at", passes.c.gate, passes.c.at_ms)
+# (gate, at_ms) ranges; person_hash rides along so depth 2 reads the index alone (an index-only scan)
+Index("passes_gate_at", passes.c.gate, passes.c.at_ms, passes.c.person_hash)
 Index("passes_person_at", passes.c.person_hash, passes.c.at_ms)
+
+# Who a person hash is, once per person (the first pass that named them; a later one fills what it lacked).
+pass_people = Table(
+    "pass_people",
+    metadata,
+    Column("person_hash", String(64), primary_key=True),
+    Column("id_masked", String(40)),  # the masked forms the kiosk sent: a masked look-up opens nothing
+    Column("name_masked", String(40)),
+    Column("id_sealed", Text),  # the ID number sealed to the server's identity key (sync.server.identity)
+    Column("name_sealed", Text),
+)

@@ -79,10 +79,11 @@ def test_kiosks_upload_passes_and_contacts_finds_them(server: Server, tmp_path: 
             add_community(conn, f"east{server.backend}", "东区")  # a staff account that sees the east gate only
             conn.execute(insert(device_communities).values(device_id=east.creds.device_id, community_id=f"east{server.backend}"))
             add_user(conn, f"staff{server.backend}", "staff", "correct horse battery staple", [f"east{server.backend}"])
-            held = conn.execute(select(passes.c.person_hash, passes.c.id_sealed).where(passes.c.gate == east.creds.device_id)).all()
+            held = conn.execute(select(passes.c.person_hash, passes.c.source).where(passes.c.gate == east.creds.device_id)).all()
             bodies = [b for (b,) in conn.execute(select(records.c.body).where(records.c.device_id.in_(
                 [east.creds.device_id, west.creds.device_id])))]
-        assert len(held) == 5 and sum(h is None for h, _ in held) == 1
+        assert len(held) == 5 and sorted(s or "" for _, s in held) == ["", "id-number", "platform", "roster", "visitor"]
+        assert sum(h is None for h, _ in held) == 1
         for secret in (PERSON, VISITOR, RESIDENT, FAR, SECOND, HOLDER):  # what crossed the wire, and the kiosks' own files
             assert not any(secret in b for b in bodies), secret
             for k in (east, west):
