@@ -117,6 +117,36 @@ def explain(ctx: ServerContext, digest: str, q: ContactQuery) -> str:
     return "\n".join(out)
 
 
+def phases(ctx: ServerContext, keys: Keys, targets: list[str], start: int, end: int) -> dict[str, float]:
+    """Depth 2 taken apart (medians, ms): the depth-1 query; the close contacts' passes; the ranged
+    aggregate (database execute + fetch); against the whole look-up the rest is Python."""
+    key = community_lookup_key(ctx.lookup_master, "default")
+    got: dict[str, list[float]] = {"whole_depth2": [], "depth1_query": [], "their_passes": [], "ranges_query": [], "ranges": []}
+    for number in targets:
+        q = ContactQuery(number, start, end, depth=2)
+        with ctx.engine.connect() as conn:
+            t0 = time.perf_counter()
+            find_contacts(conn, keys, q)
+            t1 = time.perf_counter()
+            anchors = conn.execute(around_anchors(conn.dialect.name, q), {"anchors": [roster_lookup_hash(key, "id", number)]}).all()
+            t2 = time.perf_counter()
+            close = sorted({r.person_hash for r in anchors if r.person_hash})
+            theirs = conn.execute(select(passes.c.gate, passes.c.at_ms).where(
+                passes.c.person_hash.in_(close), passes.c.at_ms.between(start, end))).all()
+            t3 = time.perf_counter()
+            ranges = merge_windows([(g, at) for g, at in theirs], q.window_ms)
+            pg = conn.dialect.name == "postgresql"
+            wire = json.dumps([{"gate": g, "lo": lo, "hi": hi} for g, lo, hi in ranges] if pg else ranges)
+            t4 = time.perf_counter()
+            conn.execute(in_ranges(conn.dialect.name, False), {"ranges": wire}).all()
+            t5 = time.perf_counter()
+        for name, value in (("whole_depth2", t1 - t0), ("depth1_query", t2 - t1), ("their_passes", t3 - t2),
+                            ("ranges_query", t5 - t4)):
+            got[name].append(round(value * 1000, 1))
+        got["ranges"].append(len(ranges))
+    return {k: sorted(v)[len(v) // 2] for k, v in got.items()}
+
+
 def bench(ctx: ServerContext, n_people: int, queries: int, seed: int = 11) -> dict[str, Any]:
     rng = random.Random(seed)
     keys = Keys(ctx.lookup_master, ctx.identity_private, ctx.data_key)
@@ -136,6 +166,7 @@ def bench(ctx: ServerContext, n_people: int, queries: int, seed: int = 11) -> di
             secondary.append(len(result["secondary"]))
         out[depth] = {"p50_ms": pct(times, 50) * 1000, "p95_ms": pct(times, 95) * 1000, "max_ms": max(times) * 1000,
                       "close_median": sorted(close)[len(close) // 2], "secondary_median": sorted(secondary)[len(secondary) // 2]}
+    out["phases"] = phases(ctx, keys, targets[:5], start, end)
     key = community_lookup_key(ctx.lookup_master, "default")
     out["explain"] = explain(ctx, roster_lookup_hash(key, "id", targets[0]), ContactQuery(targets[0], start, end))
     return out
@@ -163,6 +194,7 @@ def main() -> int:
                     r = res[depth]
                     print(f"depth {depth}: p50 {r['p50_ms']:.0f} ms, p95 {r['p95_ms']:.0f} ms, max {r['max_ms']:.0f} ms "
                           f"(median {r['close_median']} close, {r['secondary_median']} secondary)")
+                print("depth 2 taken apart (medians):", res["phases"])
                 print("plans:")
                 print(res["explain"])
             finally:
