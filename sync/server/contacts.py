@@ -96,24 +96,24 @@ def merge_windows(rows: list[tuple[str, int]], window_ms: int) -> list[tuple[str
 
 
 def in_ranges(dialect: str, full: bool) -> Select[Any]:
-    """Depth 2: per person, the identified passes inside the ranges (bind `ranges`: JSON [{"gate", "lo", "hi"},
-    ...] on PostgreSQL, [[gate, lo, hi], ...] on SQLite): count, first, last, gates. The ranges are
-    disjoint, so no pass counts twice; (gate, at_ms, person_hash) is all it reads (passes_gate_at)."""
+    """Depth 2: per person and gate, the identified passes inside the ranges (bind `ranges`: JSON
+    [{"gate", "lo", "hi"}, ...] on PostgreSQL, [[gate, lo, hi], ...] on SQLite): count, first, last.
+    The ranges are disjoint, so no pass counts twice; (gate, at_ms, person_hash) is all it reads
+    (passes_gate_at, index only). Plain aggregates (no DISTINCT) leave PostgreSQL free to hash them."""
     if dialect == "postgresql":
         r = func.json_to_recordset(cast(bindparam("ranges", type_=Text()), JSON)).table_valued(
             literal_column("gate", type_=passes.c.gate.type), literal_column("lo", type_=passes.c.at_ms.type),
             literal_column("hi", type_=passes.c.at_ms.type), joins_implicitly=True).render_derived(name="r", with_types=True)
         c: Any = select(passes.c.gate, passes.c.at_ms, passes.c.person_hash).where(
             passes.c.gate == r.c.gate, passes.c.at_ms.between(r.c.lo, r.c.hi), passes.c.person_hash.is_not(None)).offset(0).lateral("c")
-        source, gates = r.join(c, true()), func.string_agg(c.c.gate.distinct(), literal_column("','"))
+        source = r.join(c, true())
     else:
         r2 = func.json_each(bindparam("ranges", type_=Text())).table_valued("value").alias("r")
         gate, lo, hi = (func.json_extract(r2.c.value, f"$[{i}]") for i in range(3))
         c = passes.alias("c")
         source = r2.join(c, and_(c.c.gate == gate, c.c.at_ms.between(lo, hi), c.c.person_hash.is_not(None)))
-        gates = func.group_concat(c.c.gate.distinct())
-    agg = select(c.c.person_hash, func.count().label("n"), func.min(c.c.at_ms).label("first"), func.max(c.c.at_ms).label("last"),
-                 gates.label("gates")).select_from(source).group_by(c.c.person_hash).subquery("a")
+    agg = select(c.c.person_hash, c.c.gate, func.count().label("n"), func.min(c.c.at_ms).label("first"),
+                 func.max(c.c.at_ms).label("last")).select_from(source).group_by(c.c.person_hash, c.c.gate).subquery("a")
     return select(agg, *_who_cols(full)).select_from(agg.outerjoin(pass_people, pass_people.c.person_hash == agg.c.person_hash))
 
 
@@ -221,14 +221,19 @@ def _secondary(conn: Connection, q: ContactQuery, people: _People, close: list[s
     ranges = merge_windows([(g, at) for g, at in theirs], q.window_ms)
     pg = conn.dialect.name == "postgresql"
     wire = [{"gate": g, "lo": lo, "hi": hi} for g, lo, hi in ranges] if pg else ranges
-    out = []
-    for r in sorted(conn.execute(in_ranges(conn.dialect.name, q.full), {"ranges": json.dumps(wire)}).all(), key=lambda r: r.first):
+    per: dict[str, list[Any]] = {}  # hash -> [n, first, last, gates]
+    for r in conn.execute(in_ranges(conn.dialect.name, q.full), {"ranges": json.dumps(wire)}).all():
         if r.person_hash in excluded:
             continue
-        people.note(r)
-        out.append({**people.show(r.person_hash), "passes_near": r.n, "first_at": iso_ms(r.first), "last_at": iso_ms(r.last),
-                    "gates": sorted(r.gates.split(","))})
-    return out
+        held = per.get(r.person_hash)
+        if held is None:
+            people.note(r)
+            per[r.person_hash] = [r.n, r.first, r.last, [r.gate]]
+        else:
+            held[0], held[1], held[2] = held[0] + r.n, min(held[1], r.first), max(held[2], r.last)
+            held[3].append(r.gate)
+    return [{**people.show(h), "passes_near": n, "first_at": iso_ms(first), "last_at": iso_ms(last), "gates": sorted(gates)}
+            for h, (n, first, last, gates) in sorted(per.items(), key=lambda kv: (kv[1][1], kv[0]))]
 
 
 def audited_lookup(conn: Connection, keys: Keys, q: ContactQuery, actor: str) -> dict[str, Any]:
