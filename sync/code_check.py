@@ -79,5 +79,6 @@ class HttpCodeChecker:
             return None
         self.last_error = None
         return PlatformAnswer(
-            colour=Colour(answer.colour), name_masked=answer.name_masked, id_masked=answer.id_masked, updated_at=answer.updated_at
+            colour=Colour(answer.colour), name_masked=answer.name_masked, id_masked=answer.id_masked, updated_at=answer.updated_at,
+            holder_hash=answer.holder_hash, holder_sealed=answer.holder_sealed, holder_name_sealed=answer.holder_name_sealed,
         )

@@ -21,7 +21,7 @@ from pathlib import Path
 import requests
 from kiosk.config import server_url_problem
 from kiosk.store.db import Store
-from kiosk.store.vault import VaultError, save_roster_key
+from kiosk.store.vault import VaultError, save_identity_key, save_roster_key
 from pydantic import ValidationError
 
 from sync import credentials
@@ -98,7 +98,7 @@ def provision(
         max_batch_bytes=answer.max_batch_bytes,
         community=answer.community,
     )
-    path = _keep(data_dir, creds, answer.roster_key, secrets_dir)
+    path = _keep(data_dir, creds, answer.roster_key, secrets_dir, answer.identity_key)
     _pending_path(data_dir).unlink(missing_ok=True)  # the answer is safe: the enrolment key has done its job
     return creds, path
 
@@ -113,11 +113,13 @@ def _message(resp: requests.Response) -> str:
         return resp.text[:200]
 
 
-def _keep(data_dir: Path, creds: Credentials, roster_key: str, secrets_dir: Path | None = None) -> Path:
+def _keep(data_dir: Path, creds: Credentials, roster_key: str, secrets_dir: Path | None = None, identity_key: str = "") -> Path:
     try:
         path = credentials.save(data_dir, creds)
         if roster_key:
             save_roster_key(data_dir, roster_key, secrets_dir)
+        if identity_key:
+            save_identity_key(data_dir, identity_key, secrets_dir)
     except (OSError, VaultError, ValueError) as exc:
         raise CredentialsError(f"cannot write {credentials.path_for(data_dir)}: {exc}") from None
     return path
@@ -167,7 +169,7 @@ def roll_key(data_dir: Path, *, server_url: str = "", ca_bundle: str = "", timeo
     if answer.device_id != creds.device_id:
         raise ProvisionError(f"the server answered for device {answer.device_id!r}, not {creds.device_id!r}")
     rolled = replace(creds, device_secret=answer.device_secret, community=answer.community)
-    _keep(data_dir, rolled, answer.roster_key, secrets_dir)
+    _keep(data_dir, rolled, answer.roster_key, secrets_dir, answer.identity_key)
     return rolled
 
 

@@ -118,6 +118,9 @@ class PlatformAnswer:
     name_masked: str = ""
     id_masked: str = ""
     updated_at: str = ""  # ISO 8601, UTC
+    holder_hash: str = ""  # the community look-up hash of the holder's ID number (for the pass's identity)
+    holder_sealed: str = ""  # the holder's ID number sealed to the server: the kiosk cannot open it
+    holder_name_sealed: str = ""
 
 
 class CodeChecker(Protocol):

@@ -40,6 +40,7 @@ from kiosk.service.common import Clock, InvalidInput, iso, state_put, utc_now
 from kiosk.service.duty import DutyRoster
 from kiosk.service.holder import holder_candidates, roster_residents
 from kiosk.service.isolation import Isolation, isolation_for
+from kiosk.service.pass_identity import identity_of
 from kiosk.service.people import PersonView, find_by_id_number, get_person, risk_level_for
 from kiosk.service.visitors import Visitor, VisitorForm, register_visitor
 from kiosk.store.alert_lane import raise_alert
@@ -266,6 +267,7 @@ class GateService:
             fever = verdict is Verdict.FEVER_CONFIRMED
             last_c = _finite(readings[-1].value_c) if readings else None
             body = self._record_body(checked, facts, decision, readings, seen, colour, source, guard, id_masked, now)
+            body["identity"] = self._identity(w.db, checked, now)
             rec = w.append("gate_entry", body, created_at=iso(now))
             w.db.execute(
                 "insert into gate_entries (record_uuid, seq, created_at, direction, person_kind, person_uuid, code_format,"
@@ -328,6 +330,13 @@ class GateService:
             "outcome": str(decision.outcome), "reasons": [str(r) for r in decision.reasons],
             "notes": [str(r) for r in decision.notes], "occupancy": facts.occupancy, "capacity": facts.capacity,
         }
+
+    def _identity(self, db: Any, checked: Checked, now: dt.datetime) -> dict[str, Any] | None:
+        """Who passed, for contact tracing on the server: hashed and sealed, never in clear."""
+        typed = self.vault.reveal(checked.id_cipher) if checked.id_cipher is not None and checked.lane == "id-number" else None
+        person = checked.person
+        return identity_of(db, self.vault, typed, checked.id_type or DocType.CN_ID, person.uuid if person else None,
+                           checked.code, local_day(now, self.tz))
 
     def _isolation(self, checked: Checked, now: dt.datetime) -> Isolation | None:
         """The home-isolation entry in force today for this person (roster entry or typed ID number)."""

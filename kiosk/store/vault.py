@@ -21,6 +21,7 @@ from typing import Any
 from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from nacl.public import PublicKey, SealedBox
 
 from kiosk.store.secrets import secret_file, write_private
 
@@ -98,21 +99,53 @@ def _read_roster_key(path: Path) -> bytes | None:
     return raw if len(raw) == KEY_BYTES else None
 
 
+IDENTITY_KEY_FILE = "server_identity.pub"
+
+
+def save_identity_key(data_dir: Path, key_b64: str, secrets_dir: Path | None = None) -> Path:
+    """Keep the server's X25519 public key (from enrolment) in the secrets folder: each pass seals
+    its ID number to it."""
+    raw = base64.urlsafe_b64decode(key_b64 + "=" * (-len(key_b64) % 4))
+    if len(raw) != KEY_BYTES:
+        raise VaultError(f"the server's identity key must be {KEY_BYTES} bytes")
+    path = secret_file(Path(data_dir), secrets_dir, IDENTITY_KEY_FILE)
+    write_private(path, base64.urlsafe_b64encode(raw) + b"\n")
+    return path
+
+
+def _read_identity_key(path: Path) -> bytes | None:
+    if not path.exists():
+        return None
+    raw = base64.urlsafe_b64decode(path.read_bytes().strip())
+    return raw if len(raw) == KEY_BYTES else None
+
+
 class Vault:
-    def __init__(self, master: bytes, roster_key: bytes | None = None) -> None:
+    def __init__(self, master: bytes, roster_key: bytes | None = None, identity_key: bytes | None = None) -> None:
         self._fernet = Fernet(base64.urlsafe_b64encode(_derive(master, b"kiosk-vault-fernet")))
         self._hmac_key = _derive(master, b"kiosk-vault-lookup")
         self._roster_key = roster_key
+        self._identity_key = identity_key
 
     @classmethod
     def open(cls, data_dir: Path, secrets_dir: Path | None = None) -> Vault:
-        """The vault of the kiosk whose data folder is `data_dir` (key moved out of it if found there)."""
-        key = _read_or_create_key(secret_file(Path(data_dir), secrets_dir, "vault.key", _check_key_file))
-        return cls(key, _read_roster_key(secret_file(Path(data_dir), secrets_dir, ROSTER_KEY_FILE, _check_key_file)))
+        """The vault of the kiosk whose data folder is `data_dir` (keys moved out of it if found there)."""
+        data = Path(data_dir)
+        key = _read_or_create_key(secret_file(data, secrets_dir, "vault.key", _check_key_file))
+        return cls(key, _read_roster_key(secret_file(data, secrets_dir, ROSTER_KEY_FILE, _check_key_file)),
+                   _read_identity_key(secret_file(data, secrets_dir, IDENTITY_KEY_FILE)))
 
     @classmethod
     def for_config(cls, cfg: Any) -> Vault:
         return cls.open(cfg.data_dir, cfg.secrets_dir)
+
+    def seal_for_server(self, value: str) -> str | None:
+        """A libsodium sealed box of the value to the server's X25519 key (base64url): only the server
+        opens it; the kiosk cannot, once sealed. None before enrolment gave the key."""
+        if self._identity_key is None:
+            return None
+        sealed = SealedBox(PublicKey(self._identity_key)).encrypt(value.strip().encode("utf-8"))
+        return base64.urlsafe_b64encode(sealed).rstrip(b"=").decode("ascii")
 
     def roster_hash(self, kind: str, value: str) -> str | None:
         """The bundle's look-up hash of a normalised ID number ("id") or phone ("phone"): HMAC-SHA256

@@ -177,6 +177,7 @@ class EnrollResponse(_Response):
     max_batch_bytes: int
     community: str = "default"
     roster_key: str = ""  # base64url, 32 bytes: the community's key for roster look-up hashes (bundle)
+    identity_key: str = ""  # base64url, 32 bytes: the server's X25519 public key; passes seal ID numbers to it
 
 
 class KeyRollRequest(_Request):
@@ -192,6 +193,7 @@ class KeyRollResponse(_Response):
     device_secret: str
     community: str = "default"
     roster_key: str = ""
+    identity_key: str = ""
 
 
 # ---- code check (GB/T 38963 验码-like) --------------------------------------------------------
@@ -218,6 +220,11 @@ class CodeCheckResponse(_Response):
     name_masked: str = ""
     id_masked: str = ""
     updated_at: str = ""  # when the platform last set the colour (UTC ISO 8601)
+    # Who holds the code, for the gate record's identity (never in clear): the community look-up hash
+    # of the holder's ID number, and the number and name sealed to the server's identity key.
+    holder_hash: str = Field(default="", pattern=r"^([0-9a-f]{64})?$")
+    holder_sealed: str = Field(default="", max_length=400)
+    holder_name_sealed: str = Field(default="", max_length=400)
 
 
 # ---- reports, time, errors -------------------------------------------------------------------

@@ -218,7 +218,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
         def handle(device_id: str, body: bytes, info: dict[str, Any]) -> CodeCheckResponse:
             req = parse_model(CodeCheckRequest, body)
             with ctx.engine.connect() as conn:
-                return registry.check(conn, settings.data_dir, req)
+                return registry.check(conn, settings.data_dir, req, device_lookup_key(conn, ctx, device_id))
 
         return await _device_call(request, "code-check", JSON_BODY_LIMIT, handle)
 

@@ -150,7 +150,7 @@ def cmd_device_enable(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from sync.server import cli_admin, cli_precise
+    from sync.server import cli_admin, cli_contacts, cli_precise
     from sync.server.cli_listing import (
         add_listing_options,
         add_sync_log_options,
@@ -238,6 +238,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_admin.register(sub, _common)
     cli_precise.register(sub, _common)  # home isolation, alerts, monitoring, community report
     cli_users.register(sub, _common)  # console accounts and communities
+    cli_contacts.register(sub, _common)
     return parser
 
 

@@ -24,6 +24,7 @@ class ServerContext:
     data_key: Fernet  # residents' ID numbers and phones are stored encrypted with it
     device_key: Fernet  # devices' HMAC secrets are stored sealed with it
     lookup_master: bytes  # per-community roster look-up keys derive from it
+    identity_private: bytes = b""  # X25519: opens the ID numbers sealed on gate passes (sync.server.identity)
     opened: ClassVar[list[ServerContext]] = []  # so a CLI run can release every engine it made
 
     @classmethod
@@ -36,7 +37,8 @@ class ServerContext:
         if migrate:
             upgrade(engine)
             device_secrets.seal_clear_rows(engine, device_key)
-        ctx = cls(settings, engine, keys.bundle_key(d), keys.admin_token(d), keys.data_key(d), device_key, keys.roster_lookup_master(d))
+        ctx = cls(settings, engine, keys.bundle_key(d), keys.admin_token(d), keys.data_key(d), device_key, keys.roster_lookup_master(d),
+                  keys.identity_key(d))
         cls.opened.append(ctx)
         return ctx
 

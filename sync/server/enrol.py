@@ -33,6 +33,7 @@ from sync.protocol import (
 from sync.server.context import ServerContext
 from sync.server.device_auth import REVOKED_MESSAGE
 from sync.server.device_secrets import community_lookup_key, seal, unseal
+from sync.server.identity import identity_public_b64
 from sync.server.tables import devices, enroll_codes
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: typed by a person
@@ -90,7 +91,7 @@ def _answer(ctx: ServerContext, device_id: str, secret: str, community: str, now
         device_id=device_id, device_secret=secret, bundle_key_id=key_id(ctx.bundle_key.public_key()),
         bundle_public_key=public_key_pem(ctx.bundle_key.public_key()), server_time=now, clock_window_s=s.clock_window_s,
         max_batch_records=s.max_batch_records, max_batch_bytes=s.max_batch_bytes, community=community,
-        roster_key=_roster_key(ctx, community),
+        roster_key=_roster_key(ctx, community), identity_key=identity_public_b64(ctx.identity_private),
     )
 
 
@@ -150,7 +151,8 @@ def roll_key(ctx: ServerContext, device_id: str) -> KeyRollResponse:
     with ctx.engine.begin() as conn:
         community = conn.execute(select(devices.c.community).where(devices.c.device_id == device_id)).scalar_one()
         conn.execute(update(devices).where(devices.c.device_id == device_id).values(next_secret=seal(ctx.device_key, secret)))
-    return KeyRollResponse(device_id=device_id, device_secret=secret, community=community, roster_key=_roster_key(ctx, community))
+    return KeyRollResponse(device_id=device_id, device_secret=secret, community=community, roster_key=_roster_key(ctx, community),
+                           identity_key=identity_public_b64(ctx.identity_private))
 
 
 def revoke(conn: Connection, device_id: str, now_iso: str) -> bool:

@@ -17,6 +17,7 @@ from sqlalchemy.dialects import sqlite
 from sync.protocol import BatchAck, BatchEnvelope, ChainReport, ErrorCode, ProtocolError, SeqRange, WireRecord
 from sync.server import alerts
 from sync.server.held import held_ranges
+from sync.server.passes import project
 from sync.server.tables import batches, devices, records
 
 WALK_CHUNK = 5000
@@ -106,6 +107,8 @@ def ingest_batch(conn: Connection, batch: BatchEnvelope, body_sha256: str, now_i
     inserted = len(stored)
     if stored:  # alerts in (or derived from) the new records; one sent ahead by the lane is not stored twice
         alerts.from_records(conn, batch.device_id, (r for r in fresh if r.uuid in stored), now_iso, notify)
+    if stored:  # the contacts projection: only what this batch newly stored (a retry adds nothing)
+        project(conn, dev.community, batch.device_id, ((r.uuid, r.kind, r.created_at, r.body) for r in fresh if r.uuid in stored))
     if inserted < len(fresh):
         problems.append(f"{len(fresh) - inserted} record uuid(s) are already stored for another device")
     if seen is None:

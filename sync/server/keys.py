@@ -81,3 +81,16 @@ def roster_lookup_master(data_dir: Path) -> bytes:
     path = secrets_dir(data_dir) / "roster_lookup.key"
     _write_new(path, secrets.token_urlsafe(32).encode("ascii"))
     return path.read_bytes().strip()
+
+
+def identity_key(data_dir: Path) -> bytes:
+    """Raw 32-byte X25519 private key: kiosks seal each pass's ID number to its public half (a libsodium
+    sealed box, sync.server.identity); only this server can open them, for `contacts --full`."""
+    from nacl.public import PrivateKey  # imported late: only ingest-side commands need it
+
+    path = secrets_dir(data_dir) / "identity_x25519.key"
+    _write_new(path, bytes(PrivateKey.generate()))
+    raw = path.read_bytes()
+    if len(raw) != 32:
+        raise ValueError(f"{path} does not hold a 32-byte X25519 private key")
+    return raw

@@ -139,6 +139,10 @@ code_registry = Table(
     Column("id_masked", String(40), nullable=False),
     Column("colour", String(10), nullable=False),
     Column("updated_at", String(40), nullable=False),
+    # the holder's ID number and name sealed to the server's identity key (v0005): a code check names
+    # the holder to the gate as its community look-up hash, so a pass by code links to the person
+    Column("holder_sealed", Text),
+    Column("holder_name_sealed", Text),
 )
 
 # What goes into the bundle.
@@ -262,3 +266,33 @@ Index("alerts_state_created", alerts.c.state, alerts.c.created_at)
 Index("alerts_notify", alerts.c.notify_state, alerts.c.notify_next_at)
 # A gate entry raises each kind of alert once, whether it came by the lane or was derived from the batch.
 Index("alerts_entry_kind", alerts.c.entry_uuid, alerts.c.kind, unique=True)
+
+# Contact tracing's projection of gate passes (sync.server.contacts): one row per gate_entry record,
+# written by ingest in the batch's transaction. person_hash is the community look-up hash of the ID
+# number (NULL: the pass named nobody, counted per gate and window); the indexes make every contact
+# query a set of index range scans (docs/central-server.md, "Close contacts").
+passes = Table(
+    "passes",
+    metadata,
+    Column("record_uuid", String(36), primary_key=True),
+    Column("community", String(64), nullable=False),
+    Column("gate", String(64), nullable=False),  # the device id
+    Column("at_ms", BigInteger, nullable=False),  # UTC epoch milliseconds of the pass
+    Column("direction", String(8), nullable=False),
+    Column("person_hash", String(64)),
+    Column("source", String(16)),
+)
+# (gate, at_ms) ranges; person_hash rides along so depth 2 reads the index alone (an index-only scan)
+Index("passes_gate_at", passes.c.gate, passes.c.at_ms, passes.c.person_hash)
+Index("passes_person_at", passes.c.person_hash, passes.c.at_ms)
+
+# Who a person hash is, once per person (the first pass that named them; a later one fills what it lacked).
+pass_people = Table(
+    "pass_people",
+    metadata,
+    Column("person_hash", String(64), primary_key=True),
+    Column("id_masked", String(40)),  # the masked forms the kiosk sent: a masked look-up opens nothing
+    Column("name_masked", String(40)),
+    Column("id_sealed", Text),  # the ID number sealed to the server's identity key (sync.server.identity)
+    Column("name_sealed", Text),
+)

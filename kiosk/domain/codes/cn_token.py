@@ -56,6 +56,9 @@ def verify_cn_token(text: str, region: str, ctx: VerifyContext) -> VerificationR
         return _unverified("the platform did not answer in time; check the colour on the phone", details)
     if answer.updated_at:
         details["updated_at"] = answer.updated_at
+    if answer.holder_hash:  # the platform named the holder: the gate record links the pass to them
+        details.update(holder_hash=answer.holder_hash, holder_sealed=answer.holder_sealed,
+                       holder_name_sealed=answer.holder_name_sealed)
     if answer.colour is Colour.NONE:
         return VerificationResult(
             format=CodeFormat.CN_TOKEN,

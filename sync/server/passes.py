@@ -1,0 +1,98 @@
+"""The `passes` projection: every gate_entry record as (gate, time, direction, person hash).
+
+Ingest calls `project` inside the batch's transaction for the records it newly stored, so a pass is
+in the projection exactly when its record is held. A body the projection cannot read is still
+stored as a record (ingest never refuses a record here); its pass is kept without an identity.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+from kiosk.domain.masking import mask_id, mask_name
+from sqlalchemy import Connection, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from sync.server.identity import pass_identity
+from sync.server.tables import devices, pass_people, passes, records
+
+GATE_KIND = "gate_entry"
+BACKFILL_PAGE = 5000
+
+
+def at_ms(iso: str) -> int | None:
+    """UTC epoch milliseconds of an ISO 8601 time with an offset; None for anything else."""
+    try:
+        at = datetime.fromisoformat(iso)
+    except (TypeError, ValueError):
+        return None
+    if at.tzinfo is None:
+        return None
+    return int(at.astimezone(UTC).timestamp() * 1000)
+
+
+def _row(community: str, gate: str, uuid: str, created_at: str, body_text: str) -> tuple[dict[str, Any], dict[str, Any] | None] | None:
+    ms = at_ms(created_at)
+    if ms is None:
+        return None
+    try:
+        body = json.loads(body_text)
+    except ValueError:
+        body = {}
+    if not isinstance(body, dict):
+        body = {}
+    digest, sealed = pass_identity(body)
+    ident = body.get("identity") if digest else None
+    ident = ident if isinstance(ident, dict) else {}
+    name_sealed, source = ident.get("name_sealed"), ident.get("source")
+    direction = body.get("direction") if body.get("direction") in ("in", "out") else "?"
+    row = {"record_uuid": uuid, "community": community, "gate": gate, "at_ms": ms, "direction": direction,
+           "person_hash": digest, "source": source if isinstance(source, str) else None}
+    who = None if digest is None else {
+        "person_hash": digest, "id_sealed": sealed,
+        "name_sealed": name_sealed if isinstance(name_sealed, str) and len(name_sealed) <= 400 else None,
+        "id_masked": _masked(ident.get("id_masked"), mask_id), "name_masked": _masked(ident.get("name_masked"), mask_name),
+    }
+    return row, who
+
+
+def _masked(value: Any, mask: Callable[[str], str]) -> str | None:
+    """A masked form as sent, re-masked if it arrived unmasked (a faulty kiosk must not plant a clear number)."""
+    if not isinstance(value, str) or not value:
+        return None
+    return (value if "*" in value else mask(value))[:40]
+
+
+def project(conn: Connection, community: str, gate: str, recs: Iterable[tuple[str, str, str, str]]) -> int:
+    """(uuid, kind, created_at, body) of newly stored records; gate entries go into `passes`."""
+    made = [r for uuid, kind, created, body in recs if kind == GATE_KIND and (r := _row(community, gate, uuid, created, body))]
+    if not made:
+        return 0
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    conn.execute(dialect.insert(passes).on_conflict_do_nothing(), [row for row, _ in made])
+    people = {w["person_hash"]: w for _, w in made if w is not None}  # one row per person and statement
+    if people:
+        ins = dialect.insert(pass_people)
+        fill = {c: func.coalesce(getattr(pass_people.c, c), getattr(ins.excluded, c))
+                for c in ("id_masked", "name_masked", "id_sealed", "name_sealed")}
+        conn.execute(ins.on_conflict_do_update(index_elements=[pass_people.c.person_hash], set_=fill), list(people.values()))
+    return len(made)
+
+
+def backfill(conn: Connection) -> int:
+    """Project gate records already held (the migration that adds the table runs it)."""
+    done, last = 0, ""
+    while True:
+        page = conn.execute(
+            select(records.c.uuid, records.c.device_id, records.c.created_at, records.c.body, devices.c.community)
+            .select_from(records.outerjoin(devices, devices.c.device_id == records.c.device_id))
+            .where(records.c.kind == GATE_KIND, records.c.uuid > last).order_by(records.c.uuid).limit(BACKFILL_PAGE)
+        ).all()
+        for r in page:
+            done += project(conn, r.community or "default", r.device_id, [(r.uuid, GATE_KIND, r.created_at, r.body)])
+        if len(page) < BACKFILL_PAGE:
+            return done
+        last = page[-1].uuid

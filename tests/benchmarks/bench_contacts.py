@@ -1,0 +1,208 @@
+"""Close-contact look-up benchmark (issue 12): a generated community of 50 gates, 14 days and
+1,000,000 passes in the `passes` projection, on PostgreSQL and on SQLite; depth-1 and depth-2
+look-ups of random residents through sync.server.contacts.find_contacts (the command's own code,
+masking and unsealing included), p50/p95 side by side, and the query plans (EXPLAIN).
+
+Run: .venv/bin/python tests/benchmarks/bench_contacts.py [--passes 1000000] [--people 24000] [--queries 30]
+Needs PostgreSQL on 127.0.0.1:5432 (user postgres, trust auth): a throwaway database is created and dropped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import random
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from nacl.public import PrivateKey, SealedBox  # noqa: E402
+from sqlalchemy import select  # noqa: E402
+
+from kiosk.domain.identity import check_digit  # noqa: E402
+from kiosk.domain.masking import mask_id, mask_name  # noqa: E402
+from sync.protocol import roster_lookup_hash  # noqa: E402
+from sync.server.contacts import ContactQuery, Keys, around_anchors, find_contacts, in_ranges, merge_windows  # noqa: E402
+from sync.server.context import ServerContext  # noqa: E402
+from sync.server.device_secrets import community_lookup_key  # noqa: E402
+from sync.server.settings import from_env  # noqa: E402
+from sync.server.tables import passes  # noqa: E402
+from tests.server.central import create_pg_database, drop_pg_database  # noqa: E402
+
+GATES, DAYS = 50, 14
+START = datetime(2026, 11, 1, tzinfo=UTC)
+
+
+def pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def person_id(n: int) -> str:
+    first = f"1101011990{n:07d}"
+    return first + check_digit(first)
+
+
+def generate(ctx: ServerContext, n_passes: int, n_people: int, seed: int = 7) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """(passes, pass_people): residents with a home gate (85% of their passes there), passes 06:00-23:00
+    local (UTC+8), 2% of passes by an opaque token nobody answered for."""
+    rng = random.Random(seed)
+    key = community_lookup_key(ctx.lookup_master, "default")
+    box = SealedBox(PrivateKey(ctx.identity_private).public_key)
+    seal = lambda s: base64.urlsafe_b64encode(box.encrypt(s.encode())).rstrip(b"=").decode()  # noqa: E731
+    people = [(roster_lookup_hash(key, "id", person_id(i)), mask_id(person_id(i)), mask_name(f"居民{i}"), seal(person_id(i)),
+               seal(f"居民{i}")) for i in range(n_people)]
+    homes = [rng.randrange(GATES) for _ in range(n_people)]
+    start_ms = int(START.timestamp() * 1000)
+    rows = []
+    for n in range(n_passes):
+        who = rng.randrange(n_people)
+        digest = None if rng.random() < 0.02 else people[who][0]
+        gate = homes[who] if rng.random() < 0.85 else rng.randrange(GATES)
+        at = start_ms + rng.randrange(DAYS) * 86_400_000 + rng.randrange(-2 * 3_600_000, 15 * 3_600_000)  # 06:00-23:00 CST
+        rows.append((f"{n:036d}", "default", f"gate-{gate:02d}", at, rng.choice(("in", "out")), digest, "id-number"))
+    return rows, people
+
+
+def load(ctx: ServerContext, rows: list[tuple[Any, ...]], people: list[tuple[Any, ...]]) -> float:
+    t0 = time.perf_counter()
+    tables = (("passes", "record_uuid, community, gate, at_ms, direction, person_hash, source", rows),
+              ("pass_people", "person_hash, id_masked, name_masked, id_sealed, name_sealed", people))
+    raw = ctx.engine.raw_connection()
+    try:
+        cur = raw.cursor()
+        for table, cols, data in tables:
+            if ctx.engine.dialect.name == "postgresql":
+                with cur.copy(f"copy {table} ({cols}) from stdin") as copy:  # type: ignore[attr-defined]
+                    for r in data:
+                        copy.write_row(r)
+            else:
+                marks = ",".join("?" * len(data[0]))
+                cur.execute("begin")
+                cur.executemany(f"insert into {table} ({cols}) values ({marks})", data)  # noqa: S608 (constant names)
+                cur.execute("commit")
+            raw.commit()
+        if ctx.engine.dialect.name == "sqlite":
+            cur.execute("analyze")
+            raw.commit()
+    finally:
+        raw.close()
+    if ctx.engine.dialect.name == "postgresql":  # autovacuum would do it in time: the visibility map makes scans index-only
+        with ctx.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("vacuum analyze passes")
+            conn.exec_driver_sql("vacuum analyze pass_people")
+    return time.perf_counter() - t0
+
+
+def explain(ctx: ServerContext, digest: str, q: ContactQuery) -> str:
+    """The plans of both levels' queries (depth 2: the windows around this person's passes as its ranges)."""
+    out = []
+    with ctx.engine.connect() as conn:
+        pg = conn.dialect.name == "postgresql"
+        prefix = "explain (analyze, costs off, timing off) " if pg else "explain query plan "
+        own = conn.execute(select(passes.c.gate, passes.c.at_ms).where(passes.c.person_hash == digest)).all()
+        ranges = merge_windows([(g, at) for g, at in own], q.window_ms)
+        wire = json.dumps([{"gate": g, "lo": lo, "hi": hi} for g, lo, hi in ranges] if pg else ranges)
+        for title, query in (("depth 1 (around_anchors)", around_anchors(conn.dialect.name, q).params(anchors=[digest])),
+                             ("depth 2 (in_ranges)", in_ranges(conn.dialect.name, False).params(ranges=wire))):
+            sql = str(query.compile(conn, compile_kwargs={"literal_binds": True}))
+            out.append(f"-- {title}")
+            out += [" | ".join(str(c) for c in r) for r in conn.exec_driver_sql(prefix + sql).all()]
+    return "\n".join(out)
+
+
+def phases(ctx: ServerContext, keys: Keys, targets: list[str], start: int, end: int) -> dict[str, float]:
+    """Depth 2 taken apart (medians, ms): the depth-1 query; the close contacts' passes; the ranged
+    aggregate (database execute + fetch); against the whole look-up the rest is Python."""
+    key = community_lookup_key(ctx.lookup_master, "default")
+    got: dict[str, list[float]] = {"whole_depth2": [], "depth1_query": [], "their_passes": [], "ranges_query": [], "ranges": []}
+    for number in targets:
+        q = ContactQuery(number, start, end, depth=2)
+        with ctx.engine.connect() as conn:
+            t0 = time.perf_counter()
+            find_contacts(conn, keys, q)
+            t1 = time.perf_counter()
+            anchors = conn.execute(around_anchors(conn.dialect.name, q), {"anchors": [roster_lookup_hash(key, "id", number)]}).all()
+            t2 = time.perf_counter()
+            close = sorted({r.person_hash for r in anchors if r.person_hash})
+            theirs = conn.execute(select(passes.c.gate, passes.c.at_ms).where(
+                passes.c.person_hash.in_(close), passes.c.at_ms.between(start, end))).all()
+            t3 = time.perf_counter()
+            ranges = merge_windows([(g, at) for g, at in theirs], q.window_ms)
+            pg = conn.dialect.name == "postgresql"
+            wire = json.dumps([{"gate": g, "lo": lo, "hi": hi} for g, lo, hi in ranges] if pg else ranges)
+            t4 = time.perf_counter()
+            conn.execute(in_ranges(conn.dialect.name, False), {"ranges": wire}).all()
+            t5 = time.perf_counter()
+        for name, value in (("whole_depth2", t1 - t0), ("depth1_query", t2 - t1), ("their_passes", t3 - t2),
+                            ("ranges_query", t5 - t4)):
+            got[name].append(round(value * 1000, 1))
+        got["ranges"].append(len(ranges))
+    return {k: sorted(v)[len(v) // 2] for k, v in got.items()}
+
+
+def bench(ctx: ServerContext, n_people: int, queries: int, seed: int = 11) -> dict[str, Any]:
+    rng = random.Random(seed)
+    keys = Keys(ctx.lookup_master, ctx.identity_private, ctx.data_key)
+    start = int(START.timestamp() * 1000)
+    end = start + DAYS * 86_400_000
+    out: dict[str, Any] = {}
+    targets = [person_id(rng.randrange(n_people)) for _ in range(queries)]
+    for depth in (1, 2):
+        times, close, secondary = [], [], []
+        for number in targets:
+            q = ContactQuery(number, start, end, 15 * 60_000, depth)
+            t0 = time.perf_counter()
+            with ctx.engine.connect() as conn:
+                result = find_contacts(conn, keys, q)
+            times.append(time.perf_counter() - t0)
+            close.append(len(result["close"]))
+            secondary.append(len(result["secondary"]))
+        out[depth] = {"p50_ms": pct(times, 50) * 1000, "p95_ms": pct(times, 95) * 1000, "max_ms": max(times) * 1000,
+                      "close_median": sorted(close)[len(close) // 2], "secondary_median": sorted(secondary)[len(secondary) // 2]}
+    out["phases"] = phases(ctx, keys, targets[:5], start, end)
+    key = community_lookup_key(ctx.lookup_master, "default")
+    out["explain"] = explain(ctx, roster_lookup_hash(key, "id", targets[0]), ContactQuery(targets[0], start, end))
+    return out
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--passes", type=int, default=1_000_000)
+    ap.add_argument("--people", type=int, default=24_000)
+    ap.add_argument("--queries", type=int, default=30)
+    ap.add_argument("--backends", default="postgresql,sqlite")
+    args = ap.parse_args()
+    print(f"bench_contacts {datetime.now(UTC):%Y-%m-%d}: {args.passes} passes, {GATES} gates, {DAYS} days, {args.people} residents")
+    for backend in args.backends.split(","):
+        with tempfile.TemporaryDirectory() as tmp:
+            pg = create_pg_database() if backend == "postgresql" else None
+            try:
+                ctx = ServerContext.open(from_env(data_dir=Path(tmp) / "central", db=pg or f"sqlite:///{tmp}/central.db"))
+                rows, people = generate(ctx, args.passes, args.people)
+                loaded = load(ctx, rows, people)
+                del rows, people
+                res = bench(ctx, args.people, args.queries)
+                print(f"\n== {backend}: loaded in {loaded:.1f} s")
+                for depth in (1, 2):
+                    r = res[depth]
+                    print(f"depth {depth}: p50 {r['p50_ms']:.0f} ms, p95 {r['p95_ms']:.0f} ms, max {r['max_ms']:.0f} ms "
+                          f"(median {r['close_median']} close, {r['secondary_median']} secondary)")
+                print("depth 2 taken apart (medians):", res["phases"])
+                print("plans:")
+                print(res["explain"])
+            finally:
+                ServerContext.close_all()
+                if pg:
+                    drop_pg_database(pg)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
