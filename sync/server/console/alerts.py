@@ -1,9 +1,10 @@
 """Alerts for the console, derived from ingested records: the kiosk's own `alert` records (confirmed
 fever, ...) and gate entries with a red code. Read incrementally past a watermark of received_at, so
-ingest stays untouched; insert-or-ignore on the record uuid makes concurrent refreshes harmless.
+ingest stays untouched; insert-or-ignore on the record uuid makes concurrent refreshes harmless. The
+same pass copies each gate entry's counted fields into console_gate_entries (figures.count_day).
 
 Extension point (issue 12): further alert kinds (isolation breach, re-check mismatch) add a rule to
-`alert_of` and nothing else.
+`_alert_of_body` and nothing else.
 """
 
 from __future__ import annotations
@@ -13,11 +14,11 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, select, update
+from sqlalchemy import Connection, Engine, Table, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from sync.server.console.auth import now_iso
-from sync.server.console.tables import alerts, console_state
+from sync.server.console.tables import alerts, console_state, gate_entries
 from sync.server.tables import records
 
 WATERMARK = "alerts_scanned_through"
@@ -25,27 +26,43 @@ SCAN_CHUNK = 20000  # a full chunk moves the watermark to its end (no trail): a 
 LAG_S = 30
 
 
-def alert_of(kind: str, body_text: str) -> tuple[str, str] | None:
-    """(alert kind, message) for a record that raises an alert, else None. Pure."""
-    if kind not in ("alert", "gate_entry"):
-        return None
+def _parse(body_text: str) -> dict[str, Any] | None:
     try:
         body = json.loads(body_text)
     except ValueError:
         return None
-    if not isinstance(body, dict):
+    return body if isinstance(body, dict) else None
+
+
+def alert_of(kind: str, body_text: str) -> tuple[str, str] | None:
+    """(alert kind, message) for a record that raises an alert, else None. Pure."""
+    if kind not in ("alert", "gate_entry"):
         return None
+    body = _parse(body_text)
+    return None if body is None else _alert_of_body(kind, body)
+
+
+def _alert_of_body(kind: str, body: dict[str, Any]) -> tuple[str, str] | None:
     if kind == "alert":
         return str(body.get("kind") or "alert")[:40], str(body.get("message") or "")[:500]
-    if body.get("colour") == "red":
+    if kind == "gate_entry" and body.get("colour") == "red":
         return "red-code", f"red health code at the gate ({body.get('direction', '?')}, {body.get('id_masked') or 'no ID'})"
     return None
 
 
-def _insert_ignore(conn: Connection, rows: list[dict[str, Any]]) -> None:
+def entry_facts(body: dict[str, Any]) -> dict[str, str | None]:
+    """What the day's figures count of a gate entry (console_gate_entries). Pure."""
+    def text(name: str) -> str | None:
+        value = body.get(name)
+        return None if value is None else str(value)[:16]
+
+    return {"direction": text("direction"), "outcome": text("outcome"), "colour": text("colour")}
+
+
+def _insert_ignore(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
     if not rows:
         return
-    ins: Any = postgresql.insert(alerts) if conn.dialect.name == "postgresql" else sqlite.insert(alerts)
+    ins: Any = postgresql.insert(table) if conn.dialect.name == "postgresql" else sqlite.insert(table)
     conn.execute(ins.on_conflict_do_nothing(), rows)
 
 
@@ -58,29 +75,53 @@ def _new_records(conn: Connection, since: str) -> list[Any]:
 
 
 def refresh(engine: Engine) -> int:
-    """Turn records received since the watermark into alerts; returns how many alerts were new.
+    """Turn records received since the watermark into alerts, and copy gate entries' counted fields
+    into console_gate_entries; returns how many alerts were new.
 
     The watermark trails the newest record seen by LAG_S: a batch committed late with an earlier
-    received_at is still found. Records already turned into alerts are filtered before any write,
-    so a quiet poll only reads."""
+    received_at is still found. Records already copied are filtered before any write, so a quiet
+    poll only reads."""
+    return _refresh(engine)[0]
+
+
+def catch_up(engine: Engine, max_chunks: int = 10_000) -> int:
+    """Refresh until the backlog is read (before figures are frozen): several chunks if need be."""
+    total = 0
+    for _ in range(max_chunks):
+        new, full = _refresh(engine)
+        total += new
+        if not full:
+            break
+    return total
+
+
+def _refresh(engine: Engine) -> tuple[int, bool]:
     with engine.connect() as conn:
         since = conn.execute(select(console_state.c.value).where(console_state.c.key == WATERMARK)).scalar()
         rows = _new_records(conn, since or "")
-        hits = {r.uuid: (r, alert_of(r.kind, r.body)) for r in rows}
+        bodies = {r.uuid: _parse(r.body) for r in rows}
+        hits = {r.uuid: (r, _alert_of_body(r.kind, b)) for r in rows if (b := bodies[r.uuid]) is not None}
         hits = {u: v for u, v in hits.items() if v[1] is not None}
+        entries = [r for r in rows if r.kind == "gate_entry" and bodies[r.uuid] is not None]
         known = set(conn.execute(select(alerts.c.record_uuid).where(alerts.c.record_uuid.in_(list(hits)))).scalars()) if hits else set()
+        copied = set(conn.execute(select(gate_entries.c.record_uuid).where(
+            gate_entries.c.record_uuid.in_([r.uuid for r in entries]))).scalars()) if entries else set()
     fresh = [
         {"record_uuid": r.uuid, "device_id": r.device_id, "kind": hit[0], "message": hit[1], "created_at": r.created_at, "received_at": r.received_at}
         for u, (r, hit) in hits.items() if u not in known and hit is not None
     ]
-    mark = (rows[-1].received_at if len(rows) == SCAN_CHUNK else _trail(rows[-1].received_at)) if rows else None
-    if not fresh and (mark is None or (since is not None and mark <= since)):
-        return 0
+    facts = [{"record_uuid": r.uuid, "device_id": r.device_id, "created_at": r.created_at, **entry_facts(bodies[r.uuid] or {})}
+             for r in entries if r.uuid not in copied]
+    full = len(rows) == SCAN_CHUNK
+    mark = (rows[-1].received_at if full else _trail(rows[-1].received_at)) if rows else None
+    if not fresh and not facts and (mark is None or (since is not None and mark <= since)):
+        return 0, full
     with engine.begin() as conn:
-        _insert_ignore(conn, fresh)
+        _insert_ignore(conn, alerts, fresh)
+        _insert_ignore(conn, gate_entries, facts)
         if mark is not None:
             _put_state(conn, mark, insert=since is None)
-    return len(fresh)
+    return len(fresh), full
 
 
 def _trail(received_at: str) -> str:
