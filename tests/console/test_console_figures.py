@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 from alembic import command
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Engine, func, insert, select
 
 from sync.server.console import alerts, figures
-from sync.server.console.tables import gate_entries
+from sync.server.console.tables import console_state, gate_entries
 from sync.server.console.web import TZ
 from sync.server.db import alembic_config, make_engine, upgrade
 from sync.server.tables import records
@@ -85,4 +85,8 @@ def test_refresh_copies_new_entries_and_catch_up_reads_a_backlog(tmp_path: Path,
         assert len(conn.execute(select(gate_entries)).all()) == 5
     _check_counts(engine)
     assert alerts.catch_up(engine) == 0  # a quiet pass adds nothing
+    with engine.connect() as conn:  # the next poll starts LAG_S before now, not LAG_S before the newest record
+        mark = conn.execute(select(console_state.c.value).where(console_state.c.key == alerts.WATERMARK)).scalar_one()
+        newest = conn.execute(select(func.max(records.c.received_at))).scalar_one()
+    assert mark > newest
     engine.dispose()

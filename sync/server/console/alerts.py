@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Table, select, update
@@ -78,9 +78,9 @@ def refresh(engine: Engine) -> int:
     """Turn records received since the watermark into alerts, and copy gate entries' counted fields
     into console_gate_entries; returns how many alerts were new.
 
-    The watermark trails the newest record seen by LAG_S: a batch committed late with an earlier
+    The watermark trails the clock by LAG_S (see _clock_mark): a batch committed late with an earlier
     received_at is still found. Records already copied are filtered before any write, so a quiet
-    poll only reads."""
+    poll only reads, but for moving the watermark at most once per LAG_S."""
     return _refresh(engine)[0]
 
 
@@ -113,23 +113,33 @@ def _refresh(engine: Engine) -> tuple[int, bool]:
     facts = [{"record_uuid": r.uuid, "device_id": r.device_id, "created_at": r.created_at, **entry_facts(bodies[r.uuid] or {})}
              for r in entries if r.uuid not in copied]
     full = len(rows) == SCAN_CHUNK
-    mark = (rows[-1].received_at if full else _trail(rows[-1].received_at)) if rows else None
-    if not fresh and not facts and (mark is None or (since is not None and mark <= since)):
+    mark = rows[-1].received_at if full else _clock_mark()
+    if not fresh and not facts and not _moved(since, mark, LAG_S if not full else 0):
         return 0, full
     with engine.begin() as conn:
         _insert_ignore(conn, alerts, fresh)
         _insert_ignore(conn, gate_entries, facts)
-        if mark is not None:
-            _put_state(conn, mark, insert=since is None)
+        _put_state(conn, mark, insert=since is None)
     return len(fresh), full
 
 
-def _trail(received_at: str) -> str:
+def _clock_mark() -> str:
+    """Where the next read starts once the backlog is read: LAG_S before now. Every committed record
+    at or past the old mark was just read, and a batch still committing was stamped (received_at)
+    within LAG_S of now. Trailing the clock, not the newest record, keeps a poll's re-read to the
+    last LAG_S of traffic even when the gates fall silent after a large upload (issue 13: 2,000
+    records re-read per poll cost 0.2-0.5 s a page)."""
+    return (datetime.now(UTC) - timedelta(seconds=LAG_S)).isoformat(timespec="seconds")
+
+
+def _moved(since: str | None, mark: str, by_s: float) -> bool:
+    """Is the new mark worth a write? A quiet poll writes at most every by_s seconds."""
+    if since is None:
+        return True
     try:
-        at = datetime.fromisoformat(received_at)
+        return datetime.fromisoformat(mark) - datetime.fromisoformat(since) > timedelta(seconds=by_s)
     except ValueError:
-        return received_at
-    return (at - timedelta(seconds=LAG_S)).isoformat(timespec="seconds")
+        return mark > since
 
 
 def _put_state(conn: Connection, value: str, *, insert: bool) -> None:
