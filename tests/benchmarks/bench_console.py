@@ -19,6 +19,7 @@ import json
 import os
 import random
 import re
+import shutil
 import statistics
 import sys
 import tempfile
@@ -225,6 +226,7 @@ def main() -> None:
         print(f"load average at end: {os.getloadavg()}")
     finally:
         central.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
         if args.keep:
             print(f"database kept: {pg_dsn}")
         else:
