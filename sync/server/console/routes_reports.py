@@ -75,7 +75,7 @@ async def submit(request: Request, session: Editor, checked: Checked, community:
     when = _day(day)
 
     def do() -> None:
-        alerts.refresh(engine_of(request))
+        alerts.catch_up(engine_of(request))  # frozen figures must count every record already received
         with engine_of(request).begin() as conn:
             report, frozen = load_report(conn, session.account, community, when)
             if frozen is not None:
