@@ -145,7 +145,8 @@ def test_pages_fit_a_phone_screen(console: ConsoleServer, browser: Browser, shot
     page = ctx.new_page()
     sign_in(page, console.url, name)
     for path, shot_name in (("/console/", "phone-overview"), ("/console/duty", "phone-duty"), ("/console/reports", "phone-report"),
-                            ("/console/people", "phone-people"), ("/console/devices", "phone-devices")):
+                            ("/console/people", "phone-people"), ("/console/devices", "phone-devices"),
+                            ("/console/isolation", "phone-isolation")):
         page.goto(console.url + path)
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 360, f"{path} is {width}px wide on a 360-px screen"
