@@ -24,6 +24,7 @@ def mount(app: FastAPI) -> None:
         routes_devices,
         routes_duty,
         routes_isolation,
+        routes_keypersons,
         routes_overview,
         routes_people,
         routes_reports,
@@ -60,5 +61,5 @@ def mount(app: FastAPI) -> None:
         return HTMLResponse("not found", status_code=404, headers=SECURITY_HEADERS)
 
     app.mount("/console/static", StaticFiles(directory=STATIC_DIR), name="console-static")
-    for module in (routes_auth, routes_overview, routes_devices, routes_duty, routes_people, routes_isolation, routes_reports, routes_audit):
+    for module in (routes_auth, routes_overview, routes_devices, routes_duty, routes_people, routes_isolation, routes_keypersons, routes_reports, routes_audit):
         app.include_router(module.router, include_in_schema=False)

@@ -1,0 +1,54 @@
+"""Key persons (重点人群): who is monitored on a date in the account's communities, by category, with that
+day's monitoring status (a temperature reading present, or missing). Read-only for every role; masked.
+The people and their readings are sync/server/monitoring.py's (as `kiosk-central monitoring`); the page
+only reads — alerts for missed readings are raised by that command, not by opening a page."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from kiosk.domain.report import KeyCategory
+from starlette.concurrency import run_in_threadpool
+
+from sync.server import monitoring
+from sync.server.console.i18n import N_
+from sync.server.console.scope import visible_communities
+from sync.server.console.web import Invalid, Signed, ctx_of, render
+from sync.server.settings import local_today, monitoring_periods
+
+router = APIRouter()
+CATEGORY_LABELS = {
+    KeyCategory.RISK_AREA.value: N_("from a risk area"),
+    KeyCategory.INBOUND.value: N_("inbound from abroad"),
+    KeyCategory.COLD_CHAIN.value: N_("cold chain"),
+    KeyCategory.RELEASED.value: N_("released from observation"),
+    KeyCategory.HOME_ISOLATION.value: N_("home isolation"),
+}
+
+
+def page_data(request: Request, session: Any, day: date) -> dict[str, Any]:
+    ctx = ctx_of(request)
+    periods = monitoring_periods(ctx.settings.monitoring_days)
+    out = []
+    with ctx.engine.connect() as conn:
+        for c in visible_communities(conn, session.account):
+            people = [m.public() for m in monitoring.monitored_on(conn, c.community_id, day, ctx.settings.timezone, periods)]
+            counts = Counter(cat for p in people for cat in p["categories"])
+            out.append({"community": c, "people": people, "missing": sum(1 for p in people if not p["has_reading"]),
+                        "by_category": [(k, counts[k]) for k in CATEGORY_LABELS if counts[k]]})
+    return {"communities": out, "day": day.isoformat(), "labels": CATEGORY_LABELS,
+            "day_over": day < local_today(ctx.settings.timezone)}
+
+
+@router.get("/console/keypersons")
+async def keypersons_page(request: Request, session: Signed, on: str = "") -> Response:
+    ctx = ctx_of(request)
+    try:
+        day = date.fromisoformat(on) if on else local_today(ctx.settings.timezone)
+    except ValueError:
+        raise Invalid(N_("The date is not a date (YYYY-MM-DD).")) from None
+    return render(request, "keypersons.html", session, **await run_in_threadpool(page_data, request, session, day))
