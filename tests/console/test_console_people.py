@@ -147,7 +147,8 @@ def test_pages_fit_a_phone_screen(console: ConsoleServer, browser: Browser, shot
     for path, shot_name in (("/console/", "phone-overview"), ("/console/duty", "phone-duty"), ("/console/reports", "phone-report"),
                             ("/console/people", "phone-people"), ("/console/devices", "phone-devices"),
                             ("/console/isolation", "phone-isolation"),
-                            ("/console/keypersons", "phone-keypersons")):
+                            ("/console/keypersons", "phone-keypersons"),
+                            ("/console/contacts", "phone-contacts")):
         page.goto(console.url + path)
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 360, f"{path} is {width}px wide on a 360-px screen"

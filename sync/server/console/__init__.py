@@ -21,6 +21,7 @@ def mount(app: FastAPI) -> None:
     from sync.server.console import (
         routes_audit,
         routes_auth,
+        routes_contacts,
         routes_devices,
         routes_duty,
         routes_isolation,
@@ -61,5 +62,5 @@ def mount(app: FastAPI) -> None:
         return HTMLResponse("not found", status_code=404, headers=SECURITY_HEADERS)
 
     app.mount("/console/static", StaticFiles(directory=STATIC_DIR), name="console-static")
-    for module in (routes_auth, routes_overview, routes_devices, routes_duty, routes_people, routes_isolation, routes_keypersons, routes_reports, routes_audit):
+    for module in (routes_auth, routes_overview, routes_devices, routes_duty, routes_people, routes_isolation, routes_keypersons, routes_contacts, routes_reports, routes_audit):
         app.include_router(module.router, include_in_schema=False)

@@ -1,0 +1,79 @@
+"""Close contacts (密接/次密接): the look-up of `kiosk-central contacts` (sync/server/contacts.py) as a form.
+Staff and admins only (as the command); staff see passes at their own communities' gates; the answer is
+masked, and an admin may ask for the full one ("reveal"). Each look-up is audited by `audited_lookup` in
+the transaction that reads it (contacts-lookup / contacts-reveal). A POST with CSRF: it reads personal data."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import Response
+from kiosk.domain.identity import validate_id
+from starlette.concurrency import run_in_threadpool
+
+from sync.server.cli_contacts import MAX_DAYS, MAX_WINDOW_MIN
+from sync.server.console.i18n import N_
+from sync.server.console.scope import visible_gates
+from sync.server.console.web import Checked, Editor, Forbidden, Invalid, ctx_of, render
+from sync.server.contacts import ContactQuery, Keys, audited_lookup
+from sync.server.settings import local_today
+
+router = APIRouter()
+
+
+def _form(request: Request, **values: Any) -> dict[str, Any]:
+    today = local_today(ctx_of(request).settings.timezone)
+    base = {"id_number": "", "start": (today - dt.timedelta(days=14)).isoformat(), "end": today.isoformat(), "window": 15, "depth": 1}
+    return base | values
+
+
+def build_query(id_number: str, start: str, end: str, window: int, depth: int, full: bool, tz: str) -> ContactQuery:
+    check = validate_id("cn-id", id_number, dt.date.today())
+    if not check.ok:
+        raise Invalid(N_("The ID number is not valid."))
+    if not 1 <= window <= MAX_WINDOW_MIN:
+        raise Invalid(N_("The window must be 1 to 240 minutes."))
+    if depth not in (1, 2):
+        raise Invalid(N_("The depth is 1 (close contacts) or 2 (also secondary contacts)."))
+    try:
+        first, last = dt.date.fromisoformat(start), dt.date.fromisoformat(end)
+    except ValueError:
+        raise Invalid(N_("The date is not a date (YYYY-MM-DD).")) from None
+    if last < first:
+        raise Invalid(N_("The end date is before the start date."))
+    if (last - first).days >= MAX_DAYS:
+        raise Invalid(N_("The period is longer than 60 days."))
+    zone = ZoneInfo(tz)
+    lo = dt.datetime.combine(first, dt.time(), zone)
+    hi = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), zone) - dt.timedelta(milliseconds=1)
+    return ContactQuery(check.number, int(lo.timestamp() * 1000), int(hi.timestamp() * 1000), window * 60_000, depth, full)
+
+
+@router.get("/console/contacts")
+async def contacts_page(request: Request, session: Editor) -> Response:
+    return render(request, "contacts.html", session, form=_form(request), result=None, labels={})
+
+
+@router.post("/console/contacts")
+async def look_up(request: Request, session: Editor, checked: Checked, id_number: Annotated[str, Form(max_length=40)],
+                  start: Annotated[str, Form(max_length=10)], end: Annotated[str, Form(max_length=10)],
+                  window: Annotated[int, Form()] = 15, depth: Annotated[int, Form()] = 1, full: Annotated[str, Form(max_length=1)] = "") -> Response:
+    if full and not session.account.is_admin:
+        raise Forbidden(N_("Only an admin may do this."))
+    ctx = ctx_of(request)
+    q = build_query(id_number, start, end, window, depth, bool(full), ctx.settings.timezone)
+
+    def run() -> tuple[dict[str, Any], dict[str, str]]:
+        with ctx.engine.begin() as conn:
+            gates = visible_gates(conn, session.account)
+            scoped = q if session.account.is_admin else replace(q, gates=frozenset(g.device_id for g in gates))
+            result = audited_lookup(conn, Keys(ctx.lookup_master, ctx.identity_private, ctx.data_key), scoped, session.account.name)
+        return result, {g.device_id: g.label for g in gates}
+
+    result, labels = await run_in_threadpool(run)
+    form = _form(request, id_number=id_number if session.account.is_admin else "", start=start, end=end, window=window, depth=depth)
+    return render(request, "contacts.html", session, form=form, result=result, labels=labels)
