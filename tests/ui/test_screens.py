@@ -148,7 +148,9 @@ def test_screens_stay_responsive_while_the_platform_hangs(run_scenario: Run, ope
     r = run_scenario("slow_platform")
     f = r["facts"]
     assert f["waited_s"] >= 1.9  # the code check really waited for its 2 s timeout …
-    assert f["round_trips"] >= 5 and f["max_gap_s"] < 1.5  # … while the Kivy thread kept answering
+    # … while the Kivy thread kept answering: no round trip took 1.5 s (a blocked thread would take
+    # the whole 2 s wait); how many fit in the wait depends on the machine's load, so only "several"
+    assert f["round_trips"] >= 2 and f["max_gap_s"] < 1.5
     assert f["prompt_during_wait"] == "Please show your health code"  # a touch during the wait worked
     assert f["attest_title"] == "The code cannot be checked right now"  # then the offline lane: the guard attests
     store = open_db(r["data_dir"])
