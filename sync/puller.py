@@ -66,6 +66,12 @@ def _issued_at(store: Store) -> datetime | None:
         return None
 
 
+def _key_groups(person: dict[str, Any]) -> str:
+    """The resident's key-group flags as the people table holds them (sorted JSON; the bundle's schema
+    already allows only kiosk.domain.policy.KeyGroup values)."""
+    return json.dumps(sorted(set(person.get("key_groups") or [])))
+
+
 def apply_bundle(store: Store, bundle: dict[str, Any], etag: str, vault: Protector, fetched_at: str | None = None) -> PullResult:
     """One transaction: everything of the bundle is in force afterwards, or nothing is."""
     now = datetime.now(UTC).isoformat(timespec="microseconds")
@@ -83,7 +89,7 @@ def apply_bundle(store: Store, bundle: dict[str, Any], etag: str, vault: Protect
         people.append([
             p["uuid"], p["name"], "cn-id" if id_hash else None, None, id_hash, p.get("id_masked") or None,
             None, phone_hash, p.get("phone_masked") or None,
-            p.get("building", ""), p.get("unit", ""), p.get("room", ""), now, now,
+            p.get("building", ""), p.get("unit", ""), p.get("room", ""), _key_groups(p), now, now,
         ])
     with store.writing() as w:
         db = w.db
@@ -96,12 +102,13 @@ def apply_bundle(store: Store, bundle: dict[str, Any], etag: str, vault: Protect
         )
         db.conn.executemany(
             "insert into people (uuid, kind, name, id_type, id_cipher, id_hash, id_masked, phone_cipher, phone_hash, "
-            "phone_masked, building, unit, room, source, created_at, updated_at) "
-            "values (?, 'resident', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'bundle', ?, ?) "
+            "phone_masked, building, unit, room, key_groups, source, created_at, updated_at) "
+            "values (?, 'resident', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'bundle', ?, ?) "
             "on conflict (uuid) do update set kind = 'resident', name = excluded.name, id_type = excluded.id_type, "
             "id_cipher = excluded.id_cipher, id_hash = excluded.id_hash, id_masked = excluded.id_masked, "
             "phone_cipher = excluded.phone_cipher, phone_hash = excluded.phone_hash, phone_masked = excluded.phone_masked, "
-            "building = excluded.building, unit = excluded.unit, room = excluded.room, source = 'bundle', "
+            "building = excluded.building, unit = excluded.unit, room = excluded.room, key_groups = excluded.key_groups, "
+            "source = 'bundle', "
             "updated_at = excluded.updated_at",
             people,
         )

@@ -66,6 +66,7 @@ class RosterEntry(_Strict):
     building: str = ""
     unit: str = ""
     room: str = ""
+    key_groups: list[Literal["inbound", "cold-chain", "released-or-recovered", "risk-area-14d"]] = []  # kiosk.domain.policy.KeyGroup
 
 
 class RiskArea(_Strict):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 from uuid import uuid4
 
@@ -76,6 +77,7 @@ def roster_entry(row: Any, key: Fernet, lookup_key: bytes) -> dict[str, Any]:
         "id_hash": roster_lookup_hash(lookup_key, "id", id_number) if id_number else "", "id_masked": mask_id(id_number),
         "phone_hash": roster_lookup_hash(lookup_key, "phone", phone) if phone else "", "phone_masked": mask_phone(phone),
         "building": row.building, "unit": row.unit, "room": row.room,
+        "key_groups": json.loads(row.key_groups or "[]"),
     }
 
 

@@ -16,10 +16,10 @@ from kiosk.domain.identity import validate_id, validate_mobile, validate_name
 from kiosk.domain.masking import mask_id, mask_phone
 from sqlalchemy import Connection, delete, select
 
-from sync.server import bundles
+from sync.server import bundles, risk_areas
 from sync.server.context import ServerContext
 from sync.server.device_secrets import community_lookup_key
-from sync.server.tables import risk_areas, roster, trust_entries
+from sync.server.tables import roster, trust_entries
 
 Common = Callable[[argparse.ArgumentParser], None]
 ROSTER_FIELDS = ("name", "id_number", "phone", "building", "unit", "room")
@@ -107,17 +107,12 @@ def cmd_roster_list(args: argparse.Namespace) -> int:
 
 
 def cmd_risk_set(args: argparse.Namespace) -> int:
-    if not re.fullmatch(r"\d{6}", args.region_code):
-        raise ValueError(f"region code must be 6 digits (GB/T 2260), got {args.region_code!r}")
     since = args.since or date.today().isoformat()
-    date.fromisoformat(since)
+    risk_areas.check(args.region_code, args.level, since)  # refused before the database is opened
     ctx = _engine(args)
     with ctx.engine.begin() as conn:
-        conn.execute(delete(risk_areas).where(risk_areas.c.region_code == args.region_code))
-        if args.level != "none":
-            conn.execute(risk_areas.insert().values(region_code=args.region_code, level=args.level, since=since))
-        bundles.touch(conn, _now())
-    print(f"{args.region_code}: {args.level}")
+        code = risk_areas.set_level(conn, args.region_code, args.level, since, _now())
+    print(f"{code}: {args.level}")
     return 0
 
 

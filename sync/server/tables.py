@@ -156,6 +156,7 @@ roster = Table(
     Column("building", String(20), nullable=False, server_default=""),
     Column("unit", String(20), nullable=False, server_default=""),
     Column("room", String(20), nullable=False, server_default=""),
+    Column("key_groups", Text, nullable=False, server_default="[]"),  # JSON list of KeyGroup values, sorted
 )
 
 risk_areas = Table(

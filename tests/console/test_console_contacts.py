@@ -4,7 +4,9 @@ may not look people up; the look-up is audited (the same function as `kiosk-cent
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 from pathlib import Path
 from typing import Any
 
@@ -80,6 +82,30 @@ def test_contacts_look_up_masked_and_an_admin_reveal_is_audited(console: Console
     expect(page.locator("#contacts-result")).to_contain_text("已记入审计")
     assert _audit(console, admin) == ["contacts-reveal"]
     shot(page, shots, "contacts-revealed")
+    # the admin's full export: the numbers in the file, the export audited beside the look-up
+    with page.expect_download() as full_download:
+        page.click("#export-csv-full")
+    full_rows = list(csv.DictReader(io.StringIO(Path(full_download.value.path()).read_text(encoding="utf-8-sig"))))
+    assert [(r["kind"], r["id_number"], r["gate"]) for r in full_rows] == [("close", CONTACT, "密接测试门")]
+    assert _audit(console, admin) == ["contacts-reveal", "contacts-reveal", "contacts.export"]
+    page.click("form[action='/console/logout'] button")
+
+    # staff export: masked; the full export is refused
+    sign_in(page, console.url, staff)
+    page.goto(console.url + "/console/contacts")
+    page.fill("#contacts-form input[name=id_number]", PERSON)
+    assert page.locator("#export-csv-full").count() == 0
+    with page.expect_download() as download:
+        page.click("#export-csv")
+    text = Path(download.value.path()).read_text(encoding="utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert [(r["kind"], r["id_number"], r["gate"]) for r in rows] == [("close", mask_id(CONTACT), "密接测试门")]
+    assert CONTACT not in text and PERSON not in text and mask_id(FAR) not in text
+    assert float(rows[0]["minutes_apart"]) == 5
+    refused = page.request.post(console.url + "/console/contacts", form={"id_number": PERSON, "start": "2026-01-01", "end": "2026-01-02",
+                                                                        "export": "csv-full", "csrf": page.locator("input[name=csrf]").first.input_value()})
+    assert refused.status == 403, "a full export is for admins only"
+    assert _audit(console, staff) == ["contacts-lookup", "contacts-lookup", "contacts.export"]
 
 
 def test_a_viewer_may_not_look_up_contacts(console: ConsoleServer, page: Page) -> None:

@@ -118,6 +118,8 @@ def test_daily_report_submits_frozen_and_downloads(console: ConsoleServer, page:
     sheet = load_workbook(io.BytesIO(Path(dl.value.path()).read_bytes())).active
     assert sheet is not None
     rows = [list(r) for r in sheet.iter_rows(values_only=True)]
-    assert rows[0][:3] == ["gate", "entries", "exits"] and rows[1][:2] == ["南苑东门", 4] and rows[-1][:2] == ["total", 4]
+    total = next(i for i, r in enumerate(rows) if r[0] == "total")
+    assert rows[0][:3] == ["gate", "entries", "exits"] and rows[1][:2] == ["南苑东门", 4] and rows[total][:2] == ["total", 4]
+    assert [r[0] for r in rows[total + 1:]] == [f"key persons: {c}" for c in ("risk-area", "inbound", "cold-chain", "released", "home-isolation")]
     csv_text = page.request.get(console.url + f"/console/reports/download?community={comm}&day={rows and page.locator('input[name=day]').input_value()}&fmt=csv").text()
     assert "南苑东门,4,0" in csv_text

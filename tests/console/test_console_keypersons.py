@@ -55,6 +55,20 @@ def test_key_persons_by_category_with_reading_present_or_missing(console: Consol
     assert "0003" not in text, "a person with no key group is not listed"
     expect(section.locator(".by-category")).to_contain_text("入境人员: 1")
     shot(page, shots, "keypersons")
+    # the overview and the daily report count the same people by category
+    page.goto(console.url + "/console/")
+    overview = page.locator(f"#key-persons tr[data-community='{comm}']")
+    for category, n in (("inbound", "1"), ("cold-chain", "1"), ("home-isolation", "1"), ("risk-area", "0"), ("released", "0")):
+        expect(overview.locator(f"td[data-category='{category}']")).to_have_text(n)
+    page.goto(f"{console.url}/console/reports?community={comm}")
+    report = page.locator("#report-key-persons")
+    expect(report.locator("li[data-category='inbound']")).to_have_text("入境人员: 1")
+    expect(report.locator("li[data-category='home-isolation']")).to_have_text("居家隔离人员: 1")
+    expect(report.locator("li[data-category='risk-area']")).to_contain_text(": 0")
+    csv_text = page.request.get(f"{console.url}/console/reports/download?community={comm}&day={date.today().isoformat()}&fmt=csv").text()
+    assert "key persons: cold-chain,1" in csv_text and "key persons: released,0" in csv_text
+    shot(page, shots, "report-key-persons")
+    page.goto(console.url + "/console/keypersons")
     # another day: nobody arrived then
     page.fill("input[name=on]", (date.today() - timedelta(days=20)).isoformat())
     page.click("form[action='/console/keypersons'] button")

@@ -25,10 +25,12 @@ def mount(app: FastAPI) -> None:
         routes_devices,
         routes_duty,
         routes_isolation,
+        routes_keygroups,
         routes_keypersons,
         routes_overview,
         routes_people,
         routes_reports,
+        routes_risk,
     )
     from sync.server.console.web import (
         SECURITY_HEADERS,
@@ -62,5 +64,5 @@ def mount(app: FastAPI) -> None:
         return HTMLResponse("not found", status_code=404, headers=SECURITY_HEADERS)
 
     app.mount("/console/static", StaticFiles(directory=STATIC_DIR), name="console-static")
-    for module in (routes_auth, routes_overview, routes_devices, routes_duty, routes_people, routes_isolation, routes_keypersons, routes_contacts, routes_reports, routes_audit):
+    for module in (routes_auth, routes_overview, routes_devices, routes_duty, routes_people, routes_keygroups, routes_isolation, routes_risk, routes_keypersons, routes_contacts, routes_reports, routes_audit):
         app.include_router(module.router, include_in_schema=False)

@@ -18,7 +18,7 @@ from sync.server import monitoring
 from sync.server.console.i18n import N_
 from sync.server.console.scope import visible_communities
 from sync.server.console.web import Invalid, Signed, ctx_of, render
-from sync.server.settings import local_today, monitoring_periods
+from sync.server.settings import ServerSettings, local_today, monitoring_periods
 
 router = APIRouter()
 CATEGORY_LABELS = {
@@ -28,6 +28,14 @@ CATEGORY_LABELS = {
     KeyCategory.RELEASED.value: N_("released from observation"),
     KeyCategory.HOME_ISOLATION.value: N_("home isolation"),
 }
+
+
+def category_counts(conn: Any, community_id: str, day: date, settings: ServerSettings) -> dict[str, int]:
+    """How many key persons of each category the community monitors on `day` (a person may be in several),
+    for the overview and the daily report; every category listed, zeros included."""
+    people = monitoring.monitored_on(conn, community_id, day, settings.timezone, monitoring_periods(settings.monitoring_days))
+    counts = Counter(cat for m in people for cat in m.public()["categories"])
+    return {k: counts[k] for k in CATEGORY_LABELS}
 
 
 def page_data(request: Request, session: Any, day: date) -> dict[str, Any]:

@@ -12,9 +12,10 @@ from starlette.concurrency import run_in_threadpool
 from sync.server.console import alerts, figures
 from sync.server.console.audit import audit
 from sync.server.console.i18n import N_
+from sync.server.console.routes_keypersons import CATEGORY_LABELS, category_counts
 from sync.server.console.scope import Gate, visible_communities, visible_gates
 from sync.server.console.svg import hourly_chart
-from sync.server.console.web import Checked, Editor, Forbidden, NotFound, Signed, engine_of, gettext_for, render
+from sync.server.console.web import Checked, Editor, Forbidden, NotFound, Signed, ctx_of, engine_of, gettext_for, render
 
 router = APIRouter()
 ONLINE_WITHIN = timedelta(minutes=10)  # a kiosk syncs every few seconds when it can; silence this long is offline
@@ -27,7 +28,7 @@ def is_online(gate: Gate, now: datetime) -> bool:
 
 
 def overview_data(request: Request, session: Any) -> dict[str, Any]:
-    engine = engine_of(request)
+    engine, engine_settings = engine_of(request), ctx_of(request).settings
     alerts.refresh(engine)
     now, day = datetime.now(UTC), figures.today()
     with engine.connect() as conn:
@@ -35,7 +36,9 @@ def overview_data(request: Request, session: Any) -> dict[str, Any]:
         comms = {c.community_id: c for c in visible_communities(conn, session.account)}
         days = figures.count_day(conn, [g.device_id for g in gates], day)
         feed = alerts.feed(conn, [g.device_id for g in gates])
+        key_persons = [(c, category_counts(conn, c.community_id, day, engine_settings)) for c in comms.values()]
     return {"gates": gates, "communities": comms, "days": days, "total": figures.combine(days), "feed": feed, "day": day,
+            "key_persons": key_persons, "kp_labels": CATEGORY_LABELS,
             "online": {g.device_id: is_online(g, now) for g in gates}, "labels": {g.device_id: g.label for g in gates}}
 
 

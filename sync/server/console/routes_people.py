@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request, UploadFile
 from fastapi.responses import Response
 from kiosk.domain.masking import mask_id, mask_phone
+from kiosk.domain.policy import KeyGroup
 from sqlalchemy import func, select, update
 from starlette.concurrency import run_in_threadpool
 
@@ -39,6 +41,13 @@ from sync.server.console.web import (
 from sync.server.tables import roster, sync_log
 
 router = APIRouter()
+# Key-group flags a resident may carry (set by routes_keygroups.py), as the People page names them.
+GROUP_NAMES = {
+    KeyGroup.INBOUND.value: N_("inbound"),
+    KeyGroup.COLD_CHAIN.value: N_("cold chain"),
+    KeyGroup.RELEASED.value: N_("released or recovered"),
+    KeyGroup.RISK_AREA_14D.value: N_("risk area within 14 days"),
+}
 MAX_CSV_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 20000
 
@@ -88,12 +97,13 @@ def page_data(request: Request, session: Any) -> dict[str, Any]:
         gates = visible_gates(conn, session.account)
         people = [
             {"uuid": r.uuid, "name": r.name, "id_masked": mask_id(bundles.unseal(ctx.data_key, r.id_number)),
-             "phone_masked": mask_phone(bundles.unseal(ctx.data_key, r.phone)), "address": "-".join(x for x in (r.building, r.unit, r.room) if x)}
+             "phone_masked": mask_phone(bundles.unseal(ctx.data_key, r.phone)), "address": "-".join(x for x in (r.building, r.unit, r.room) if x),
+             "key_groups": json.loads(r.key_groups or "[]")}
             for r in conn.execute(select(roster).order_by(roster.c.building, roster.c.unit, roster.c.room, roster.c.name).limit(500))
         ] if session.account.can_edit else []
         count = conn.execute(select(func.count()).select_from(roster)).scalar() or 0
         holders = bundle_holders(conn, [g.device_id for g in gates if not g.disabled])
-    return {"communities": comms, "people": people, "count": count, "gates": gates, "holders": holders}
+    return {"communities": comms, "people": people, "count": count, "gates": gates, "holders": holders, "groups": GROUP_NAMES}
 
 
 @router.get("/console/people")
