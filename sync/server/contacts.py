@@ -32,6 +32,11 @@ from sync.server.device_secrets import community_lookup_key
 from sync.server.identity import unseal_id
 from sync.server.tables import devices, pass_people, passes, roster
 
+# Memory for depth 2's hash aggregate on PostgreSQL (SET LOCAL: this transaction only). At 1,000,000
+# passes it groups ~1,000,000 index entries into ~70,000 (person, gate) rows; the server default
+# (4MB x hash_mem_multiplier 2) made it spill to disk in batches (EXPLAIN in docs/benchmarks.md).
+WORK_MEM: str | None = "64MB"
+
 
 @dataclass(frozen=True)
 class ContactQuery:
@@ -222,6 +227,8 @@ def _secondary(conn: Connection, q: ContactQuery, people: _People, close: list[s
     ranges = merge_windows([(g, at) for g, at in theirs], q.window_ms)
     pg = conn.dialect.name == "postgresql"
     wire = [{"gate": g, "lo": lo, "hi": hi} for g, lo, hi in ranges] if pg else ranges
+    if pg and WORK_MEM:
+        conn.exec_driver_sql(f"set local work_mem = '{WORK_MEM}'")  # a constant of this module, not input
     per: dict[str, list[Any]] = {}  # hash -> [n, first, last, gates]
     for r in conn.execute(in_ranges(conn.dialect.name, q.full), {"ranges": json.dumps(wire)}).all():
         if r.person_hash in excluded:
