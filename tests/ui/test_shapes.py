@@ -24,6 +24,7 @@ def test_every_screen_lays_itself_out_for_the_window_shape(run_scenario: Run, wi
     assert f["idle"] == stacked  # the camera preview above the prompt, or beside it
     assert f["temperature"] == stacked  # the readings above the keypad, or beside it
     assert f["result"] == stacked  # the big sign above the headline, or beside it
+    assert f["nophone"] == stacked and f["admin_pin"] == stacked  # the form above its keypad, or beside it
     assert f["headline"] == "通行"
     assert f["idle_after_resize"] == ("beside" if portrait else "above")  # turned round by a resize
     assert len(f["screens"]) >= 8

@@ -103,6 +103,8 @@ def shapes(d: Any, cfg: Any, store: Any, ctx: dict[str, Any]) -> dict[str, Any]:
             d.call(lambda n=name: d.app.nav.go(n))
             d.wait_screen(name)
             small += d.call(lambda n=name: too_small(d, n))
+            if name in ("nophone", "admin_pin") and not elderly:  # the form, then its keypad
+                facts[name] = d.call(lambda n=name: arrangement(d.widget(n, "info"), d.widget(n, "keypad")))
             d.screenshot(f"shape-{name}{'-elderly' if elderly else ''}")
         d.call(lambda: d.app.nav.home())
         d.wait_screen("idle")
