@@ -63,6 +63,7 @@ class KioskApp(App):
         load_kv()
         theme.elderly_scale = cfg["ui.elderly_scale"]
         theme.elderly = cfg["ui.elderly_mode"]
+        theme.follow_window(Window)
         tr.switch(cfg["kiosk.language"])
         self.preview_fps = cfg["ui.preview_fps"]
         self.sounds = Sounds(cfg["ui.sounds"], volume=cfg["ui.volume"])

@@ -6,6 +6,8 @@ re-evaluated when the elderly mode is switched on or off.
 
 from __future__ import annotations
 
+from typing import Any
+
 from kivy.event import EventDispatcher
 from kivy.metrics import Metrics
 from kivy.properties import BooleanProperty, NumericProperty
@@ -19,6 +21,17 @@ class Theme(EventDispatcher):
     scale = NumericProperty(1.0)
     elderly = BooleanProperty(False)
     elderly_scale = NumericProperty(1.35)
+    # Taller than wide: the screens stack (preview above prompt and buttons) instead of
+    # sitting side by side. Set from the window's size by follow_window, on every resize.
+    portrait = BooleanProperty(False)
+
+    def follow_window(self, window: Any) -> None:
+        """Keep `portrait` in step with the window's aspect, now and on every resize."""
+        self.set_aspect(*window.size)
+        window.bind(size=lambda _w, size: self.set_aspect(*size))
+
+    def set_aspect(self, width: float, height: float) -> None:
+        self.portrait = height > width
 
     def on_elderly(self, _inst: object, value: bool) -> None:
         self.scale = self.elderly_scale if value else 1.0

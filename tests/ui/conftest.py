@@ -21,12 +21,18 @@ def run_scenario(tmp_path: Path, artifacts_dir: Path) -> Callable[..., dict[str,
     assert os.environ.get("DISPLAY"), "the UI tests need an X display: run them with `make test` (xvfb-run)"
     shots = artifacts_dir / "screenshots"
 
-    def run(name: str, **env: str) -> dict[str, Any]:
+    def run(name: str, window: str | None = None, **env: str) -> dict[str, Any]:
+        """`window="1080x1920"`: a window of that size on an X screen of its own of that size
+        (the test command's screen is 1280x800), screenshots in a folder named after it."""
         data = tmp_path / "data"
-        result_file = shots / f"{name}.result.json"
+        out = shots / window if window else shots
+        result_file = out / f"{name}.result.json"
         result_file.unlink(missing_ok=True)
+        cmd = [sys.executable, "-m", "tests.ui.driver", name, str(data), str(out), *[f"{k}={v}" for k, v in env.items()]]
+        if window:
+            cmd = ["xvfb-run", "-a", "-s", f"-screen 0 {window}x24", *cmd, f"WINDOW={window}"]
         proc = subprocess.run(
-            [sys.executable, "-m", "tests.ui.driver", name, str(data), str(shots), *[f"{k}={v}" for k, v in env.items()]],
+            cmd,
             cwd=REPO, capture_output=True, text=True, timeout=180,
             env={k: v for k, v in os.environ.items() if not k.startswith("KIOSK_") or k == "KIOSK_TEST_ARTIFACTS"},
         )

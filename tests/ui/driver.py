@@ -202,8 +202,9 @@ def main(argv: list[str]) -> int:
     from kivy.config import Config as KivyConfig
 
     if not cfg["ui.fullscreen"]:  # full screen takes the display's own size
-        KivyConfig.set("graphics", "width", "1280")
-        KivyConfig.set("graphics", "height", "800")
+        width, height = overrides.get("WINDOW", "1280x800").split("x")
+        KivyConfig.set("graphics", "width", width)
+        KivyConfig.set("graphics", "height", height)
     from tests.ui import scenarios
 
     scenario = getattr(scenarios, scenario_name)

@@ -5,13 +5,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 from openpyxl import load_workbook
 
 Run = Callable[..., dict[str, Any]]
+# the main scenarios at each of the kiosk's shapes: the test command's 1280x800 screen,
+# a 1080x1920 totem and a 800x1280 tablet standing up (each on an X screen of its own)
+SHAPES = pytest.mark.parametrize("window", [None, "1080x1920", "800x1280"], ids=["1280x800", "1080x1920", "800x1280"])
 
 
-def test_admin_tabs_with_a_day_of_data(run_scenario: Run, open_db: Callable[..., Any]) -> None:
-    r = run_scenario("admin_day")
+@SHAPES
+def test_admin_tabs_with_a_day_of_data(run_scenario: Run, open_db: Callable[..., Any], window: str | None) -> None:
+    r = run_scenario("admin_day", window=window)
     f = r["facts"]
     assert f["small"] == [], "\n".join(f["small"])  # every button on every tab at least 15 mm
     # status card: the shared sync status in words (the last attempt was a 429 after the last upload)

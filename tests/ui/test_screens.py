@@ -9,11 +9,17 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+import pytest
+
 Run = Callable[..., dict[str, Any]]
+# the main scenarios at each of the kiosk's shapes: the test command's 1280x800 screen,
+# a 1080x1920 totem and a 800x1280 tablet standing up (each on an X screen of its own)
+SHAPES = pytest.mark.parametrize("window", [None, "1080x1920", "800x1280"], ids=["1280x800", "1080x1920", "800x1280"])
 
 
-def test_full_gate_pass_from_a_video_camera(run_scenario: Run, open_db: Callable[..., Any]) -> None:
-    r = run_scenario("gate_pass")
+@SHAPES
+def test_full_gate_pass_from_a_video_camera(run_scenario: Run, open_db: Callable[..., Any], window: str | None) -> None:
+    r = run_scenario("gate_pass", window=window)
     f = r["facts"]
     assert f["camera"] == "ok" and f["frames"] >= 3
     assert f["who"].startswith("绿码") and "赵*" in f["who"] and "110***********002X" in f["who"]
@@ -31,8 +37,9 @@ def test_full_gate_pass_from_a_video_camera(run_scenario: Run, open_db: Callable
     assert store.check() == []
 
 
-def test_temperature_keypad_and_remeasure(run_scenario: Run, open_db: Callable[..., Any]) -> None:
-    r = run_scenario("temperature")
+@SHAPES
+def test_temperature_keypad_and_remeasure(run_scenario: Run, open_db: Callable[..., Any], window: str | None) -> None:
+    r = run_scenario("temperature", window=window)
     f = r["facts"]
     (low_v, low_hint, low_method), (fever_v, fever_hint, fever_method) = f["steps"]
     assert "体温过低" in low_hint and low_method == "infrared"
@@ -51,8 +58,9 @@ def test_temperature_keypad_and_remeasure(run_scenario: Run, open_db: Callable[.
     assert store.db.execute("select count(*) from alerts where kind = 'fever-confirmed'").fetchone()[0] == 1
 
 
-def test_visitor_registered_through_the_form_with_pinyin(run_scenario: Run, open_db: Callable[..., Any]) -> None:
-    r = run_scenario("visitor")
+@SHAPES
+def test_visitor_registered_through_the_form_with_pinyin(run_scenario: Run, open_db: Callable[..., Any], window: str | None) -> None:
+    r = run_scenario("visitor", window=window)
     f = r["facts"]
     assert "李" in f["candidates_li"]
     assert f["errors"]["phone"] and not any(v for k, v in f["errors"].items() if k != "phone")  # only the bad field
@@ -85,8 +93,9 @@ def test_visitor_place_picked_by_pinyin_by_browsing_or_from_home(run_scenario: R
     assert f["home_before"] == "" and f["home"] == "440106"
 
 
-def test_no_smartphone_lane_then_admin_pin_lockout(run_scenario: Run, open_db: Callable[..., Any]) -> None:
-    r = run_scenario("admin_pin")
+@SHAPES
+def test_no_smartphone_lane_then_admin_pin_lockout(run_scenario: Run, open_db: Callable[..., Any], window: str | None) -> None:
+    r = run_scenario("admin_pin", window=window)
     f = r["facts"]
     # the no-smartphone lane, offline, not on the roster: registered and sent to review, no phone asked for
     assert f["nophone"]["headline"] == "请稍候：需人工核查" and f["nophone"]["who"] == "110***********002X"

@@ -29,6 +29,7 @@ from tests.ui.scenarios.lanes import (
     thermometer_serial,
 )
 from tests.ui.scenarios.screens import admin_pin, gallery, language, setup_admin_pin, smoke
+from tests.ui.scenarios.shapes import setup_shapes, shapes
 from tests.ui.scenarios.terminal import watchdog, window
 
 __all__ = [
@@ -37,5 +38,5 @@ __all__ = [
     "setup_gate_pass", "setup_guard_override", "setup_slow_platform", "setup_temperature", "slow_platform",
     "smoke", "temperature", "visitor", "watchdog", "window", "setup_store_full", "store_full",
     "fever_wait", "lockdown_scan", "nophone_offline", "setup_fever_wait", "setup_lockdown_scan",
-    "setup_nophone_offline", "setup_thermometer_serial", "thermometer_serial",
+    "setup_nophone_offline", "setup_thermometer_serial", "thermometer_serial", "setup_shapes", "shapes",
 ]
