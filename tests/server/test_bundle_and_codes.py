@@ -54,7 +54,7 @@ def test_bundle_is_signed_cached_by_etag_and_follows_admin_changes(kiosk: Kiosk,
     key = base64.urlsafe_b64decode(kiosk.enrolment["roster_key"] + "=")
     assert person == {"uuid": uid, "name": "王五", "id_hash": roster_lookup_hash(key, "id", ID), "id_masked": "110***********002X",
                       "phone_hash": roster_lookup_hash(key, "phone", "13800138000"), "phone_masked": "138****8000",
-                      "building": "7", "unit": "", "room": "301"}
+                      "building": "7", "unit": "", "room": "301", "key_groups": []}
     for secret in (ID, ID.lower(), "13800138000", "0013800"):  # nowhere in what the kiosk receives
         assert secret.encode() not in raw, secret
     assert {"region_code": "110105", "level": "high", "since": "2026-11-20"} in content["risk_areas"]  # type: ignore[operator]
