@@ -52,6 +52,7 @@ class Step(enum.StrEnum):
     PARKED = "parked"
     HELD = "held"  # the server refuses this device's credentials
     REVOKED = "revoked"  # the server revoked this device for good: nothing more is sent
+    LANE_DOWN = "lane-down"  # the alert lane could not reach the server: the claimed batch waits
 
 
 @dataclass(frozen=True)
@@ -130,14 +131,19 @@ class Uploader:
         )
         return batch, body
 
-    def step(self) -> Step:
-        """At most one HTTP attempt."""
+    def step(self, before_post: Callable[[], bool] | None = None) -> Step:
+        """At most one batch attempt. `before_post` runs after the batch is claimed and before it
+        goes, so an alert committed while the batch was being claimed still reaches the server by
+        its lane first; when it returns False the batch is kept, unsent, for the next step."""
         if revoked.revoked_at(self.store) is not None:
             return Step.REVOKED
         nxt = self._next()
         if isinstance(nxt, Step):
             return nxt
         batch, body = nxt
+        if before_post is not None and not before_post():
+            self._inflight = _Inflight(batch, body, self.monotonic())  # same bytes, same idempotency key
+            return Step.LANE_DOWN
         if len(body) > self.limits.max_body_bytes and len(batch.records) > 1:
             self._split(batch)  # would be refused with 413 anyway: split without asking
             return Step.SPLIT
@@ -231,14 +237,13 @@ class Uploader:
     def drain(self, max_wait_s: float = 0.0, should_stop: Callable[[], bool] = lambda: False,
               before_step: Callable[[], bool] | None = None) -> int:
         """Upload until nothing is due. Waits out retries while the total wait stays under
-        max_wait_s. `before_step` runs before each attempt (the alert lane goes first) and stops
-        the drain by returning False. Returns the number of records still not on the server."""
+        max_wait_s. `before_step` runs between claiming a batch and posting it (the alert lane
+        goes first) and stops the drain by returning False. Returns the number of records still
+        not on the server."""
         waited = 0.0
         while not should_stop():
-            if before_step is not None and not before_step():
-                break
-            step = self.step()
-            if step in (Step.IDLE, Step.REVOKED):
+            step = self.step(before_post=before_step)
+            if step in (Step.IDLE, Step.REVOKED, Step.LANE_DOWN):
                 break
             if step in (Step.WAIT, Step.RETRIED, Step.HELD):
                 pause = self.wait_s()

@@ -125,3 +125,31 @@ def test_with_the_server_down_the_alert_goes_first_on_reconnect(own_server: Serv
     finally:
         kiosk.proxy.close()
         kiosk.store.close()
+
+
+def test_an_alert_committed_while_a_batch_is_claimed_still_goes_by_the_lane_first(kiosk: KioskUnderTest, server: Server) -> None:
+    """The race CI once hit: the lane is empty when the round looks, the gate commits an alert,
+    then the batch is claimed with that alert in it. The lane must still go before the batch."""
+    gate = GateService(kiosk.store, kiosk.cfg, table_verify, vault=Vault.open(kiosk.cfg.data_dir))
+    worker = make_worker(kiosk.cfg, kiosk.store)
+    worker.run_round()
+    outbox = worker.uploader.outbox
+    claim = outbox.claim
+    raised: list[str] = []
+
+    def claim_after_an_alert(max_records: int, max_bytes: int):  # type: ignore[no-untyped-def]
+        if not raised:  # the gate commits between the lane's look and the claim
+            out = gate.pass_gate(GateRequest(qr_text="RED", readings=NORMAL))
+            assert out.decision.outcome is Outcome.DENY
+            raised.append(_lane_uuids(kiosk)[-1])
+        return claim(max_records, max_bytes)
+
+    outbox.claim = claim_after_an_alert  # type: ignore[method-assign]
+    kiosk.proxy.seen.clear()
+    worker.run_round()
+    (alert_uuid,) = raised
+    held = _alert(server, alert_uuid)
+    assert len(held) == 1 and held[0]["source"] == "lane", held
+    posts = [s.path for s in kiosk.proxy.seen if s.method == "POST"]
+    assert posts.index("/v1/alerts") < posts.index("/v1/batches"), posts
+    assert kiosk.store.db.execute("select count(*) from outbox where state != 'sent'").fetchone()[0] == 0
