@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from typing import Any
 
 from kiosk.commands import config_from, open_kiosk_store
@@ -53,83 +54,72 @@ def _new_pin(args: argparse.Namespace, who: str) -> str | None:
     return new
 
 
-def set_pin(args: argparse.Namespace) -> int:
+def _in_store(args: argparse.Namespace, act: Callable[[Any, Any], str], admin: str) -> int:
+    """Run act(store, cfg) -> message with the kiosk database open. `admin`: "always" asks the
+    admin PIN first, "if-set" only when one is set, "never" not at all. A refusal (ValueError:
+    bad input, a rejected PIN, PINs that differ) is printed, nothing changed, exit 1."""
     import sys
+    from contextlib import closing
 
     from kiosk.commands.export import check_admin_pin
-    from kiosk.service.admin_pin import AdminPin, PinRejected
+    from kiosk.service.admin_pin import AdminPin
 
     cfg = config_from(args)
-    store = open_kiosk_store(cfg)
-    try:
-        pin = AdminPin.for_config(store, cfg)
-        if pin.is_set and not check_admin_pin(args, store, cfg):
-            return 1
-        new = _new_pin(args, "admin")
-        if new is None:
-            return 1
+    with closing(open_kiosk_store(cfg)) as store:
+        if admin == "always" or (admin == "if-set" and AdminPin.for_config(store, cfg).is_set):
+            if not check_admin_pin(args, store, cfg):
+                return 1
         try:
-            pin.set_pin(new)
-        except PinRejected as exc:
-            print(f"kiosk: {exc}; nothing changed", file=sys.stderr)
-            return 1
-    finally:
-        store.close()
-    print(f"kiosk admin: PIN set (stored as a salted hash in {pin.path})")
-    return 0
-
-
-def add_guard(args: argparse.Namespace) -> int:
-    import sys
-
-    from kiosk.service.common import InvalidInput
-    from kiosk.service.duty import DutyRoster
-
-    new = _new_pin(args, "guard")
-    if new is None:
-        return 1
-    cfg = config_from(args)
-    store = open_kiosk_store(cfg)
-    try:
-        DutyRoster(store).add_guard(args.name, args.phone, new)
-    except InvalidInput as exc:
-        print(f"kiosk: {exc}", file=sys.stderr)
-        return 1
-    finally:
-        store.close()
-    print(f"kiosk admin: guard {args.name} added (sign in on the screen with the name and this PIN)")
-    return 0
-
-
-def _as_admin(args: argparse.Namespace, act: Any) -> int:
-    """Run act(roster) after the admin PIN; a refusal of the roster is printed, exit 1."""
-    import sys
-
-    from kiosk.commands.export import check_admin_pin
-    from kiosk.service.duty import DutyRoster
-
-    cfg = config_from(args)
-    store = open_kiosk_store(cfg)
-    try:
-        if not check_admin_pin(args, store, cfg):
-            return 1
-        try:
-            message = act(DutyRoster(store))
+            message = act(store, cfg)
         except ValueError as exc:
             print(f"kiosk: {exc}; nothing changed", file=sys.stderr)
             return 1
-    finally:
-        store.close()
     print(f"kiosk admin: {message}")
     return 0
 
 
+def _ask_new_pin(args: argparse.Namespace, who: str) -> str:
+    new = _new_pin(args, who)
+    if new is None:
+        raise ValueError("the two PINs differ")
+    return new
+
+
+def set_pin(args: argparse.Namespace) -> int:
+    def act(store: Any, cfg: Any) -> str:
+        from kiosk.service.admin_pin import AdminPin
+
+        pin = AdminPin.for_config(store, cfg)
+        pin.set_pin(_ask_new_pin(args, "admin"))
+        return f"PIN set (stored as a salted hash in {pin.path})"
+
+    return _in_store(args, act, admin="if-set")
+
+
+def add_guard(args: argparse.Namespace) -> int:
+    pin = _new_pin(args, "guard")  # asked before the database is opened
+    if pin is None:
+        return 1
+
+    def act(store: Any, _cfg: Any) -> str:
+        from kiosk.service.duty import DutyRoster
+
+        DutyRoster(store).add_guard(args.name, args.phone, pin)
+        return f"guard {args.name} added (sign in on the screen with the name and this PIN)"
+
+    return _in_store(args, act, admin="never")
+
+
+def _as_admin(args: argparse.Namespace, act: Callable[[Any], str]) -> int:
+    """Run act(roster) after the admin PIN."""
+    from kiosk.service.duty import DutyRoster
+
+    return _in_store(args, lambda store, _cfg: act(DutyRoster(store)), admin="always")
+
+
 def set_guard_pin(args: argparse.Namespace) -> int:
     def act(roster: Any) -> str:
-        new = _new_pin(args, "guard")
-        if new is None:
-            raise ValueError("the two PINs differ")
-        roster.set_pin(args.name, new)
+        roster.set_pin(args.name, _ask_new_pin(args, "guard"))
         return f"PIN of {args.name} set"
 
     return _as_admin(args, act)
@@ -144,6 +134,7 @@ def unlock_admin(args: argparse.Namespace) -> int:
     import getpass
     import os
     import sys
+    from contextlib import closing
 
     from kiosk.service.admin_pin import AdminPin
 
@@ -151,10 +142,7 @@ def unlock_admin(args: argparse.Namespace) -> int:
     if not os.access(cfg.secrets_dir, os.W_OK):
         print(f"kiosk: only the account that owns {cfg.secrets_dir} may unlock the admin PIN", file=sys.stderr)
         return 1
-    store = open_kiosk_store(cfg)
-    try:
+    with closing(open_kiosk_store(cfg)) as store:
         done = AdminPin.for_config(store, cfg).unlock(f"os-user:{getpass.getuser()}")
-    finally:
-        store.close()
     print("kiosk admin: admin PIN unlocked" if done else "kiosk admin: the admin PIN was not locked")
     return 0
