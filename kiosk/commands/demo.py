@@ -23,9 +23,14 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kiosk.commands import config_from, open_kiosk_store
+from kiosk.config import Config
+
+if TYPE_CHECKING:
+    from kiosk.store.db import Store
+    from kiosk.ui.services import Services
 
 # The start-up steps, in order, with the share of the whole each takes (measured on the
 # demo machine: the server's start and the video dominate). The window and the terminal
@@ -253,7 +258,15 @@ def demo_app(cfg: Any, port: int, term: Any = None) -> tuple[Any, dict[str, Any]
         log(f"opening the kiosk with {camera}")
         return kiosk_cfg
 
-    return StartingKioskApp(cfg, work, STEPS, also=term), held
+    return StartingKioskApp(cfg, work, STEPS, open_kiosk, also=term), held
+
+
+def open_kiosk(kiosk_cfg: Config) -> tuple[Store, Services]:
+    """The prepared kiosk's store and services (the gate service, sync worker, devices), opened by
+    the window once the start-up is done; imported only then, so the window shows sooner."""
+    from kiosk.commands.compose import open_kiosk as open_it
+
+    return open_it(kiosk_cfg)
 
 
 def stop_server(held: dict[str, Any]) -> None:

@@ -1,4 +1,4 @@
-"""`kiosk run`: validate the settings, open the store, start the touch screen."""
+"""`kiosk run`: validate the settings, open the store, build the services, start the touch screen."""
 
 from __future__ import annotations
 
@@ -18,16 +18,23 @@ def run(args: argparse.Namespace) -> int:
 
     # Refuse to start on a bad, locked or too-new database before any window opens.
     store = open_kiosk_store(cfg)
-    problem = production_problem(cfg, store)
-    if problem:
-        import sys
+    try:
+        problem = production_problem(cfg, store)
+        if problem:
+            import sys
 
+            print(f"kiosk: {problem}", file=sys.stderr)
+            return 2
+        from kiosk.ui.app import prepare_kivy, run_app
+
+        prepare_kivy(cfg)
+        from kiosk.commands.compose import build_services
+
+        # The whole kiosk is built here (a bad camera or thermometer setting stops it before
+        # the window opens); the App only wires it to the screens.
+        return run_app(cfg, build_services(cfg, store))
+    finally:
         store.close()
-        print(f"kiosk: {problem}", file=sys.stderr)
-        return 2
-    from kiosk.ui.app import run_app
-
-    return run_app(cfg, store)
 
 
 def production_problem(cfg: Any, store: Any) -> str:

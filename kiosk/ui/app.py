@@ -6,9 +6,12 @@ import logging
 import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from kiosk.config import Config
+
+if TYPE_CHECKING:
+    from kiosk.ui.services import Services
 
 log = logging.getLogger(__name__)
 UI_DIR = Path(__file__).resolve().parent
@@ -68,12 +71,9 @@ def prepare_kivy(cfg: Config) -> None:
     KivyConfig.set("kivy", "exit_on_escape", "0")  # a gate kiosk is not closed by a stray key
 
 
-def run_app(cfg: Config, store: Any) -> int:
-    prepare_kivy(cfg)
+def run_app(cfg: Config, services: Services) -> int:
+    """The touch screen with the services `kiosk run` built (call prepare_kivy first)."""
     from kiosk.ui.kiosk_app import KioskApp
 
-    try:
-        KioskApp(cfg, store).run()
-    finally:
-        store.close()
+    KioskApp(cfg, services).run()
     return 0

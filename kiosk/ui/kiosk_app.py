@@ -1,11 +1,12 @@
-"""KioskApp: wires settings, services, the worker, the flow and the screens. No logic here."""
+"""KioskApp: wires the settings and the Services it is handed (kiosk.commands.compose builds
+them) to the worker, the flow and the screens. No logic here."""
 
 from __future__ import annotations
 
 import threading
 import time
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from kivy.app import App
@@ -23,12 +24,16 @@ from kiosk.ui.flow import GateFlow
 from kiosk.ui.lang import tr
 from kiosk.ui.navigator import Navigator
 from kiosk.ui.screens import KV_FILES, screen_factories
+from kiosk.ui.screens.kit import ScreenKit
+from kiosk.ui.services import Services
 from kiosk.ui.sounds import Sounds
 from kiosk.ui.theme import theme
 from kiosk.ui.watchdog import start_watchdog
 from kiosk.ui.widgets import keypad, pinyin_keyboard, preview, region_bar, result_icon  # noqa: F401  (register widget classes)
-from kiosk.ui.wiring import Services, build_services
 from kiosk.ui.worker import UiWorker
+
+if TYPE_CHECKING:
+    from kiosk.devices.id_reader import IdCard
 
 WIDGET_KV = ("common", "keypad", "pinyin_keyboard", "region_bar")
 _kv_loaded = False
@@ -50,12 +55,19 @@ class KioskApp(App):
     preview_fps = NumericProperty(30)
     pinyin_index = ObjectProperty(None, allownone=True)  # loaded on a thread at start
 
-    def __init__(self, cfg: Config, store: Any, services: Services | None = None, **kwargs: Any) -> None:
+    def __init__(self, cfg: Config, services: Services | None, **kwargs: Any) -> None:
+        """`services` None: a subclass hands them over before build() (`kiosk demo`'s start-up)."""
         super().__init__(**kwargs)
-        self.cfg, self.store, self.services = cfg, store, services
+        self.cfg, self._services = cfg, services
         self.tz = ZoneInfo(cfg["kiosk.timezone"])
         self.started_at = time.perf_counter()
         self.ready_at: float | None = None
+
+    @property
+    def services(self) -> Services:
+        if self._services is None:
+            raise RuntimeError("the kiosk's services were not handed over")
+        return self._services
 
     def build(self) -> ScreenManager:
         cfg = self.cfg
@@ -68,11 +80,12 @@ class KioskApp(App):
         self.preview_fps = cfg["ui.preview_fps"]
         self.sounds = Sounds(cfg["ui.sounds"], volume=cfg["ui.volume"])
         self.worker = UiWorker()
-        s = self.services = self.services or build_services(cfg, self.store)
-        self.gate, self.duty, self.status, self.admin = s.gate, s.duty, s.status, s.admin
         sm = ScreenManager()
-        self.nav = Navigator(sm, screen_factories(cfg))
-        self.flow = GateFlow(self.gate, self.worker, self.nav, ask_temperature=cfg["ui.ask_temperature"])
+        self.nav = Navigator(sm)
+        self.flow = GateFlow(self.services.gate, self.worker, self.nav, ask_temperature=cfg["ui.ask_temperature"])
+        kit = ScreenKit(self.services, self.worker, self.nav, self.flow, self.sounds, self.tz,
+                        refresh_status=self.refresh_status, local_time=self.local_time)
+        self.nav.add(screen_factories(cfg, kit))
         self.nav.go("idle")
         threading.Thread(target=self._load_pinyin, name="pinyin-index", daemon=True).start()
         Clock.schedule_interval(lambda _dt: self.refresh_status(), cfg["ui.status_refresh_s"])
@@ -80,16 +93,14 @@ class KioskApp(App):
 
     def on_start(self) -> None:
         idle = self.root.get_screen("idle")
-        idle.ids.preview.source_obj = self.services.frames if self.services else None
+        idle.ids.preview.source_obj = self.services.frames
         idle.ids.preview.start()
-        if self.services is not None:
-            self.services.start(self.code_from_device)
-            hub = self.services.extra.get("devices")
-            if hub is not None:  # a keyboard-wedge scanner types into the kiosk's window
-                self._hub = hub
-                hub.on_card = self.card_from_device
-                Window.bind(on_key_down=self._on_key_down)
-                Clock.schedule_interval(lambda _dt: hub.poll_keys(), 0.02)
+        self.services.start(self.code_from_device, self.card_from_device)
+        devices = self.services.devices
+        if devices is not None:  # a keyboard-wedge scanner types into the kiosk's window
+            self._devices = devices
+            Window.bind(on_key_down=self._on_key_down)
+            Clock.schedule_interval(lambda _dt: devices.poll_keys(), 0.02)
         self.refresh_status()
         Clock.schedule_once(self._ready, 0)
 
@@ -107,10 +118,7 @@ class KioskApp(App):
     def on_stop(self) -> None:
         if getattr(self, "watchdog", None) is not None:
             self.watchdog.stopping()
-        if self.services is not None:
-            self.services.stop()
-            if self.services.thermometer is not None:
-                self.services.thermometer.close()
+        self.services.stop()
         self.worker.stop()
 
     def _on_key_down(self, _win: Any, key: int, _scancode: int, codepoint: str | None, _mods: Any) -> bool:
@@ -118,9 +126,9 @@ class KioskApp(App):
         if any(isinstance(w, TextInput) and w.focus for w in self.root.current_screen.walk()):
             return False
         if key in (13, 271):  # Enter, keypad Enter
-            self._hub.key("enter")
+            self._devices.key("enter")
         elif codepoint:
-            self._hub.key(codepoint)
+            self._devices.key(codepoint)
         else:
             return False
         return True
@@ -129,7 +137,7 @@ class KioskApp(App):
         """Called on a device thread: hand the code to the Kivy thread."""
         Clock.schedule_once(lambda _dt: self.flow.on_code(payload, origin))
 
-    def card_from_device(self, card: Any) -> None:
+    def card_from_device(self, card: IdCard) -> None:
         """Called on the ID card reader's thread: the no-smartphone lane fills itself."""
         Clock.schedule_once(lambda _dt: self.flow.on_id_card(card.number))
 
@@ -153,8 +161,9 @@ class KioskApp(App):
         idle = self.root.get_screen("idle") if self.root else None
         if idle is None:
             return
-        idle.camera = self.services.frames.state() if self.services and self.services.frames else "off"
-        self.worker.submit(self.status.snapshot, lambda st: idle.show_status(st, self.local_time(st.last_sync_at)))
+        frames = self.services.frames
+        idle.camera = frames.state() if frames is not None else "off"
+        self.worker.submit(self.services.status.snapshot, lambda st: idle.show_status(st, self.local_time(st.last_sync_at)))
 
     def local_time(self, iso_utc: str) -> str:
         if not iso_utc:

@@ -18,6 +18,10 @@ class Navigator:
         sm.transition = NoTransition()  # instant: a gate has no time for animations
         self.listeners: list[Callable[[str], None]] = []
 
+    def add(self, factories: dict[str, Callable[[], Any]]) -> None:
+        """Screens to build when first needed (the App adds them once their kit, which holds this navigator, exists)."""
+        self.factories.update(factories)
+
     @property
     def current(self) -> str:
         return str(self.sm.current)

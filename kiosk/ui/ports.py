@@ -1,20 +1,25 @@
 """What the screens need from the rest of the kiosk, as small Protocols.
 
 The screens call these only (through the UiWorker, never on the Kivy thread). The
-adapters in kiosk/ui/adapters.py implement them over the service layer (GateService,
-AdminPin, reports), the devices (camera, decoder) and the sync status. Keeping the
-screens on these few methods keeps them thin and lets each part change behind them.
+adapters in kiosk/ui/adapters/ implement them over the service layer (GateService,
+AdminPin, reports), the devices (camera, decoder, scanners, thermometer) and the sync
+status; kiosk/ui/services.py bundles them for the App. Keeping the screens on these few
+methods keeps them thin and lets each part change behind them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
 from kiosk.domain.models import Colour, Outcome, Reason
+
+if TYPE_CHECKING:  # the devices package pulls in OpenCV: only its types here
+    from kiosk.devices.id_reader import IdCard
 
 
 @dataclass(frozen=True)
@@ -184,3 +189,37 @@ class FrameSource(Protocol):
 
     def latest(self) -> tuple[int, np.ndarray] | None: ...
     def state(self) -> str: ...  # "ok", "lost", "off"
+
+
+# A decoded code, (text, source), handed over on a device thread.
+OnCode = Callable[[str, str], None]
+# An ID card read, handed over on the reader's thread.
+OnCard = Callable[["IdCard"], None]
+# A thermometer reading: (°C, method, when read, UTC).
+OnReading = Callable[[float, str, dt.datetime], None]
+
+
+class InputDevices(Protocol):
+    """Camera, decoder, scanners and ID-card reader (kiosk.ui.adapters.camera.DeviceHub)."""
+
+    @property
+    def frames(self) -> FrameSource: ...  # the preview's frames
+    def start(self, on_code: OnCode, on_card: OnCard) -> None: ...  # callbacks come on device threads
+    def stop(self) -> None: ...
+    def key(self, key: str) -> None: ...  # a hardware key while no field has focus (a wedge scanner types)
+    def poll_keys(self) -> None: ...  # every ~20 ms on the Kivy clock
+
+
+class TemperatureFeed(Protocol):
+    """A wired thermometer read on its own thread (kiosk.ui.adapters.thermo.ThermometerFeed)."""
+
+    def measure(self, on_reading: OnReading, on_error: Callable[[str], None]) -> None: ...
+    def cancel(self) -> None: ...
+    def close(self) -> None: ...
+
+
+class BackgroundJob(Protocol):
+    """A thread that runs while the kiosk is open (the sync worker)."""
+
+    def start(self) -> None: ...
+    def stop(self) -> None: ...

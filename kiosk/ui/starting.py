@@ -1,6 +1,7 @@
 """`kiosk demo`'s start-up: the window opens at once on the StartingScreen while the demo is
 prepared on a thread, the terminal shows the same steps as a rich progress bar, and then the
-same window turns into the kiosk (KioskApp's own build, with the prepared settings)."""
+same window turns into the kiosk (KioskApp's own build, with the prepared settings and the
+services the demo command builds for them)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import contextlib
 import threading
 import traceback
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from kivy.clock import Clock
@@ -20,10 +21,19 @@ from kiosk.ui.app import UI_DIR, cjk_font
 from kiosk.ui.kiosk_app import KioskApp, load_kv
 from kiosk.ui.lang import tr
 from kiosk.ui.screens.starting import StartingScreen
+from kiosk.ui.services import Services
 from kiosk.ui.theme import theme
 
 Step = tuple[str, str, float]  # (key, words for the terminal, share of the whole)
 OnStep = Callable[[str, float], None]
+
+
+class Closable(Protocol):
+    def close(self) -> None: ...
+
+
+# The prepared settings -> the kiosk's store (closed when the App stops) and its services.
+OpenKiosk = Callable[[Any], tuple[Closable, Services]]
 
 
 class TerminalProgress:
@@ -74,12 +84,13 @@ def overall(steps: Sequence[Step], step: str, done: float) -> float:
 
 class StartingKioskApp(KioskApp):
     """KioskApp that first shows the start-up screen, runs `work(on_step) -> settings` on a
-    thread, then builds the kiosk with the settings it returned."""
+    thread, then builds the kiosk with the settings it returned and what `open_kiosk` opens for them."""
 
-    def __init__(self, cfg: Any, work: Callable[[OnStep], Any], steps: Sequence[Step], also: TerminalProgress | None = None,
-                 **kwargs: Any) -> None:
+    def __init__(self, cfg: Any, work: Callable[[OnStep], Any], steps: Sequence[Step], open_kiosk: OpenKiosk,
+                 also: TerminalProgress | None = None, **kwargs: Any) -> None:
         super().__init__(cfg, None, **kwargs)
-        self._work, self._steps, self._also = work, list(steps), also
+        self._work, self._steps, self._open_kiosk, self._also = work, list(steps), open_kiosk, also
+        self.store: Closable | None = None
         self.failed: str | None = None
         self.starting: StartingScreen | None = None
         self.kiosk_open = False
@@ -119,10 +130,8 @@ class StartingKioskApp(KioskApp):
 
     def _open(self, kiosk_cfg: Any) -> None:
         """Kivy thread: the same window becomes the kiosk."""
-        from kiosk.store.db import open_store
-
         self.cfg, self.tz = kiosk_cfg, ZoneInfo(kiosk_cfg["kiosk.timezone"])
-        self.store = open_store(kiosk_cfg.db_path, busy_timeout_ms=kiosk_cfg["store.busy_timeout_ms"])
+        self.store, self._services = self._open_kiosk(kiosk_cfg)
         old: Any = getattr(self, "root")  # noqa: B009 - App.root has no type Kivy declares
         root = KioskApp.build(self)
         Window.remove_widget(old)

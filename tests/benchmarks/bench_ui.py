@@ -60,12 +60,12 @@ def child(mode: str, data_dir: Path, extra: dict[str, str]) -> None:
     prepare_kivy(cfg)
     from kivy.clock import Clock
 
+    from kiosk.commands.compose import build_services
     from kiosk.ui.kiosk_app import KioskApp
-    from kiosk.ui.wiring import build_services
 
     store = open_store(cfg.db_path)
     out: dict[str, Any] = {"t_enter": t_enter}
-    app = KioskApp(cfg, store, build_services(cfg, store, with_sync=False, with_devices=True))
+    app = KioskApp(cfg, build_services(cfg, store, with_sync=False, with_devices=True))
 
     def when_ready(_dt: float) -> None:
         if app.ready_at is None:
@@ -213,7 +213,7 @@ def run_preview(app: Any, out: dict[str, Any]) -> None:
     from kivy.core.window import Window
 
     preview = app.root.get_screen("idle").ids.preview
-    slot = app.services.extra["devices"].devices.camera.slot
+    slot = app.services.devices.devices.camera.slot
     legacy_show = legacy_preview(preview)
     new_show = preview.show_frame
     state: dict[str, Any] = {"mode": "after", "fresh": False, "event": None, "t": 0.0, "count": True}
@@ -271,12 +271,12 @@ def run_preview(app: Any, out: dict[str, Any]) -> None:
         out["window_fps"] = {m: flips[m] / seconds[m] for m in flips}
         out["ages_ms"] = ages
         out["upload_ms"] = cost
-        out["camera_frames"] = app.services.extra["devices"].devices.camera.state.frames
+        out["camera_frames"] = app.services.devices.devices.camera.state.frames
         app.stop()
 
     def begin(_dt: float) -> None:
         if os.environ.get("BENCH_NO_DECODE"):
-            app.services.extra["devices"].devices.worker.stop()
+            app.services.devices.devices.worker.stop()
         Window.bind(on_flip=on_flip)
         state["t"] = time.perf_counter()
         for i in range(1, 2 * PREVIEW_TURNS):

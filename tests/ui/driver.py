@@ -216,7 +216,7 @@ def main(argv: list[str]) -> int:
     services = scenarios.services_for(cfg, store, ctx)
     from kiosk.ui.kiosk_app import KioskApp
 
-    app = KioskApp(cfg, store, services)
+    app = KioskApp(cfg, services)
     result: dict[str, Any] = {"scenario": scenario_name}
 
     def run_scenario() -> None:

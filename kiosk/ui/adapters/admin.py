@@ -7,10 +7,16 @@ import shutil
 import zoneinfo
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kiosk.domain.models import Mode
 from kiosk.ui.ports import ExportDone, PinCheck, UsbInfo
+
+if TYPE_CHECKING:
+    from kiosk.config import Config
+    from kiosk.service.admin_pin import AdminPin
+    from kiosk.service.gate import GateService
+    from kiosk.store.db import Store
 
 REPORT_DAYS = 14  # the previous days the report tab offers
 EXPORT_FORMATS = ("csv", "xlsx")
@@ -18,9 +24,11 @@ MAX_EXPORT_DAYS = 366
 
 
 class AdminAdapter:
+    """kiosk.ui.ports.AdminPort over the store, the settings, the admin PIN and the gate service."""
+
     def __init__(
-        self, store: Any, cfg: Any, pin: Any, gate: Any, *,
-        report: Callable[[dt.date | None], Mapping[str, Any]] | None = None,
+        self, store: Store, cfg: Config, pin: AdminPin, gate: GateService, *,
+        report: Callable[[dt.date], Mapping[str, Any]] | None = None,
         export: Callable[[Path, dt.date, dt.date, str], tuple[Path, int]] | None = None,
         sync_now: Callable[[], None] | None = None,
         clock: Callable[[], dt.datetime] | None = None,

@@ -10,11 +10,18 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+from kiosk.config import Config
+from kiosk.ui.ports import FrameSource, OnCard, OnCode
+
+if TYPE_CHECKING:  # the devices package pulls in OpenCV: imported when the devices start
+    from kiosk.devices.camera import CameraSource
+    from kiosk.devices.factory import Devices
+    from kiosk.devices.id_reader import FakeIdCardReader, SerialIdCardReader
 
 log = logging.getLogger(__name__)
 
@@ -22,7 +29,7 @@ log = logging.getLogger(__name__)
 class CameraFrames:
     """kiosk.ui.ports.FrameSource over a kiosk.devices.camera.CameraSource."""
 
-    def __init__(self, camera: Any) -> None:
+    def __init__(self, camera: CameraSource) -> None:
         self.camera = camera
 
     def latest(self) -> tuple[int, np.ndarray] | None:
@@ -34,7 +41,7 @@ class CameraFrames:
         return "ok" if status in ("live", "ended") else status
 
 
-def with_demo_fallback(cfg: Any) -> Any:
+def with_demo_fallback(cfg: Config) -> Config:
     """A device-index camera that is not there is replaced by ui.demo_video (looped)."""
     source = str(cfg["camera.source"]).strip()
     demo = str(cfg["ui.demo_video"]).strip()
@@ -45,20 +52,25 @@ def with_demo_fallback(cfg: Any) -> Any:
 
 
 class DeviceHub:
-    """Owns kiosk.devices.factory.Devices once started; forwards hardware-keyboard keys."""
+    """kiosk.ui.ports.InputDevices: owns kiosk.devices.factory.Devices once started; forwards
+    hardware-keyboard keys."""
 
-    def __init__(self, cfg: Any) -> None:
+    def __init__(self, cfg: Config) -> None:
         self.cfg = with_demo_fallback(cfg)
-        self.devices: Any = None
-        self.id_reader: Any = None
-        self.on_card: Callable[[Any], None] = lambda _card: None  # the App hands cards to the Kivy thread
+        self.devices: Devices | None = None
+        self.id_reader: SerialIdCardReader | FakeIdCardReader | None = None
+        self._frames = _LazyFrames(self)
 
-    def start(self, on_code: Callable[[str, str], None]) -> None:
+    @property
+    def frames(self) -> FrameSource:
+        return self._frames
+
+    def start(self, on_code: OnCode, on_card: OnCard) -> None:
         from kiosk.devices.factory import make_devices
         from kiosk.devices.id_reader import make_id_reader
 
         self.devices = make_devices(self.cfg, on_code).start()
-        self.id_reader = make_id_reader(self.cfg, lambda card: self.on_card(card))
+        self.id_reader = make_id_reader(self.cfg, on_card)
         if self.id_reader is not None:
             self.id_reader.start()
 
@@ -78,15 +90,13 @@ class DeviceHub:
             self.devices.poll_keys(time.monotonic())
 
 
-def attach_devices(cfg: Any, services: Any) -> None:
+def make_device_hub(cfg: Config) -> DeviceHub:
     """Camera preview, decode worker and scanners, as the settings say (fails loudly on bad ones)."""
     from kiosk.devices.factory import make_camera
 
     hub = DeviceHub(cfg)
     make_camera(hub.cfg)  # a wrong camera setting stops the start here, with the key and the reason
-    services.start, services.stop = hub.start, hub.stop
-    services.extra["devices"] = hub
-    services.frames = _LazyFrames(hub)
+    return hub
 
 
 class _LazyFrames:

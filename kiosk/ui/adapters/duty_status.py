@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from kiosk.ui.adapters.gate import field_errors
 from kiosk.ui.ports import DutyView, FormResult, StatusView
+
+if TYPE_CHECKING:
+    from kiosk.service.duty import DutyRoster
+    from kiosk.service.modes import ModeInfo
+    from kiosk.store.db import Store
 
 # kiosk_state keys the sync worker keeps (sync/log.py)
 _LAST_SUCCESS, _LAST_ERROR_AT, _REVOKED = "sync.last_upload_at", "sync.last_error_at", "sync.device_revoked_at"  # the last upload, not a pull
@@ -16,8 +21,10 @@ _FIELDS = {"name": "guard_name", "pin": "guard_pin", "": ""}
 
 
 class DutyAdapter:
-    def __init__(self, roster: Any) -> None:
-        self.roster = roster  # kiosk.service.duty.DutyRoster
+    """kiosk.ui.ports.DutyPort over kiosk.service.duty.DutyRoster."""
+
+    def __init__(self, roster: DutyRoster) -> None:
+        self.roster = roster
 
     def on_duty(self) -> DutyView:
         duty = self.roster.on_duty()
@@ -42,10 +49,9 @@ class DutyAdapter:
 class StatusAdapter:
     """What the status bar shows; read from the kiosk's own tables, never from the network."""
 
-    def __init__(self, store: Any, cfg: Any, mode: Any, duty: DutyAdapter) -> None:
+    def __init__(self, store: Store, mode: Callable[[], ModeInfo], duty: DutyAdapter) -> None:
         self.store = store
-        self.cfg = cfg
-        self.mode = mode  # () -> ModeInfo
+        self.mode = mode  # GateService.mode: the effective mode (admin switch or bundle)
         self.duty = duty
 
     def snapshot(self) -> StatusView:

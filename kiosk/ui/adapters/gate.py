@@ -9,11 +9,17 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kiosk.domain.models import Colour, Direction, Reason
 from kiosk.domain.temperature import Measurement, Method, Verdict
 from kiosk.ui.ports import CodeView, FormResult, ReadingTuple, ResultView, RosterEntry, TemperatureStep
+
+if TYPE_CHECKING:
+    from kiosk.domain.policy import Decision
+    from kiosk.service.checks import Checked
+    from kiosk.service.gate import GateService
+    from kiosk.service.people import PersonView
 
 
 def field_errors(exc: Exception) -> dict[str, tuple[str, str]]:
@@ -25,8 +31,10 @@ def field_errors(exc: Exception) -> dict[str, tuple[str, str]]:
 
 
 class GateAdapter:
-    def __init__(self, service: Any, after_commit: Callable[[], None] = lambda: None) -> None:
-        self.service = service  # kiosk.service.gate.GateService
+    """kiosk.ui.ports.GatePort over kiosk.service.gate.GateService."""
+
+    def __init__(self, service: GateService, after_commit: Callable[[], None] = lambda: None) -> None:
+        self.service = service
         self.after_commit = after_commit  # wakes the sync worker: a new record is waiting
         self._results: dict[str, ResultView] = {}
 
@@ -81,7 +89,7 @@ class GateAdapter:
     def refer_to_fever_clinic(self, record_uuid: str, reason: str, pin: str) -> ResultView:
         return self._handled(record_uuid, self.service.refer_to_fever_clinic(record_uuid, reason, pin))
 
-    def _handled(self, record_uuid: str, decision: Any) -> ResultView:
+    def _handled(self, record_uuid: str, decision: Decision) -> ResultView:
         self.after_commit()
         before = self._results.get(record_uuid, ResultView(record_uuid, decision.outcome))
         return ResultView(
@@ -116,7 +124,7 @@ class GateAdapter:
         return [(str(r[0]), str(r[1])) for r in rows]
 
 
-def code_view(checked: Any, rechecked: bool = False) -> CodeView:
+def code_view(checked: Checked, rechecked: bool = False) -> CodeView:
     """A Checked as the screens show it; the Checked itself rides along as the handle."""
     r, p = checked.code, checked.person
     label = "  ".join(x for x in (p.name_masked, _address(p)) if x) if p else ""
@@ -131,7 +139,7 @@ def code_view(checked: Any, rechecked: bool = False) -> CodeView:
     )
 
 
-def _address(p: Any) -> str:
+def _address(p: PersonView) -> str:
     return "-".join(x for x in (p.building, p.unit, p.room) if x)
 
 

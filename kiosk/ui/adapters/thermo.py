@@ -7,17 +7,21 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from kiosk.ui.ports import OnReading
+
+if TYPE_CHECKING:  # kiosk.devices is imported only when a thermometer is wired (make_feed)
+    from kiosk.devices.thermometer import Thermometer
 
 log = logging.getLogger(__name__)
 
-# value °C, method, when it was read (UTC)
-OnReading = Callable[[float, str, dt.datetime], None]
-
 
 class ThermometerFeed:
-    def __init__(self, thermometer: Any, timeout_s: float) -> None:
+    """kiosk.ui.ports.TemperatureFeed over a kiosk.devices.thermometer.Thermometer."""
+
+    def __init__(self, thermometer: Thermometer, timeout_s: float) -> None:
         self.thermometer = thermometer
         self.timeout_s = timeout_s
         self._token = 0
@@ -65,7 +69,7 @@ class ThermometerFeed:
         self.thermometer.close()
 
 
-def make_feed(cfg: Any) -> ThermometerFeed | None:
+def make_feed(cfg: Mapping[str, Any]) -> ThermometerFeed | None:
     """None when the guard types every temperature (thermometer.kind = keypad)."""
     from kiosk.devices.thermometer import make_thermometer
 

@@ -1,9 +1,14 @@
-"""One module + one .kv per screen; `screen_factories` tells the App how to build each."""
+"""One module + one .kv per screen; `screen_factories` tells the App how to build each,
+handing each its ScreenKit (kiosk/ui/screens/kit.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from kiosk.config import Config
+    from kiosk.ui.screens.kit import ScreenKit
 
 KV_FILES = (
     "idle", "result", "temperature", "attest", "message", "visitor", "nophone", "guard", "override", "admin_pin", "admin",
@@ -11,7 +16,7 @@ KV_FILES = (
 )
 
 
-def screen_factories(cfg: Any) -> dict[str, Callable[[], Any]]:
+def screen_factories(cfg: Config, kit: ScreenKit) -> dict[str, Callable[[], Any]]:
     """name -> a function that builds that screen. The idle screen is built first; the
     others after the first frame (or at once when someone goes to them), so the kiosk is
     ready to scan sooner."""
@@ -30,17 +35,17 @@ def screen_factories(cfg: Any) -> dict[str, Callable[[], Any]]:
     from kiosk.ui.screens.visitor import VisitorScreen
 
     return {
-        "idle": lambda: IdleScreen(name="idle", cfg=cfg),
-        "result": lambda: ResultScreen(name="result", seconds=cfg["ui.result_seconds"]),
-        "temperature": lambda: TemperatureScreen(name="temperature"),
-        "attest": lambda: AttestScreen(name="attest"),
-        "message": lambda: MessageScreen(name="message"),
-        "visitor": lambda: VisitorScreen(name="visitor"),
-        "nophone": lambda: NoPhoneScreen(name="nophone"),
-        "guard": lambda: GuardScreen(name="guard"),
-        "override": lambda: OverrideScreen(name="override"),
-        "admin_pin": lambda: AdminPinScreen(name="admin_pin"),
-        "pick": lambda: PickScreen(name="pick"),
-        "rechecked": lambda: RecheckedScreen(name="rechecked"),
-        "admin": lambda: AdminScreen(name="admin", session_seconds=cfg["admin.session_seconds"], export_dir=cfg["admin.export_dir"]),
+        "idle": lambda: IdleScreen(kit, name="idle", cfg=cfg),
+        "result": lambda: ResultScreen(kit, name="result", seconds=cfg["ui.result_seconds"]),
+        "temperature": lambda: TemperatureScreen(kit, name="temperature"),
+        "attest": lambda: AttestScreen(kit, name="attest"),
+        "message": lambda: MessageScreen(kit, name="message"),
+        "visitor": lambda: VisitorScreen(kit, name="visitor"),
+        "nophone": lambda: NoPhoneScreen(kit, name="nophone"),
+        "guard": lambda: GuardScreen(kit, name="guard"),
+        "override": lambda: OverrideScreen(kit, name="override"),
+        "admin_pin": lambda: AdminPinScreen(kit, name="admin_pin"),
+        "pick": lambda: PickScreen(kit, name="pick"),
+        "rechecked": lambda: RecheckedScreen(kit, name="rechecked"),
+        "admin": lambda: AdminScreen(kit, name="admin", session_seconds=cfg["admin.session_seconds"], export_dir=cfg["admin.export_dir"]),
     }

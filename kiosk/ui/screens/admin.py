@@ -11,14 +11,13 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from kivy.app import App
 from kivy.clock import Clock
 from kivy.factory import Factory
 from kivy.properties import BooleanProperty, DictProperty, ListProperty, NumericProperty, StringProperty
-from kivy.uix.screenmanager import Screen
 
 from kiosk.ui.lang import tr
 from kiosk.ui.screens import admin_view as view
+from kiosk.ui.screens.kit import KitScreen, ScreenKit
 from kiosk.ui.widgets.hourly_chart import HourlyChart  # noqa: F401 - registers the kv class
 
 
@@ -29,7 +28,7 @@ def table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> str:
     return "\n".join("   ".join(str(r.get(c, "") if r.get(c) is not None else "") for c in columns) for r in rows)
 
 
-class AdminScreen(Screen):
+class AdminScreen(KitScreen):
     status = DictProperty({})  # admin_view.status_card(...)
     sync_rows = ListProperty([])  # admin_view.log_row(...) each, newest first
     outcome_filter = StringProperty("")  # "" = every outcome
@@ -52,8 +51,8 @@ class AdminScreen(Screen):
     export_message = StringProperty("")
     settings_text = StringProperty("")
 
-    def __init__(self, session_seconds: float, export_dir: str, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
+    def __init__(self, kit: ScreenKit, session_seconds: float, export_dir: str, **kwargs: Any) -> None:
+        super().__init__(kit, **kwargs)
         self.session_seconds = session_seconds
         self.export_dir = export_dir
         self._logout: Any = None
@@ -85,7 +84,7 @@ class AdminScreen(Screen):
         if self._confirm is not None:
             self._confirm.dismiss()
         if self.manager is not None and self.manager.current == self.name:
-            App.get_running_app().nav.home()
+            self.kit.nav.home()
 
     @staticmethod
     def pick(values: Mapping[str, Any], key: str, default: Any) -> Any:
@@ -95,11 +94,11 @@ class AdminScreen(Screen):
 
     # -- loading -----------------------------------------------------------------------------
     def load(self) -> None:
-        app = App.get_running_app()
-        adm, w = app.admin, app.worker
+        services, w = self.kit.services, self.kit.worker
+        adm = services.admin
         self.load_sync()
-        w.submit(app.status.snapshot, lambda s: setattr(self, "mode", s.mode), self._err)
-        w.submit(app.duty.on_duty, lambda d: setattr(self, "duty_text", "\n".join(d.names) + (f"\n{d.phone}" if d.phone else "")), self._err)
+        w.submit(services.status.snapshot, lambda s: setattr(self, "mode", s.mode), self._err)
+        w.submit(services.duty.on_duty, lambda d: setattr(self, "duty_text", "\n".join(d.names) + (f"\n{d.phone}" if d.phone else "")), self._err)
         w.submit(adm.key_groups, lambda rows: setattr(self, "groups_text", table(rows, ("name", "id_masked", "groups", "origin", "created_at"))), self._err)
         w.submit(adm.report_days, lambda days: setattr(self, "report_days", list(days)), self._err)
         self.load_report(self.report_day)
@@ -107,8 +106,7 @@ class AdminScreen(Screen):
         self.check_usb()
 
     def load_sync(self) -> None:
-        app = App.get_running_app()
-        adm, w = app.admin, app.worker
+        adm, w = self.kit.services.admin, self.kit.worker
         outcome = self.outcome_filter or None
 
         def both() -> tuple[Mapping[str, Any], Sequence[Mapping[str, Any]], Sequence[Mapping[str, Any]]]:
@@ -118,7 +116,7 @@ class AdminScreen(Screen):
 
     def _sync_loaded(self, got: tuple[Mapping[str, Any], Sequence[Mapping[str, Any]], Sequence[Mapping[str, Any]]]) -> None:
         st, log, groups = got
-        tz = App.get_running_app().tz
+        tz = self.kit.tz
         self.status = view.status_card(st, tz)
         self.parked_count = int(st.get("failed") or 0)
         self.sync_rows = [view.log_row(r, tz) for r in log]
@@ -160,14 +158,13 @@ class AdminScreen(Screen):
 
     # -- sync actions ------------------------------------------------------------------------
     def sync_now(self) -> None:
-        app = App.get_running_app()
         self.sync_message = tr._("Syncing…")
 
         def done(started: bool) -> None:
             self.sync_message = tr._("Sync started") if started else tr._("Not enrolled: nothing to sync with")
             Clock.schedule_once(lambda _dt: self.load_sync(), 1.0)
 
-        app.worker.submit(app.admin.sync_now, done, self._err)
+        self.kit.worker.submit(self.kit.services.admin.sync_now, done, self._err)
 
     def ask_retry_parked(self) -> None:
         """Queueing refused records again can only help once the cause is fixed: ask first."""
@@ -183,19 +180,18 @@ class AdminScreen(Screen):
     def retry_parked(self) -> None:
         if self._confirm is not None:
             self._confirm.dismiss()
-        app = App.get_running_app()
 
         def done(n: int) -> None:
             self.sync_message = tr._("{n} parked records queued again").format(n=n)
             self.load_sync()
 
-        app.worker.submit(app.admin.retry_parked, done, self._err)
+        self.kit.worker.submit(self.kit.services.admin.retry_parked, done, self._err)
 
     # -- report ------------------------------------------------------------------------------
     def load_report(self, day: str) -> None:
-        app = App.get_running_app()
+        admin = self.kit.services.admin
         self.report_day = day
-        app.worker.submit(lambda: app.admin.daily_report(day or None), self._report, self._err)
+        self.kit.worker.submit(lambda: admin.daily_report(day or None), self._report, self._err)
 
     def _report(self, rep: Mapping[str, Any]) -> None:
         self.report = view.report_card(rep)
@@ -209,16 +205,16 @@ class AdminScreen(Screen):
 
     # -- lockdown ----------------------------------------------------------------------------
     def set_lockdown(self, on: bool) -> None:
-        app = App.get_running_app()
-        app.worker.submit(lambda: app.admin.set_lockdown(on), self._mode_set, self._err)
+        admin = self.kit.services.admin
+        self.kit.worker.submit(lambda: admin.set_lockdown(on), self._mode_set, self._err)
 
     def _mode_set(self, mode: str) -> None:
         self.mode = mode
-        App.get_running_app().refresh_status()
+        self.kit.refresh_status()
 
     # -- export ------------------------------------------------------------------------------
     def _today(self) -> dt.date:
-        return dt.datetime.now(App.get_running_app().tz).date()
+        return dt.datetime.now(self.kit.tz).date()
 
     def set_period(self, days: int) -> None:
         """The last `days` local days, today included."""
@@ -235,7 +231,7 @@ class AdminScreen(Screen):
                 self.export_first = self.export_last
 
     def check_usb(self) -> None:
-        app = App.get_running_app()
+        admin = self.kit.services.admin
         folder = self.ids.export_path.text
 
         def shown(info: Any) -> None:
@@ -243,11 +239,11 @@ class AdminScreen(Screen):
             self.usb_text = (tr._("USB folder found: {free} free").format(free=view.size(info.free_bytes) or "0 B")
                              if info.present else tr._("No USB folder here: insert the stick or check the folder"))
 
-        app.worker.submit(lambda: app.admin.usb_info(folder), shown, self._err)
+        self.kit.worker.submit(lambda: admin.usb_info(folder), shown, self._err)
 
     def export(self) -> None:
         folder = self.ids.export_path.text.strip()
-        app = App.get_running_app()
+        admin = self.kit.services.admin
         self.export_message = tr._("Exporting…")
         first, last, fmt = self.export_first, self.export_last, self.export_format
 
@@ -255,8 +251,8 @@ class AdminScreen(Screen):
             self.export_message = tr._("Saved {name}: {rows} rows").format(name=res.name, rows=res.rows)
             self.check_usb()
 
-        app.worker.submit(
-            lambda: app.admin.export(folder, first, last, fmt), done,
+        self.kit.worker.submit(
+            lambda: admin.export(folder, first, last, fmt), done,
             lambda e: setattr(self, "export_message", tr._("Export failed: {error}").format(error=e)),
         )
 

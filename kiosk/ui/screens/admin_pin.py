@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from kivy.app import App
 from kivy.properties import StringProperty
-from kivy.uix.screenmanager import Screen
 
 from kiosk.ui.lang import tr
 from kiosk.ui.ports import PinCheck
+from kiosk.ui.screens.kit import KitScreen
 
 
-class AdminPinScreen(Screen):
+class AdminPinScreen(KitScreen):
     message = StringProperty("")
 
     def enter(self, **_params: Any) -> None:
@@ -25,17 +24,16 @@ class AdminPinScreen(Screen):
         if not pin:
             self.message = tr._("Type the admin PIN")
             return
-        app = App.get_running_app()
-        app.worker.submit(lambda: app.admin.verify_pin(pin), self._checked, self._failed)
+        admin = self.kit.services.admin
+        self.kit.worker.submit(lambda: admin.verify_pin(pin), self._checked, self._failed)
 
     def _checked(self, check: PinCheck) -> None:
-        app = App.get_running_app()
         if check.ok:
-            app.nav.go("admin")
+            self.kit.nav.go("admin")
         elif check.admin_unlock:
             self.message = tr._("Too many wrong PINs in a row. Locked until unlocked with `kiosk admin unlock-admin`.")
         elif check.locked_until:
-            self.message = tr._("Too many wrong PINs. Locked until {time}.").format(time=app.local_time(check.locked_until))
+            self.message = tr._("Too many wrong PINs. Locked until {time}.").format(time=self.kit.local_time(check.locked_until))
         else:
             self.message = tr._("Wrong PIN. {n} tries left.").format(n=check.tries_left)
 

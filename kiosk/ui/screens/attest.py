@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from kivy.properties import ObjectProperty
-from kivy.uix.screenmanager import Screen
+
+from kiosk.ui.screens.kit import KitScreen
 
 
-class AttestScreen(Screen):
+class AttestScreen(KitScreen):
     code = ObjectProperty(None, allownone=True)
 
     def enter(self, code: Any = None, **_params: Any) -> None:

@@ -7,10 +7,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from kivy.properties import StringProperty
-from kivy.uix.screenmanager import Screen
 from kivy.uix.scrollview import ScrollView
 
 from kiosk.ui.lang import tr
+from kiosk.ui.screens.kit import KitScreen
 
 
 def ancestor(widget: Any, cls: type) -> Any:
@@ -23,7 +23,7 @@ def ancestor(widget: Any, cls: type) -> Any:
     return None
 
 
-class FormScreen(Screen):
+class FormScreen(KitScreen):
     general_error = StringProperty("")
 
     def fields(self) -> dict[str, Any]:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from kivy.app import App
 from kivy.factory import Factory
 from kivy.properties import ListProperty
 
@@ -25,8 +24,7 @@ class GuardScreen(FormScreen):
         self.refresh()
 
     def refresh(self) -> None:
-        app = App.get_running_app()
-        app.worker.submit(app.duty.on_duty, self._show, self.failed)
+        self.kit.worker.submit(self.kit.services.duty.on_duty, self._show, self.failed)
 
     def _show(self, duty: DutyView) -> None:
         self.on_duty = list(duty.names)
@@ -40,21 +38,21 @@ class GuardScreen(FormScreen):
 
     def sign_in(self) -> None:
         v = self.values()
-        app = App.get_running_app()
-        app.worker.submit(lambda: app.duty.sign_in(v["guard_name"], v["guard_pin"]), self._signed_in, self.failed)
+        duty = self.kit.services.duty
+        self.kit.worker.submit(lambda: duty.sign_in(v["guard_name"], v["guard_pin"]), self._signed_in, self.failed)
 
     def _signed_in(self, result: FormResult) -> None:
         self.show_errors(result.errors)
         if not result.errors:
             for ff in self.fields().values():
                 ff.input.text = ""
-            App.get_running_app().refresh_status()
+            self.kit.refresh_status()
             self.refresh()
 
     def sign_out(self, name: str) -> None:
-        app = App.get_running_app()
-        app.worker.submit(lambda: app.duty.sign_out(name), self._signed_out, self.failed)
+        duty = self.kit.services.duty
+        self.kit.worker.submit(lambda: duty.sign_out(name), self._signed_out, self.failed)
 
     def _signed_out(self, _result: object) -> None:
-        App.get_running_app().refresh_status()
+        self.kit.refresh_status()
         self.refresh()

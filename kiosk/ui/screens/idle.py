@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from kivy.app import App
 from kivy.properties import BooleanProperty, NumericProperty, StringProperty
-from kivy.uix.screenmanager import Screen
 
+from kiosk.config import Config
 from kiosk.ui.ports import StatusView
+from kiosk.ui.screens.kit import KitScreen, ScreenKit
 
 
-class IdleScreen(Screen):
+class IdleScreen(KitScreen):
     community = StringProperty("")
     gate = StringProperty("")
     online = StringProperty("unknown")  # online / offline / unknown
@@ -24,8 +24,8 @@ class IdleScreen(Screen):
     duty_phone = StringProperty("")
     leaving = BooleanProperty(False)
 
-    def __init__(self, cfg: Any, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
+    def __init__(self, kit: ScreenKit, cfg: Config, **kwargs: Any) -> None:
+        super().__init__(kit, **kwargs)
         self.community = cfg["kiosk.community_name"]
         self.gate = cfg["kiosk.gate_name"]
 
@@ -43,4 +43,4 @@ class IdleScreen(Screen):
 
     def toggle_leaving(self) -> None:
         self.leaving = not self.leaving
-        App.get_running_app().flow.direction = "out" if self.leaving else "in"
+        self.kit.flow.direction = "out" if self.leaving else "in"

@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from kivy.properties import BooleanProperty, StringProperty
-from kivy.uix.screenmanager import Screen
+
+from kiosk.ui.screens.kit import KitScreen
 
 
-class MessageScreen(Screen):
+class MessageScreen(KitScreen):
     title = StringProperty("")
     text = StringProperty("")
     good = BooleanProperty(False)

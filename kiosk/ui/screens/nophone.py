@@ -9,16 +9,15 @@ from __future__ import annotations
 import string
 from typing import Any
 
-from kivy.app import App
 from kivy.factory import Factory
 from kivy.properties import StringProperty
-from kivy.uix.screenmanager import Screen
 
 from kiosk.domain.masking import mask_id
 from kiosk.ui.lang import tr
+from kiosk.ui.screens.kit import KitScreen
 
 
-class NoPhoneScreen(Screen):
+class NoPhoneScreen(KitScreen):
     error = StringProperty("")
     doc_type = StringProperty("cn-id")
     from_card = StringProperty("")  # masked number read from the ID card ("" = typed)
@@ -47,7 +46,7 @@ class NoPhoneScreen(Screen):
             self.error = tr._("Type the ID number")
             return
         self.error = ""
-        App.get_running_app().flow.on_id_number(typed, self._failed, self.doc_type)
+        self.kit.flow.on_id_number(typed, self._failed, self.doc_type)
 
     def fill_from_card(self, number: str) -> None:
         """The ID-card reader read a card: a mainland ID, checked at once."""
@@ -55,9 +54,9 @@ class NoPhoneScreen(Screen):
         self.error = ""
         self.ids.keypad.value = number
         self.from_card = mask_id(number)
-        App.get_running_app().flow.on_id_number(number, self._failed, "cn-id", "reader")
+        self.kit.flow.on_id_number(number, self._failed, "cn-id", "reader")
 
     def _failed(self, exc: BaseException) -> None:
         # the workflow's validation message (e.g. a wrong check digit), in both languages
-        App.get_running_app().flow.current = None
+        self.kit.flow.current = None
         self.error = str(exc)

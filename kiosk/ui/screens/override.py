@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from kivy.app import App
 from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
 
 from kiosk.domain.models import Reason
@@ -40,7 +39,7 @@ class OverrideScreen(FormScreen):
             return
         self.show_errors({})
         # The PIN goes to the service even when empty: the guard's PIN is checked there, never here.
-        App.get_running_app().flow.override(reason, self.values()["pin"], self.refused, refer=self.refer)
+        self.kit.flow.override(reason, self.values()["pin"], self.refused, refer=self.refer)
 
     def refused(self, exc: BaseException) -> None:
         """Not recorded: the PIN, the policy or the input said no; the guard sees why."""

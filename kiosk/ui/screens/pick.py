@@ -9,26 +9,25 @@ from __future__ import annotations
 
 from typing import Any
 
-from kivy.app import App
 from kivy.factory import Factory
 from kivy.properties import ListProperty, ObjectProperty, StringProperty
-from kivy.uix.screenmanager import Screen
 
 from kiosk.ui.lang import tr
 from kiosk.ui.ports import CodeView, RosterEntry
+from kiosk.ui.screens.kit import KitScreen, ScreenKit
 from kiosk.ui.texts import COLOURS
 
 LEVELS = ("building", "unit", "room", "name")
 
 
-class PickScreen(Screen):
+class PickScreen(KitScreen):
     code = ObjectProperty(None, allownone=True)
     path = ListProperty([])  # chosen building, unit, room so far
     who = StringProperty("")
     hint = StringProperty("")
 
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
+    def __init__(self, kit: ScreenKit, **kwargs: Any) -> None:
+        super().__init__(kit, **kwargs)
         self.roster: list[RosterEntry] = []
 
     def enter(self, code: CodeView | None = None, **_params: Any) -> None:
@@ -42,8 +41,7 @@ class PickScreen(Screen):
             self._show([(uuid, label) for uuid, label in c.candidates], pick=True)
             return
         self.hint = tr._("Lockdown: find the resident. Touch the building, unit and room, then the name.")
-        app = App.get_running_app()
-        app.worker.submit(app.gate.roster, self._got_roster, lambda exc: setattr(self, "hint", str(exc)))
+        self.kit.worker.submit(self.kit.services.gate.roster, self._got_roster, lambda exc: setattr(self, "hint", str(exc)))
 
     def _got_roster(self, roster: list[RosterEntry]) -> None:
         self.roster = list(roster)
@@ -79,7 +77,7 @@ class PickScreen(Screen):
             grid.add_widget(button)
 
     def _picked(self, person_uuid: str) -> None:
-        App.get_running_app().flow.pick(person_uuid)
+        self.kit.flow.pick(person_uuid)
 
     def not_resident(self) -> None:
-        App.get_running_app().flow.pick("")
+        self.kit.flow.pick("")

@@ -6,14 +6,14 @@ from __future__ import annotations
 from typing import Any
 
 from kivy.properties import ObjectProperty, StringProperty
-from kivy.uix.screenmanager import Screen
 
 from kiosk.ui.lang import tr
 from kiosk.ui.ports import CodeView
+from kiosk.ui.screens.kit import KitScreen
 from kiosk.ui.texts import COLOURS
 
 
-class RecheckedScreen(Screen):
+class RecheckedScreen(KitScreen):
     code = ObjectProperty(None, allownone=True)
     shown = StringProperty("")
 

@@ -5,19 +5,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from kivy.app import App
 from kivy.clock import Clock
 from kivy.properties import BooleanProperty, ListProperty, StringProperty
-from kivy.uix.screenmanager import Screen
 
 from kiosk.domain.models import Outcome
 from kiosk.ui.lang import tr
 from kiosk.ui.ports import ResultView
+from kiosk.ui.screens.kit import KitScreen, ScreenKit
 from kiosk.ui.texts import OUTCOMES, REASONS
 from kiosk.ui.theme import colors
 
 
-class ResultScreen(Screen):
+class ResultScreen(KitScreen):
     kind = StringProperty("pass")
     headline = StringProperty("")
     who = StringProperty("")
@@ -27,8 +26,8 @@ class ResultScreen(Screen):
     fg = ListProperty(colors["TEXT"])
     can_override = BooleanProperty(False)
 
-    def __init__(self, seconds: float, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
+    def __init__(self, kit: ScreenKit, seconds: float, **kwargs: Any) -> None:
+        super().__init__(kit, **kwargs)
         self.seconds = seconds
         self.result: ResultView | None = None
         self._timer: Any = None
@@ -37,7 +36,7 @@ class ResultScreen(Screen):
     def enter(self, result: ResultView, **_params: Any) -> None:
         self.result = result
         self._fill()
-        App.get_running_app().sounds.play(self.kind)
+        self.kit.sounds.play(self.kind)
         self._arm()
 
     def _fill(self) -> None:
@@ -67,7 +66,7 @@ class ResultScreen(Screen):
 
     def done(self) -> None:
         if self.manager is not None and self.manager.current == self.name:
-            App.get_running_app().nav.home()
+            self.kit.nav.home()
 
     def ask_override(self) -> None:
-        App.get_running_app().nav.go("override", result=self.result)
+        self.kit.nav.go("override", result=self.result)

@@ -13,17 +13,16 @@ import datetime as dt
 import math
 from typing import Any
 
-from kivy.app import App
 from kivy.clock import Clock
-from kivy.properties import ListProperty, NumericProperty, ObjectProperty, StringProperty
-from kivy.uix.screenmanager import Screen
+from kivy.properties import BooleanProperty, ListProperty, NumericProperty, ObjectProperty, StringProperty
 
 from kiosk.ui.lang import tr
-from kiosk.ui.ports import CodeView, TemperatureStep
+from kiosk.ui.ports import CodeView, TemperatureFeed, TemperatureStep
+from kiosk.ui.screens.kit import KitScreen, ScreenKit
 from kiosk.ui.texts import COLOURS, TEMPERATURE_STEPS
 
 
-class TemperatureScreen(Screen):
+class TemperatureScreen(KitScreen):
     code = ObjectProperty(None, allownone=True)
     step = StringProperty("missing")
     method = StringProperty("infrared")
@@ -32,13 +31,15 @@ class TemperatureScreen(Screen):
     who = StringProperty("")
     device = StringProperty("")  # what the thermometer says ("" = nothing read / none wired)
     wait_s = NumericProperty(0)  # seconds left before the contact re-measure counts
+    wired = BooleanProperty(False)  # a thermometer is wired (the "measure again" button)
 
     _device_reading: tuple[float, str, dt.datetime] | None = None
     _due: dt.datetime | None = None
     _tick: Any = None
 
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
+    def __init__(self, kit: ScreenKit, **kwargs: Any) -> None:
+        super().__init__(kit, **kwargs)
+        self.wired = kit.services.thermometer is not None
         tr.on_change(lambda _lang: self._describe())
 
     def enter(self, code: CodeView | None = None, **_params: Any) -> None:
@@ -70,11 +71,8 @@ class TemperatureScreen(Screen):
         self.who = "  ".join(x for x in (colour, c.name_masked, c.id_masked, c.person_label) if x)
 
     # --- the wired thermometer ------------------------------------------------------------
-    @staticmethod
-    def _feed() -> Any:
-        app = App.get_running_app()
-        services = getattr(app, "services", None)
-        return getattr(services, "thermometer", None)
+    def _feed(self) -> TemperatureFeed | None:
+        return self.kit.services.thermometer
 
     def measure(self) -> None:
         """Ask the thermometer for a reading (again); manual entry stays possible meanwhile."""
@@ -121,7 +119,7 @@ class TemperatureScreen(Screen):
         self.ids.keypad.clear()
         self._device_reading = None
         self.device = ""
-        App.get_running_app().flow.add_reading(value, method, self._on_step, taken)
+        self.kit.flow.add_reading(value, method, self._on_step, taken)
 
     def _on_step(self, step: TemperatureStep) -> None:
         self.step = step.verdict

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from kivy.app import App
 from kivy.properties import BooleanProperty, ListProperty, StringProperty
 
 from kiosk.domain import region_tree
@@ -25,13 +24,13 @@ class VisitorScreen(FormScreen):
         self.doc_type = "cn-id"
         self.key_groups = []
         self.ids.region_bar.browsing = ""
-        app = App.get_running_app()
+        gate = self.kit.services.gate
 
         def load() -> list[tuple[str, str]]:
             region_tree.places()  # about a second the first time: never on the Kivy thread
-            return list(app.gate.risk_areas())
+            return list(gate.risk_areas())
 
-        app.worker.submit(load, self._places_ready, lambda _exc: None)
+        self.kit.worker.submit(load, self._places_ready, lambda _exc: None)
 
     def _places_ready(self, areas: list[tuple[str, str]]) -> None:
         self.ids.region_bar.risk_areas = areas
@@ -51,12 +50,11 @@ class VisitorScreen(FormScreen):
         form: dict[str, Any] = dict(self.values())
         form["doc_type"] = self.doc_type
         form["key_groups"] = list(self.key_groups)
-        app = App.get_running_app()
-        app.worker.submit(lambda: app.gate.register_visitor(form), self._saved, self.failed)
+        gate = self.kit.services.gate
+        self.kit.worker.submit(lambda: gate.register_visitor(form), self._saved, self.failed)
 
     def _saved(self, result: FormResult) -> None:
         self.show_errors(result.errors)
         if result.ok:
-            app = App.get_running_app()
-            app.flow.expect_person(result.person_uuid)
-            app.nav.go("message", title=tr._("Visitor registered"), text=tr._("Now scan the visitor's health code."), good=True)
+            self.kit.flow.expect_person(result.person_uuid)
+            self.kit.nav.go("message", title=tr._("Visitor registered"), text=tr._("Now scan the visitor's health code."), good=True)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from kiosk.ui.wiring import Services, build_services
+from kiosk.commands.compose import build_services
+from kiosk.ui.services import Services
 
 
 def services_for(cfg: Any, store: Any, ctx: dict[str, Any]) -> Services:

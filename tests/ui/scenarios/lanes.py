@@ -82,8 +82,8 @@ def nophone_offline(d: Any, cfg: Any, store: Any, ctx: dict[str, Any]) -> dict[s
     from kiosk.devices.id_reader import IdCard
 
     d.wait_screen("idle")
-    d.wait_until(lambda: d.app.services.extra["devices"].id_reader is not None, 10, "the ID card reader")
-    reader = d.app.services.extra["devices"].id_reader
+    d.wait_until(lambda: d.app.services.devices.id_reader is not None, 10, "the ID card reader")
+    reader = d.app.services.devices.id_reader
     reader.present(IdCard("张三", RESIDENT_ID))  # on the reader's thread, as the device would
     d.wait_screen("temperature")  # the lane filled itself and checked: no question about a phone
     who = text_of(d, "temperature", "who")
