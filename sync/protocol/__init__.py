@@ -4,8 +4,6 @@ Everything either end needs to speak to the other lives here; see docs/sync-prot
 Import from this package: `from sync.protocol import sign_request, encode_batch, BatchAck, ...`.
 """
 
-from kiosk.store.journal import GENESIS_HASH, canonical_json, record_hash, verify_chain
-
 from sync.protocol.auth import (
     AUTH_HEADERS,
     DEFAULT_CLOCK_WINDOW_S,
@@ -50,6 +48,7 @@ from sync.protocol.bundle import (
     sign_bundle,
     verify_bundle,
 )
+from sync.protocol.chain import GENESIS_HASH, canonical_json, record_hash, verify_chain
 from sync.protocol.errors import AuthRefused, BundleError, ErrorCode, ProtocolError
 from sync.protocol.messages import (
     DEFAULT_MAX_BATCH_BYTES,

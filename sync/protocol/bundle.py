@@ -17,9 +17,9 @@ from typing import Any, Literal
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from kiosk.store.journal import canonical_json
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from sync.protocol.chain import canonical_json
 from sync.protocol.errors import BundleError
 
 BUNDLE_FORMAT = "kiosk-bundle/1"

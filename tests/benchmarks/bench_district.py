@@ -32,10 +32,10 @@ import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from kiosk.store.journal import GENESIS_HASH, canonical_json, record_hash  # noqa: E402
 from sync.backoff import Backoff, parse_retry_after  # noqa: E402
 from sync.classify import Verdict, classify  # noqa: E402
 from sync.protocol import PATH_BATCHES, PATH_BUNDLE, PATH_CODE_CHECK, PATH_ENROLL, encode_batch, sign_request  # noqa: E402
+from sync.protocol.chain import GENESIS_HASH, canonical_json, record_hash  # noqa: E402
 from sync.server.db import make_engine  # noqa: E402
 from tests.server.central import batch_headers, create_pg_database, drop_pg_database, start_central  # noqa: E402
 
