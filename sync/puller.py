@@ -68,7 +68,7 @@ def _issued_at(store: Store) -> datetime | None:
 
 def _key_groups(person: dict[str, Any]) -> str:
     """The resident's key-group flags as the people table holds them (sorted JSON; the bundle's schema
-    already allows only kiosk.domain.policy.KeyGroup values)."""
+    already allows only sync.common.key_persons.KeyGroup values)."""
     return json.dumps(sorted(set(person.get("key_groups") or [])))
 
 
