@@ -200,3 +200,29 @@ def test_server_protocol_and_shared_load_no_kiosk_module() -> None:
     proc = subprocess.run([sys.executable, "-c", IMPORT_ALL], capture_output=True, text=True, cwd=REPO, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout.strip().splitlines()[-1]) == []
+
+
+STORE_IMPORT = """
+import json, sys
+import kiosk.store.db
+print(json.dumps(sorted(m for m in ("pydantic", "sync.protocol.messages", "requests", "kivy") if m in sys.modules)))
+"""
+
+
+def test_the_store_loads_only_the_chain_of_the_protocol() -> None:
+    # the store hashes records with sync.protocol.chain; the rest of the protocol (pydantic
+    # models) stays unloaded, so `kiosk db check` and friends start as fast as before
+    proc = subprocess.run([sys.executable, "-c", STORE_IMPORT], capture_output=True, text=True, cwd=REPO, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout.strip().splitlines()[-1]) == []
+
+
+def test_every_protocol_name_resolves() -> None:
+    import sync.protocol
+    from sync.protocol import chain
+
+    values = {name: getattr(sync.protocol, name) for name in sync.protocol.__all__}
+    assert values["record_hash"] is chain.record_hash and values["PATH_BATCHES"] == "/v1/batches"
+    assert all(v is not None for v in values.values())
+    with pytest.raises(AttributeError):
+        sync.protocol.no_such_name  # noqa: B018
