@@ -20,9 +20,9 @@ from pydantic import ValidationError
 
 from sync import log as synclog
 from sync import revoked
-from sync.classify import Verdict, classify
 from sync.link import ServerLink
 from sync.protocol import JSON_TYPE, PATH_ALERTS, AlertAck
+from sync.protocol.classify import Verdict, classify
 
 
 @dataclass(frozen=True)

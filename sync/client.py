@@ -21,10 +21,10 @@ from pydantic import ValidationError
 from sync import log as synclog
 from sync import revoked
 from sync.backoff import Backoff, parse_retry_after
-from sync.classify import Verdict, classify
 from sync.link import Reply, ServerLink
 from sync.outbox import Batch, Outbox
 from sync.protocol import GZIP, H_IDEMPOTENCY, JSON_TYPE, PATH_BATCHES, BatchAck, encode_batch
+from sync.protocol.classify import Verdict, classify
 
 
 def refused_records(reply: Reply, batch: Batch) -> list[int] | None:

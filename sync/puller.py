@@ -17,13 +17,13 @@ from typing import Any, Protocol
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from kiosk.store.db import Store
-from kiosk.store.journal import canonical_json
 
 from sync import log as synclog
 from sync import revoked
 from sync.link import ServerLink
 from sync.log import set_state
 from sync.protocol import PATH_BUNDLE, BundleError, verify_bundle
+from sync.protocol.chain import canonical_json
 
 KEEP_BUNDLES = 5
 K_MODE = "mode_from_bundle"
@@ -68,7 +68,7 @@ def _issued_at(store: Store) -> datetime | None:
 
 def _key_groups(person: dict[str, Any]) -> str:
     """The resident's key-group flags as the people table holds them (sorted JSON; the bundle's schema
-    already allows only kiosk.domain.policy.KeyGroup values)."""
+    already allows only sync.common.key_persons.KeyGroup values)."""
     return json.dumps(sorted(set(person.get("key_groups") or [])))
 
 

@@ -15,8 +15,8 @@ from kiosk.store.db import Store
 
 from sync import credentials, revoked
 from sync import log as synclog
-from sync.classify import Verdict, classify
 from sync.outbox import Outbox
+from sync.protocol.classify import Verdict, classify
 from sync.puller import K_MODE, current_etag
 
 OUTCOMES = ("ok", "retry", "parked", "refused")

@@ -12,10 +12,13 @@ checked) and PASS with a note on the way in.
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
+
+# The key-group flags are shared with the central server (sync.common.key_persons); re-exported here.
+from sync.common.key_persons import KEY_GROUPS as KEY_GROUPS
+from sync.common.key_persons import KeyGroup as KeyGroup
 
 from kiosk.domain.models import (
     CodeStatus,
@@ -31,18 +34,6 @@ from kiosk.domain.models import (
 from kiosk.domain.temperature import Verdict
 
 _RANK = {Outcome.PASS: 0, Outcome.REVIEW: 1, Outcome.DENY: 2}
-
-
-class KeyGroup(enum.StrEnum):
-    """Key-group flags asked on the visitor form (the notice's four questions)."""
-
-    RISK_AREA_14D = "risk-area-14d"
-    INBOUND = "inbound"
-    COLD_CHAIN = "cold-chain"
-    RELEASED = "released-or-recovered"
-
-
-KEY_GROUPS = (KeyGroup.RISK_AREA_14D, KeyGroup.INBOUND, KeyGroup.COLD_CHAIN, KeyGroup.RELEASED)
 
 
 @dataclass(frozen=True)

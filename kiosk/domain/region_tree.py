@@ -12,8 +12,7 @@ import functools
 from dataclasses import dataclass
 
 from stdnum import numdb
-
-from kiosk.domain.regions import _PERIOD
+from sync.common.regions import PERIOD_NAME
 
 # Placeholder prefecture names: the counties under them belong directly to the province.
 _PLACEHOLDERS = frozenset({"市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划", "省直辖行政单位"})
@@ -41,7 +40,7 @@ class Place:
 def _current_name(raw: str) -> str | None:
     """The name in use today, or None when the code is abolished."""
     latest = raw.split(",")[-1]
-    match = _PERIOD.match(latest)
+    match = PERIOD_NAME.match(latest)
     if match is None:
         return latest
     return None if match.group(2) else match.group(3)

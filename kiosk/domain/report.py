@@ -6,18 +6,27 @@ one tested place. A day is a zero report (零报告) only when nothing at all is
 no key person, no fever, no red or yellow code, no denial, no review left open and no
 override (不漏报、不瞒报). An override is counted as an override AND under the outcome
 the policy gave (a denied person let through is still a denial on the report).
+
+The report's shape (DailyReport), its day window and the key-person categories are read by
+the central server too, so they live in the shared package (sync.common) and are re-exported
+here for the kiosk's layers.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import enum
 import zoneinfo
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from kiosk.domain.policy import KeyGroup
+from sync.common.daily_report import DailyReport, day_window
+from sync.common.key_persons import KEY_RISK_LEVELS, KeyCategory, key_categories
+
+__all__ = [
+    "GROUP_COLUMNS", "KEY_RISK_LEVELS", "DailyReport", "KeyCategory", "KeyPerson", "build_report", "count_key_people",
+    "day_window", "key_categories", "local_day",
+]
 
 # Columns the store groups by, in this order, followed by the count. `identified` is 1
 # when the entry names a person (roster resident, registered visitor), else 0.
@@ -32,36 +41,6 @@ GROUP_COLUMNS = (
     "overridden",
     "identified",
 )
-
-
-class KeyCategory(enum.StrEnum):
-    """Key-person categories of the notice, in the order the report lists them."""
-
-    RISK_AREA = "risk-area"  # arrived from a listed medium/high-risk area (or within 14 days of one)
-    INBOUND = "inbound"  # entered from abroad
-    COLD_CHAIN = "cold-chain"  # works with imported cold-chain goods
-    RELEASED = "released"  # released from medical observation
-    HOME_ISOLATION = "home-isolation"  # under home isolation (居家隔离)
-
-
-# Person key-group flags (KeyGroup values, and the home-isolation flag) → report category.
-_GROUP_CATEGORY = {
-    KeyGroup.RISK_AREA_14D.value: KeyCategory.RISK_AREA,
-    KeyGroup.INBOUND.value: KeyCategory.INBOUND,
-    KeyGroup.COLD_CHAIN.value: KeyCategory.COLD_CHAIN,
-    KeyGroup.RELEASED.value: KeyCategory.RELEASED,
-    "home-isolation": KeyCategory.HOME_ISOLATION,
-}
-# A listed area at these levels makes an arrival a key person; 'low' areas do not.
-KEY_RISK_LEVELS = frozenset({"medium", "high"})
-
-
-def key_categories(key_groups: Iterable[str], risk_level: str | None) -> frozenset[KeyCategory]:
-    """The categories one arrival falls in (empty: not a key person)."""
-    cats = {_GROUP_CATEGORY[g] for g in key_groups if g in _GROUP_CATEGORY}
-    if risk_level in KEY_RISK_LEVELS:
-        cats.add(KeyCategory.RISK_AREA)
-    return frozenset(cats)
 
 
 @dataclass(frozen=True)
@@ -82,56 +61,6 @@ def count_key_people(people: Iterable[KeyPerson]) -> dict[str, int]:
         for c in p.categories:
             counts[c] = counts.get(c, 0) + 1
     return counts
-
-
-@dataclass(frozen=True)
-class DailyReport:
-    day: str  # YYYY-MM-DD in the kiosk's time zone
-    entries_in: int = 0
-    entries_out: int = 0
-    residents: int = 0  # identified residents only (on the roster)
-    visitors: int = 0
-    staff: int = 0
-    unidentified: int = 0  # "residents" that name nobody (an opaque code with no roster match)
-    fevers_confirmed: int = 0
-    codes_green: int = 0
-    codes_yellow: int = 0
-    codes_red: int = 0
-    codes_none: int = 0
-    codes_unverified: int = 0
-    key_group_people: int = 0  # distinct key persons, all categories
-    denials: int = 0  # the policy's DENY, overridden or not
-    reviews: int = 0  # the policy's REVIEW, overridden or not
-    reviews_open: int = 0  # REVIEW with no decision after it
-    overrides: int = 0
-    overrides_of_denials: int = 0
-    overrides_of_reviews: int = 0
-    key_persons: dict[str, int] = field(default_factory=lambda: {str(c): 0 for c in KeyCategory})
-
-    @property
-    def abnormal(self) -> bool:
-        return any((self.fevers_confirmed, self.codes_red, self.codes_yellow, self.key_group_people, self.denials,
-                    self.reviews_open, self.overrides))
-
-    @property
-    def kind(self) -> str:
-        """'zero' (零报告) only when nothing at all is open, else 'daily'."""
-        return "daily" if self.abnormal else "zero"
-
-    def as_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "kind": self.kind}
-
-
-def day_window(day: dt.date, tz: str) -> tuple[str, str]:
-    """[start, end) of a local calendar day as UTC ISO strings, comparable with created_at."""
-    zone = zoneinfo.ZoneInfo(tz)
-    start = dt.datetime.combine(day, dt.time(0), zone)
-    end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), zone)
-    utc = dt.UTC
-    return (
-        start.astimezone(utc).isoformat(timespec="microseconds"),
-        end.astimezone(utc).isoformat(timespec="microseconds"),
-    )
 
 
 def local_day(at: dt.datetime, tz: str) -> dt.date:

@@ -20,9 +20,9 @@ from typing import Any
 
 import uuid6
 from sqlite_utils import Database
+from sync.protocol.chain import GENESIS_HASH, ChainProblem, Record, canonical_json, record_hash, verify_chain
 
 from kiosk.store.errors import StoreCorrupt, StoreError, StoreFull, StoreLocked
-from kiosk.store.journal import GENESIS_HASH, ChainProblem, Record, canonical_json, record_hash, verify_chain
 from kiosk.store.migrations import migrate
 
 SQLITE_MAGIC = b"SQLite format 3\x00"

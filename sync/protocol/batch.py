@@ -14,9 +14,9 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from kiosk.store.journal import Record, record_hash
 from pydantic import BaseModel, ValidationError
 
+from sync.protocol.chain import Record, record_hash
 from sync.protocol.errors import ErrorCode, ProtocolError
 from sync.protocol.messages import (
     DEFAULT_MAX_BATCH_BYTES,

@@ -17,9 +17,9 @@ from typing import Any, Literal
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from kiosk.store.journal import canonical_json
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from sync.protocol.chain import canonical_json
 from sync.protocol.errors import BundleError
 
 BUNDLE_FORMAT = "kiosk-bundle/1"
@@ -66,7 +66,7 @@ class RosterEntry(_Strict):
     building: str = ""
     unit: str = ""
     room: str = ""
-    key_groups: list[Literal["inbound", "cold-chain", "released-or-recovered", "risk-area-14d"]] = []  # kiosk.domain.policy.KeyGroup
+    key_groups: list[Literal["inbound", "cold-chain", "released-or-recovered", "risk-area-14d"]] = []  # sync.common.key_persons.KeyGroup
 
 
 class RiskArea(_Strict):
@@ -109,7 +109,7 @@ class Bundle(_Strict):
 
 def roster_lookup_hash(key: bytes, kind: Literal["id", "phone"], normal_value: str) -> str:
     """HMAC-SHA256 under the community's roster key (sent to the kiosk at enrolment) of an ID number or
-    phone in its normal form (kiosk.domain.identity.normalise_number / normalise_mobile). The kind is
+    phone in its normal form (sync.common.identity.normalise_number / normalise_mobile). The kind is
     part of the message so an ID hash never equals a phone hash."""
     return hmac.new(key, f"{kind}:{normal_value}".encode(), hashlib.sha256).hexdigest()
 

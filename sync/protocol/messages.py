@@ -10,8 +10,9 @@ import json
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from kiosk.store.journal import GENESIS_HASH
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+from sync.protocol.chain import GENESIS_HASH
 
 PROTOCOL_VERSION = 1
 DEFAULT_MAX_BATCH_RECORDS = 2000
@@ -65,7 +66,7 @@ class _Response(BaseModel):
 
 
 class WireRecord(_Request):
-    """One journal record exactly as the kiosk chained it (see kiosk/store/journal.py)."""
+    """One journal record exactly as the kiosk chained it (see sync/protocol/chain.py)."""
 
     uuid: Uuid
     seq: int = Field(ge=1, le=MAX_SEQ)

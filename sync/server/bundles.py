@@ -7,10 +7,10 @@ from typing import Any
 from uuid import uuid4
 
 from cryptography.fernet import Fernet
-from kiosk.domain.identity import normalise_mobile, normalise_number
-from kiosk.domain.masking import mask_id, mask_phone
 from sqlalchemy import Connection, delete, select
 
+from sync.common.identity import normalise_mobile, normalise_number
+from sync.common.masking import mask_id, mask_phone
 from sync.protocol import roster_lookup_hash
 from sync.server.tables import risk_areas, roster, server_state, trust_entries
 
@@ -59,7 +59,7 @@ def unseal(key: Fernet, value: str) -> str:
 def add_resident(conn: Connection, key: Fernet, *, name: str, id_number: str = "", phone: str = "", building: str = "",
                  unit: str = "", room: str = "", uuid: str | None = None, now_iso: str) -> str:
     """Add or replace one roster entry (ID number and phone sealed) and move the bundle on.
-    The caller validates the values (the CLI does: kiosk.domain.identity)."""
+    The caller validates the values (the CLI does: sync.common.identity)."""
     uid = uuid or str(uuid4())
     conn.execute(delete(roster).where(roster.c.uuid == uid))
     conn.execute(roster.insert().values(uuid=uid, name=name, id_number=seal(key, id_number), phone=seal(key, phone),

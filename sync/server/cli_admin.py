@@ -12,10 +12,10 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from kiosk.domain.identity import validate_id, validate_mobile, validate_name
-from kiosk.domain.masking import mask_id, mask_phone
 from sqlalchemy import Connection, delete, select
 
+from sync.common.identity import validate_id, validate_mobile, validate_name
+from sync.common.masking import mask_id, mask_phone
 from sync.server import bundles, risk_areas
 from sync.server.context import ServerContext
 from sync.server.device_secrets import community_lookup_key

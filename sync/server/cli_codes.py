@@ -14,10 +14,10 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from kiosk.domain.codes.cn_signed import issue_cn_signed, load_issuer_key
-from kiosk.domain.identity import validate_id, validate_name
 from sqlalchemy import delete
 
+from sync.common.cn_signed import issue_cn_signed, load_issuer_key
+from sync.common.identity import validate_id, validate_name
 from sync.server import bundles, keys, registry
 from sync.server.context import ServerContext
 from sync.server.tables import trust_entries

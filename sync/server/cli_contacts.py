@@ -16,7 +16,7 @@ from dataclasses import replace
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from kiosk.domain.identity import validate_id
+from sync.common.identity import validate_id
 
 ROLES = {False: ("admin", "staff"), True: ("admin",)}
 MAX_WINDOW_MIN = 240

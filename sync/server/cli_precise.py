@@ -9,8 +9,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from kiosk.domain.identity import validate_id
-
+from sync.common.identity import validate_id
 from sync.server import alerts, isolation
 from sync.server.console.audit import audit
 from sync.server.context import ServerContext

@@ -15,9 +15,10 @@ import json
 from datetime import date
 from typing import Any
 
-from kiosk.domain.report import DailyReport, KeyCategory, day_window
 from sqlalchemy import Connection, select
 
+from sync.common.daily_report import DailyReport, day_window
+from sync.common.key_persons import KeyCategory
 from sync.server.monitoring import community_devices
 from sync.server.tables import alerts, devices, records
 

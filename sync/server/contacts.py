@@ -22,10 +22,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken
-from kiosk.domain.masking import mask_id, mask_name
 from sqlalchemy import JSON, BigInteger, Connection, Text, and_, bindparam, cast, func, literal_column, select, true
 from sqlalchemy.sql import Select
 
+from sync.common.masking import mask_id, mask_name
 from sync.protocol import roster_lookup_hash
 from sync.server.console.audit import audit
 from sync.server.device_secrets import community_lookup_key

@@ -12,10 +12,10 @@ from datetime import date
 from typing import Any
 
 from cryptography.fernet import Fernet
-from kiosk.domain.identity import normalise_number
-from kiosk.domain.masking import mask_id, mask_name
 from sqlalchemy import Connection, select, update
 
+from sync.common.identity import normalise_number
+from sync.common.masking import mask_id, mask_name
 from sync.protocol import roster_lookup_hash
 from sync.server import bundles
 from sync.server.tables import home_isolation, roster

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, select
 
-from sync.classify import Verdict, classify
+from sync.protocol.classify import Verdict, classify
 from sync.server.tables import devices
 
 SHORT_ID = 8  # a long id (a UUID) is cut to its first 8 characters; the server's own ids (gate-<12 hex>) are short already

@@ -2,7 +2,7 @@
 and who has a temperature reading that day from any of its gates.
 
 Key persons come from the gates' records (an arrival with a key-group flag, or from a listed medium/
-high-risk area: kiosk.domain.report.key_categories) and from the home-isolation list. Each is monitored
+high-risk area: sync.common.key_persons.key_categories) and from the home-isolation list. Each is monitored
 from the day of arrival (or the isolation's start) for the period of its category (server setting
 monitoring_days, default 14; for home isolation: through its end date). A person is known across the
 community's gates by the roster uuid the bundle gives every gate (a visitor: by the gate's own uuid).
@@ -16,10 +16,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from kiosk.domain.masking import mask_name
-from kiosk.domain.report import KeyCategory, day_window, key_categories
 from sqlalchemy import Connection, select
 
+from sync.common.daily_report import day_window
+from sync.common.key_persons import KeyCategory, key_categories
+from sync.common.masking import mask_name
 from sync.server import alerts
 from sync.server.tables import devices, home_isolation, records
 

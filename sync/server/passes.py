@@ -12,10 +12,10 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from kiosk.domain.masking import mask_id, mask_name
 from sqlalchemy import Connection, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
+from sync.common.masking import mask_id, mask_name
 from sync.server.identity import pass_identity
 from sync.server.tables import devices, pass_people, passes, records
 

@@ -11,10 +11,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from kiosk.domain.masking import mask_id, mask_name
 from nacl.public import PrivateKey, SealedBox
 from sqlalchemy import Connection, select, update
 
+from sync.common.masking import mask_id, mask_name
 from sync.protocol import CodeCheckRequest, CodeCheckResponse, roster_lookup_hash
 from sync.server.identity import unseal_id
 from sync.server.keys import identity_key, secrets_dir

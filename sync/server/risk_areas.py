@@ -1,16 +1,16 @@
 """The risk-area list (风险地区) that goes to every kiosk in the signed bundle: one owner of the
 `risk_areas` table for the `kiosk-central risk set` command and the console's page. A region code must
-exist in GB/T 2260 (python-stdnum's data, via kiosk.domain.regions); setting level "none" removes it."""
+exist in GB/T 2260 (python-stdnum's data, via sync.common.regions); setting level "none" removes it."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
 
-from kiosk.domain.regions import lookup_region
 from sqlalchemy import delete, select
 from sqlalchemy.engine import Connection
 
+from sync.common.regions import lookup_region
 from sync.server import bundles
 from sync.server.tables import risk_areas
 

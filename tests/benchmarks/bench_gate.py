@@ -31,7 +31,7 @@ from kiosk.domain.temperature import Measurement, Method, Verdict
 from kiosk.service.gate import GateService
 from kiosk.service.reports import Reports
 from kiosk.store.db import open_store
-from kiosk.store.journal import GENESIS_HASH, canonical_json, record_hash
+from sync.protocol.chain import GENESIS_HASH, canonical_json, record_hash
 
 ISSUER = "示范区健康码中心"
 

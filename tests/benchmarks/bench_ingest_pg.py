@@ -32,8 +32,8 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from kiosk.store.journal import GENESIS_HASH, canonical_json, record_hash  # noqa: E402
 from sync.protocol import PATH_BATCHES, PATH_ENROLL, encode_batch, sign_request  # noqa: E402
+from sync.protocol.chain import GENESIS_HASH, canonical_json, record_hash  # noqa: E402
 from sync.server.db import make_engine  # noqa: E402
 from sync.server.ingest import PG_INSERT  # noqa: E402
 from tests.server.central import Central, batch_headers, create_pg_database, drop_pg_database, start_central  # noqa: E402

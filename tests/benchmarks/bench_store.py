@@ -17,7 +17,7 @@ from pathlib import Path
 import uuid6
 
 from kiosk.store.db import open_store
-from kiosk.store.journal import GENESIS_HASH, canonical_json, record_hash
+from sync.protocol.chain import GENESIS_HASH, canonical_json, record_hash
 
 
 def pct(values: list[float], p: float) -> float:

@@ -27,7 +27,7 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
 from kiosk.store.db import open_store  # noqa: E402
-from kiosk.store.journal import canonical_json, record_hash  # noqa: E402
+from sync.protocol.chain import canonical_json, record_hash  # noqa: E402
 from sync.provision import provision  # noqa: E402
 from sync.server.db import make_engine  # noqa: E402
 from sync.server.enrol import new_enrol_code  # noqa: E402

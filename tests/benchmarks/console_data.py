@@ -14,7 +14,7 @@ from typing import Any
 import psycopg
 import uuid6
 
-from kiosk.store.journal import GENESIS_HASH, canonical_json, record_hash
+from sync.protocol.chain import GENESIS_HASH, canonical_json, record_hash
 
 BATCH = 50  # records per upload batch: the kiosk's default batch size
 FEVER_EVERY = 400  # about one entry in 400 is a confirmed fever (an alert record follows it)

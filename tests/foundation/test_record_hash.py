@@ -8,7 +8,7 @@ from dataclasses import astuple, replace
 
 import pytest
 
-from kiosk.store.journal import GENESIS_HASH, Record, canonical_json, record_hash, verify_chain
+from sync.protocol.chain import GENESIS_HASH, Record, canonical_json, record_hash, verify_chain
 
 DEVICE = "3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b"
 UUID = "01938f2a-7b3c-7d4e-8f5a-6b7c8d9e0f1a"

@@ -204,8 +204,8 @@ def test_bad_batch_is_refused_clearly_and_nothing_is_stored(kiosk: Kiosk, centra
 
 
 def _all_records(k: Kiosk) -> list[dict[str, Any]]:
-    from kiosk.store.journal import Record
     from sync.protocol import wire_record
+    from sync.protocol.chain import Record
 
     rows = k.store.db.execute("select seq, uuid, kind, created_at, body, prev_hash, hash from journal order by seq").fetchall()
     if not rows:

@@ -130,7 +130,7 @@ def test_a_valid_batch_parses_the_same_as_before(tmp_path: Path) -> None:
 
 
 def _envelope_with_bodies(bodies: list[str]) -> bytes:
-    from kiosk.store.journal import GENESIS_HASH, record_hash
+    from sync.protocol.chain import GENESIS_HASH, record_hash
 
     recs, prev = [], GENESIS_HASH
     for seq, body in enumerate(bodies, 1):

@@ -16,7 +16,6 @@ from typing import Any
 import pytest
 import requests
 
-from kiosk.store.journal import GENESIS_HASH, canonical_json, record_hash
 from sync.protocol import (
     PATH_BATCHES,
     PATH_BUNDLE,
@@ -26,6 +25,7 @@ from sync.protocol import (
     encode_batch,
     sign_request,
 )
+from sync.protocol.chain import GENESIS_HASH, canonical_json, record_hash
 from tests.server.central import Central, Kiosk, batch_headers, error_of
 
 Case = Callable[[Kiosk], requests.Response]

@@ -7,8 +7,8 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from kiosk.store.journal import GENESIS_HASH, canonical_json, record_hash
 from sync.protocol import BatchAck
+from sync.protocol.chain import GENESIS_HASH, canonical_json, record_hash
 from tests.server.central import Central, Kiosk, enrol_body, error_of, new_store
 
 
@@ -181,8 +181,8 @@ def test_a_revoked_kiosk_is_refused_for_good_and_its_records_stay(kiosk: Kiosk, 
 
 
 def _all(k: Kiosk) -> list[dict[str, object]]:
-    from kiosk.store.journal import Record
     from sync.protocol import wire_record
+    from sync.protocol.chain import Record
 
     rows = k.store.db.execute("select seq, uuid, kind, created_at, body, prev_hash, hash from journal order by seq").fetchall()
     return [wire_record(Record(*r)) for r in rows]

@@ -7,7 +7,7 @@ from __future__ import annotations
 import uuid
 from pathlib import Path
 
-from kiosk.store.journal import GENESIS_HASH, canonical_json, record_hash
+from sync.protocol.chain import GENESIS_HASH, canonical_json, record_hash
 from sync.server.db import make_engine
 from sync.server.partitioning import partition_records_by_month
 from tests.server.central import create_pg_database, drop_pg_database, new_store, start_central

@@ -13,7 +13,6 @@ import uuid
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from kiosk.store.journal import GENESIS_HASH, canonical_json, record_hash
 from sync.protocol import (
     BatchEnvelope,
     BundleError,
@@ -32,6 +31,7 @@ from sync.protocol import (
     verify_bundle,
     verify_signature,
 )
+from sync.protocol.chain import GENESIS_HASH, canonical_json, record_hash
 from sync.server.db import HEAD_REVISION, head_revision
 
 DEV = str(uuid.uuid4())

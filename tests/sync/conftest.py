@@ -15,10 +15,10 @@ from sqlalchemy import Engine, delete, select
 
 from kiosk.config import Config, load_config
 from kiosk.store.db import Store, open_store
-from kiosk.store.journal import verify_chain
 from sync.client import Uploader
 from sync.credentials import Credentials
 from sync.factory import make_link, make_uploader
+from sync.protocol.chain import verify_chain
 from sync.provision import provision
 from sync.server import bundles, registry
 from sync.server.db import make_engine

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from sync.backoff import RETRY_AFTER_MAX_S, Backoff, parse_retry_after
-from sync.classify import Verdict, classify
+from sync.protocol.classify import Verdict, classify
 
 
 @pytest.mark.parametrize(

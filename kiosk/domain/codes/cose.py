@@ -1,7 +1,8 @@
 """The shared signed-code pipeline: Base45 -> zlib -> COSE_Sign1 -> CBOR (CWT) claims.
 
 Used by both `eu-dcc` (HC1:) and our `cn-signed` (HCN1:) codes, in both directions
-(decode + verify here for the kiosk; sign + encode for the central server and tests).
+(decode + verify here for the kiosk; sign + encode, for the central server and tests, in
+sync.common.cose_sign, which the server may import).
 
 Why hand-written COSE: COSE_Sign1 with ES256/PS256 is ~100 lines on top of two
 well-kept libraries (cbor2 for CBOR, cryptography for the maths). The only Python COSE
@@ -21,24 +22,29 @@ import base45
 import cbor2
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
-from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature, encode_dss_signature
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+
+# Labels, Sig_structure and the signing direction are shared with the central server, which
+# issues cn-signed codes (sync.common.cose_sign); sign1 and zlib_base45_encode are re-exported.
+from sync.common.cose_sign import (
+    ALG_ES256,
+    ALG_NAMES,
+    HDR_ALG,
+    HDR_KID,
+    PSS_SHA256,
+    TAG_CWT,
+    TAG_SIGN1,
+    PublicKey,
+    sig_structure,
+)
+from sync.common.cose_sign import sign1 as sign1
+from sync.common.cose_sign import zlib_base45_encode as zlib_base45_encode
 
 from kiosk.domain.codes.errors import CodeError, malformed
 from kiosk.domain.models import CodeStatus
 
-ALG_ES256 = -7
-ALG_PS256 = -37
-ALG_NAMES = {ALG_ES256: "ES256", ALG_PS256: "PS256"}
-TAG_CWT = 61
-TAG_SIGN1 = 18
-HDR_ALG = 1
-HDR_KID = 4
 MAX_INFLATED = 64 * 1024  # a health certificate is < 2 KB; anything bigger is a zip bomb
-_PSS = padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=padding.PSS.DIGEST_LENGTH)  # RFC 8230
-
-PublicKey = ec.EllipticCurvePublicKey | rsa.RSAPublicKey
-PrivateKey = ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey
 
 
 @dataclass(frozen=True)
@@ -114,10 +120,6 @@ def decode_sign1(data: bytes) -> Sign1:
     return Sign1(protected_raw, dict(protected), dict(unprotected), payload, signature)
 
 
-def sig_structure(protected_raw: bytes, payload: bytes) -> bytes:
-    return cbor2.dumps(["Signature1", protected_raw, b"", payload])
-
-
 def check_alg(msg: Sign1) -> int:
     alg = msg.alg
     if alg not in ALG_NAMES:
@@ -140,7 +142,7 @@ def verify_signature(msg: Sign1, key: PublicKey) -> None:
         else:
             if not isinstance(key, rsa.RSAPublicKey):
                 raise bad
-            key.verify(msg.signature, tbs, _PSS, hashes.SHA256())
+            key.verify(msg.signature, tbs, PSS_SHA256, hashes.SHA256())
     except (InvalidSignature, ValueError):
         raise bad from None
 
@@ -153,24 +155,3 @@ def decode_claims(payload: bytes) -> dict[Any, Any]:
     if not isinstance(claims, Mapping):
         raise malformed("cbor", "the signed payload is not a CBOR map of claims")
     return dict(claims)
-
-
-# --- the issuing direction (central server, tests, benchmarks) ---
-
-
-def sign1(claims: dict[Any, Any], private_key: PrivateKey, kid: bytes) -> bytes:
-    """A COSE_Sign1 (tag 18) over the CBOR claims; ES256 for EC keys, PS256 for RSA."""
-    alg = ALG_ES256 if isinstance(private_key, ec.EllipticCurvePrivateKey) else ALG_PS256
-    protected_raw = cbor2.dumps({HDR_ALG: alg, HDR_KID: kid})
-    payload = cbor2.dumps(claims)
-    tbs = sig_structure(protected_raw, payload)
-    if isinstance(private_key, ec.EllipticCurvePrivateKey):
-        r, s = decode_dss_signature(private_key.sign(tbs, ec.ECDSA(hashes.SHA256())))
-        signature = r.to_bytes(32, "big") + s.to_bytes(32, "big")
-    else:
-        signature = private_key.sign(tbs, _PSS, hashes.SHA256())
-    return cbor2.dumps(cbor2.CBORTag(TAG_SIGN1, [protected_raw, {}, payload, signature]))
-
-
-def zlib_base45_encode(data: bytes) -> str:
-    return str(base45.b45encode(zlib.compress(data, 9)).decode("ascii"))

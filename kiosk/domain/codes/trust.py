@@ -16,6 +16,7 @@ from typing import Any
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from sync.common.cose_sign import key_kid  # the cn-signed kid, computed by the issuing server too
 
 from kiosk.domain.codes.cose import PublicKey
 
@@ -69,12 +70,6 @@ class Issuer:
 def dcc_kid(der: bytes) -> bytes:
     """The DCC kid: the first 8 bytes of SHA-256 over the certificate's DER."""
     return hashlib.sha256(der).digest()[:8]
-
-
-def key_kid(public_key: PublicKey) -> bytes:
-    """Our cn-signed kid: the first 8 bytes of SHA-256 over the SubjectPublicKeyInfo DER."""
-    spki = public_key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
-    return hashlib.sha256(spki).digest()[:8]
 
 
 def parse_dsc(der: bytes, kid: bytes | None = None) -> Dsc:

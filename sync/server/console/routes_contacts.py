@@ -14,10 +14,10 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
-from kiosk.domain.identity import validate_id
-from kiosk.domain.masking import mask_id
 from starlette.concurrency import run_in_threadpool
 
+from sync.common.identity import validate_id
+from sync.common.masking import mask_id
 from sync.server.cli_contacts import MAX_DAYS, MAX_WINDOW_MIN
 from sync.server.console.audit import audit
 from sync.server.console.i18n import N_

@@ -9,10 +9,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
-from kiosk.domain.identity import validate_id
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
+from sync.common.identity import validate_id
 from sync.server import isolation
 from sync.server.console.audit import audit
 from sync.server.console.auth import now_iso

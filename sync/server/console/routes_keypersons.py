@@ -11,9 +11,9 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from kiosk.domain.report import KeyCategory
 from starlette.concurrency import run_in_threadpool
 
+from sync.common.key_persons import KeyCategory
 from sync.server import monitoring
 from sync.server.console.i18n import N_
 from sync.server.console.scope import visible_communities

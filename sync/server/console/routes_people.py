@@ -14,11 +14,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request, UploadFile
 from fastapi.responses import Response
-from kiosk.domain.masking import mask_id, mask_phone
-from kiosk.domain.policy import KeyGroup
 from sqlalchemy import func, select, update
 from starlette.concurrency import run_in_threadpool
 
+from sync.common.key_persons import KeyGroup
+from sync.common.masking import mask_id, mask_phone
 from sync.server import bundles
 from sync.server.cli_admin import ROSTER_FIELDS, _clean_person
 from sync.server.console.audit import audit

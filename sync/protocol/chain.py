@@ -1,4 +1,9 @@
-"""The hash chain: canonical record bodies, their hashes, and verification of the chain."""
+"""The hash chain: canonical record bodies, their hashes, and verification of the chain.
+
+Part of the wire protocol because both ends compute it: the kiosk's store chains each record
+as it writes it (kiosk.store.db), the central server re-checks every record it ingests.
+Standard library only, so importing it never drags in either end.
+"""
 
 from __future__ import annotations
 

@@ -10,6 +10,9 @@ timestamp or a replayed nonce is retried at once (after correcting the clock off
 the server's time), and wrong or unknown credentials HOLD the upload — records stay
 pending, nothing is parked, and the admin is told to provision the kiosk again.
 A 403 `device-revoked` is final: the kiosk stops uploading and keeps its records (sync.revoked).
+
+Part of the protocol because both ends read answers this way: the kiosk's uploader acts on
+the verdict, the server's sync log shows each logged request in the same words.
 """
 
 from __future__ import annotations
