@@ -11,9 +11,13 @@ import json
 import os
 import sys
 from collections.abc import Sequence
-from typing import Any
+from contextlib import ExitStack
+from typing import TYPE_CHECKING, Any
 
 from sync.server.settings import ServerSettings, SettingsError, from_env, to_env
+
+if TYPE_CHECKING:
+    from sync.server.context import ServerContext
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -25,6 +29,14 @@ def settings_from(args: argparse.Namespace, **extra: Any) -> ServerSettings:
     from pathlib import Path
 
     return from_env(data_dir=Path(args.data_dir) if args.data_dir else None, db=args.db, **extra)
+
+
+def open_context(args: argparse.Namespace, **extra: Any) -> ServerContext:
+    """The server's context for this command; it is closed when the command returns (main's `args.opened`)."""
+    from sync.server.context import ServerContext
+
+    opened: ExitStack = args.opened
+    return opened.enter_context(ServerContext.open(settings_from(args, **extra)))
 
 
 def _emit(rows: Any, as_json: bool, fmt: str | None = None) -> None:
@@ -49,7 +61,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if problem:
         print(f"kiosk-central serve: {problem}", file=sys.stderr)
         return 2
-    ServerContext.open(settings)  # migrate and create keys once, before any worker starts
+    with ServerContext.open(settings):  # migrate and create keys once, before any worker starts
+        pass
     os.environ.update(to_env(settings))
     if settings.workers > 1:
         from sync.server.supervision import ENV_SUPERVISOR_PID
@@ -70,17 +83,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
-    from sync.server.context import ServerContext
-
-    ctx = ServerContext.open(settings_from(args))
+    ctx = open_context(args)
     print(f"schema up to date on {ctx.engine.url.render_as_string(hide_password=True)}")
     return 0
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    from sync.server.context import ServerContext
-
-    ctx = ServerContext.open(settings_from(args))
+    ctx = open_context(args)
     print(f"server ready: data folder {ctx.settings.data_dir.resolve()} (keys, admin token), database "
           f"{ctx.engine.url.render_as_string(hide_password=True)}")
     return 0
@@ -95,13 +104,12 @@ def cmd_admin_token(args: argparse.Namespace) -> int:
 
 def cmd_device_add(args: argparse.Namespace) -> int:
     """The server assigns the device id and binds a one-time enrolment code to it."""
-    from sync.server.context import ServerContext
     from sync.server.enrol import new_device
 
     settings = settings_from(args)
     if not 1 <= args.count <= 1000:
         raise ValueError("--count must be 1-1000")
-    with ServerContext.open(settings).engine.begin() as conn:
+    with open_context(args).engine.begin() as conn:
         issued = [new_device(conn, args.label, args.ttl_hours or settings.enroll_ttl_hours, args.community) for _ in range(args.count)]
     pairs = [{"device_id": d.device_id, "enroll_code": d.enroll_code} for d in issued]
     if args.json:
@@ -116,10 +124,9 @@ def cmd_device_add(args: argparse.Namespace) -> int:
 
 def cmd_verify(args: argparse.Namespace) -> int:
     """Re-read and re-check every stored chain (or one device's); exit 1 when one fails."""
-    from sync.server.context import ServerContext
     from sync.server.verify import verify_devices
 
-    with ServerContext.open(settings_from(args)).engine.begin() as conn:
+    with open_context(args).engine.begin() as conn:
         results = verify_devices(conn, args.device)
     if args.json:
         _emit([{"device_id": r.device_id, "ok": r.ok, "verified_through_seq": r.verified_through,
@@ -134,10 +141,9 @@ def cmd_verify(args: argparse.Namespace) -> int:
 def cmd_device_revoke(args: argparse.Namespace) -> int:
     """A lost or stolen kiosk: its requests are refused from now on, for good; its records stay."""
     from sync.protocol import utc_now_iso
-    from sync.server.context import ServerContext
     from sync.server.enrol import revoke
 
-    with ServerContext.open(settings_from(args)).engine.begin() as conn:
+    with open_context(args).engine.begin() as conn:
         done = revoke(conn, args.device_id, utc_now_iso())
     if not done:
         raise ValueError(f"no enrolled device {args.device_id!r} (see kiosk-central device list)")
@@ -243,19 +249,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from sync.server.context import ServerContext
     from sync.server.existing import CREATING_COMMANDS, require_existing
 
     args = build_parser().parse_args(argv)
-    try:
-        if args.command not in CREATING_COMMANDS:
-            require_existing(settings_from(args))
-        return int(args.func(args))
-    except (SettingsError, ValueError, OSError) as exc:
-        print(f"kiosk-central: {exc}", file=sys.stderr)
-        return 2
-    finally:
-        ServerContext.close_all()
+    with ExitStack() as args.opened:  # the contexts this run opens (open_context) are closed when it ends
+        try:
+            if args.command not in CREATING_COMMANDS:
+                require_existing(settings_from(args))
+            return int(args.func(args))
+        except (SettingsError, ValueError, OSError) as exc:
+            print(f"kiosk-central: {exc}", file=sys.stderr)
+            return 2
 
 
 if __name__ == "__main__":

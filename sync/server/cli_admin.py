@@ -26,9 +26,9 @@ ROSTER_FIELDS = ("name", "id_number", "phone", "building", "unit", "room")
 
 
 def _engine(args: argparse.Namespace) -> ServerContext:
-    from sync.server.cli import settings_from
+    from sync.server.cli import open_context
 
-    return ServerContext.open(settings_from(args))
+    return open_context(args)
 
 
 def _now() -> str:

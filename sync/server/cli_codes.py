@@ -26,9 +26,9 @@ ISSUER = "kiosk-central demo issuer"
 
 
 def _ctx(args: argparse.Namespace) -> ServerContext:
-    from sync.server.cli import settings_from
+    from sync.server.cli import open_context
 
-    return ServerContext.open(settings_from(args))
+    return open_context(args)
 
 
 def cmd_issue_code(args: argparse.Namespace) -> int:

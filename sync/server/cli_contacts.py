@@ -72,14 +72,13 @@ def parse_query(args: argparse.Namespace, now: dt.datetime) -> Any:
 
 
 def cmd_contacts(args: argparse.Namespace) -> int:
-    from sync.server.cli import settings_from
+    from sync.server.cli import open_context
     from sync.server.console.auth import load_account
     from sync.server.console.scope import visible_gates
     from sync.server.contacts import Keys, audited_lookup
-    from sync.server.context import ServerContext
 
     q = parse_query(args, dt.datetime.now(dt.UTC))
-    ctx = ServerContext.open(settings_from(args))
+    ctx = open_context(args)
     keys = Keys(ctx.lookup_master, ctx.identity_private, ctx.data_key)
     with ctx.engine.begin() as conn:
         who = load_account(conn, args.by)

@@ -35,10 +35,10 @@ TIMES = ("at", "last_contact", "newest_record", "received_at", "enrolled_at")
 
 
 def _open(args: argparse.Namespace) -> tuple[ServerContext, ZoneInfo]:
-    from sync.server.cli import settings_from
+    from sync.server.cli import open_context
 
-    settings = settings_from(args, timezone=getattr(args, "timezone", None))
-    return ServerContext.open(settings), ZoneInfo(settings.timezone)
+    ctx = open_context(args, timezone=getattr(args, "timezone", None))
+    return ctx, ZoneInfo(ctx.settings.timezone)
 
 
 def _show(args: argparse.Namespace, rows: list[dict[str, Any]], columns: list[tuple[str, str]], tz: ZoneInfo) -> None:

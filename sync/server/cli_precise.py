@@ -19,9 +19,9 @@ Common = Callable[[argparse.ArgumentParser], None]
 
 
 def _ctx(args: argparse.Namespace) -> ServerContext:
-    from sync.server.cli import settings_from
+    from sync.server.cli import open_context
 
-    return ServerContext.open(settings_from(args))
+    return open_context(args)
 
 
 def _now() -> str:

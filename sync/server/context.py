@@ -1,10 +1,14 @@
-"""What every request handler of one server process shares: settings, engine, keys."""
+"""What every request handler of one server process shares: settings, engine, keys.
+
+Whoever opens a context closes it: the app when it shuts down (its lifespan), a CLI run when its
+command returns (cli.open_context), a test with `with ServerContext.open(...) as ctx`.
+"""
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import ClassVar
+from types import TracebackType
 
 from cryptography.fernet import Fernet
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -25,7 +29,6 @@ class ServerContext:
     device_key: Fernet  # devices' HMAC secrets are stored sealed with it
     lookup_master: bytes  # per-community roster look-up keys derive from it
     identity_private: bytes = b""  # X25519: opens the ID numbers sealed on gate passes (sync.server.identity)
-    opened: ClassVar[list[ServerContext]] = []  # so a CLI run can release every engine it made
 
     @classmethod
     def open(cls, settings: ServerSettings, *, migrate: bool = True) -> ServerContext:
@@ -37,12 +40,15 @@ class ServerContext:
         if migrate:
             upgrade(engine)
             device_secrets.seal_clear_rows(engine, device_key)
-        ctx = cls(settings, engine, keys.bundle_key(d), keys.admin_token(d), keys.data_key(d), device_key, keys.roster_lookup_master(d),
-                  keys.identity_key(d))
-        cls.opened.append(ctx)
-        return ctx
+        return cls(settings, engine, keys.bundle_key(d), keys.admin_token(d), keys.data_key(d), device_key, keys.roster_lookup_master(d),
+                   keys.identity_key(d))
 
-    @classmethod
-    def close_all(cls) -> None:
-        while cls.opened:
-            cls.opened.pop().engine.dispose()
+    def close(self) -> None:
+        """Release the engine's connections (a PostgreSQL database cannot be dropped while they are open)."""
+        self.engine.dispose()
+
+    def __enter__(self) -> ServerContext:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        self.close()

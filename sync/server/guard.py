@@ -1,15 +1,14 @@
 """Hooks that keep the server standing under abusive input: the per-address limit on
 unauthenticated requests, the protocol error body for every refusal (404 and 405 too), the
-admin-only OpenAPI document and the refused-request log, and the hourly housekeeping."""
+refused-request log, and the hourly housekeeping."""
 
 from __future__ import annotations
 
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Query, Request, Response
+from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -18,7 +17,7 @@ from sync.protocol import PATH_BATCHES, PATH_BUNDLE, PATH_CODE_CHECK, PATH_REPOR
 from sync.server.context import ServerContext
 from sync.server.housekeeping import Schedule, purge
 from sync.server.ratelimit import RateLimits, retry_after
-from sync.server.refusals import log_refusal, read_refusals
+from sync.server.refusals import log_refusal
 
 log = logging.getLogger("kiosk-central")
 DEVICE_PATHS = frozenset({PATH_BATCHES, PATH_BUNDLE, PATH_CODE_CHECK, PATH_REPORTS})
@@ -39,7 +38,7 @@ def error_response(exc: ProtocolError) -> JSONResponse:
     return JSONResponse(exc.to_json(), status_code=exc.status, headers=headers)
 
 
-def install(app: FastAPI, ctx: ServerContext, limits: RateLimits, admin: Callable[..., None]) -> None:
+def install(app: FastAPI, ctx: ServerContext, limits: RateLimits) -> None:
     """Call before the outermost middleware is added (so database outages there still become 503)."""
     schedule = Schedule()
     retention = ctx.settings.sync_log_retention_days
@@ -69,14 +68,3 @@ def install(app: FastAPI, ctx: ServerContext, limits: RateLimits, admin: Callabl
             await run_in_threadpool(log_refusal, ctx.engine, source, request.headers.get("x-kiosk-device"), endpoint_of(path),
                                     exc.status, str(exc.code), exc.message)
             return error_response(exc)
-
-    @app.get("/admin/openapi.json", dependencies=[Depends(admin)], tags=["admin"])
-    async def admin_openapi() -> dict[str, Any]:
-        return app.openapi()
-
-    @app.get("/admin/refused", dependencies=[Depends(admin)], tags=["admin"])
-    async def admin_refused(
-        source: Annotated[str | None, Query(max_length=64, pattern=r"^[0-9A-Za-z.:_-]+$")] = None,
-        limit: Annotated[int, Query(ge=1, le=10_000)] = 100,
-    ) -> list[dict[str, Any]]:
-        return await run_in_threadpool(read_refusals, ctx.engine, source, limit)

@@ -183,8 +183,8 @@ def main() -> int:
     for backend in args.backends.split(","):
         with tempfile.TemporaryDirectory() as tmp:
             pg = create_pg_database() if backend == "postgresql" else None
+            ctx = ServerContext.open(from_env(data_dir=Path(tmp) / "central", db=pg or f"sqlite:///{tmp}/central.db"))
             try:
-                ctx = ServerContext.open(from_env(data_dir=Path(tmp) / "central", db=pg or f"sqlite:///{tmp}/central.db"))
                 rows, people = generate(ctx, args.passes, args.people)
                 loaded = load(ctx, rows, people)
                 del rows, people
@@ -198,7 +198,7 @@ def main() -> int:
                 print("plans:")
                 print(res["explain"])
             finally:
-                ServerContext.close_all()
+                ctx.close()
                 if pg:
                     drop_pg_database(pg)
     return 0

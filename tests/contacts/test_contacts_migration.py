@@ -51,4 +51,4 @@ def test_gate_records_held_before_the_contacts_migration_are_projected(tmp_path:
             command.upgrade(cfg, "head")
             assert conn.execute(select(passes.c.record_uuid)).scalars().all() == ["u1", "u3"]
     finally:
-        ServerContext.close_all()
+        ctx.close()

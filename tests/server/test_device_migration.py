@@ -44,4 +44,4 @@ def test_rows_from_before_0003_are_migrated(tmp_path: Path) -> None:
         assert stat.S_IMODE((tmp_path / "central.db").stat().st_mode) == 0o600
         assert stat.S_IMODE(tmp_path.stat().st_mode) == 0o700
     finally:
-        ServerContext.close_all()
+        ctx.close()

@@ -49,7 +49,7 @@ def test_the_openapi_document_is_valid(tmp_path: Path) -> None:
         assert "#/$defs/" not in text and "WireRecord" in doc["components"]["schemas"]
         assert doc["paths"]["/v1/batches"]["post"]["requestBody"]["content"]["application/json"]["schema"]["properties"]["records"]
     finally:
-        ServerContext.close_all()
+        app.state.services.ctx.close()
 
 
 def test_docs_are_off_by_default_and_the_document_is_for_admins(central: Central) -> None:
@@ -91,7 +91,7 @@ def test_sync_log_retention(backend: str, tmp_path: Path, request: pytest.Fixtur
         assert kept == {"retention-new"} and refusals == 0 and windows == 0
         assert purged.sync_log >= 1 and purged.refusals >= 1 and purged.rate_windows >= 1
     finally:
-        ServerContext.close_all()
+        ctx.close()
 
 
 @pytest.mark.parametrize(("env", "problem"), [

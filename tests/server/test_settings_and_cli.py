@@ -9,8 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from sync.server.settings import SettingsError, from_env, to_env
+from sync.server.settings import ServerSettings, SettingsError, env_name, from_env, settings_table, to_env
 from tests.server.central import run_cli
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.parametrize(
@@ -33,6 +35,34 @@ def test_settings_round_trip_through_the_environment(tmp_path: Path) -> None:
     s = from_env({}, data_dir=tmp_path, db="postgresql+psycopg://postgres@127.0.0.1/x", workers=3, port=9000)
     assert from_env(to_env(s)) == s
     assert from_env({}).db_url.startswith("sqlite:///") and from_env({}).db_url.endswith("central-data/central.db")
+
+
+def test_every_setting_is_declared_once_with_a_type_a_default_and_a_help() -> None:
+    defaults = from_env({})
+    for name, declared in ServerSettings.model_fields.items():
+        assert declared.annotation in (int, str, bool, Path), f"{name}: {declared.annotation}"
+        assert not declared.is_required() and getattr(defaults, name) == declared.default, name
+        assert declared.description and len(declared.description) > 3, f"{name} needs a help text"
+
+
+def test_every_setting_is_read_from_its_variable_and_an_option_wins() -> None:
+    changed = {"data_dir": Path("/srv/c"), "db": "postgresql+psycopg://u@h/d", "host": "::1", "tls_cert": "c.pem", "tls_key": "k.pem",
+               "api_docs": True, "public_url": "https://c.example", "alert_webhook_url": "https://hook.example/a",
+               "alert_webhook_secret": "s" * 16, "timezone": "Europe/Berlin", "monitoring_days": "inbound=7"}
+    for name, declared in ServerSettings.model_fields.items():
+        value = changed.get(name, declared.default + 1 if isinstance(declared.default, int) else None)
+        assert value is not None, f"{name}: give the test a value to set"
+        needs = {"alert_webhook_url": {"alert_webhook_secret": "s" * 16}, "workers": {"db": changed["db"]}}.get(name, {})
+        env = {env_name(n): str(v) for n, v in {name: value, **needs}.items()}
+        assert getattr(from_env(env), name) == value, name
+    assert from_env({"KIOSK_CENTRAL_PORT": "9000"}, port=9100).port == 9100  # a CLI option over the variable
+    assert from_env({"KIOSK_CENTRAL_PORT": "9000"}, port=None).port == 9000  # an option not given leaves it
+
+
+def test_the_settings_table_in_the_docs_is_generated_from_the_declarations() -> None:
+    assert settings_table() in (REPO / "docs" / "central-server.md").read_text(encoding="utf-8"), (
+        "docs/central-server.md's settings table is stale: paste the output of "
+        "`python -c 'from sync.server.settings import settings_table; print(settings_table())'`")
 
 
 def test_roster_import_is_all_or_nothing(tmp_path: Path) -> None:

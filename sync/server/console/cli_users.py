@@ -25,9 +25,9 @@ CLI_ACTOR = "cli"
 
 
 def _ctx(args: argparse.Namespace) -> ServerContext:
-    from sync.server.cli import settings_from
+    from sync.server.cli import open_context
 
-    return ServerContext.open(settings_from(args))
+    return open_context(args)
 
 
 def read_password(prompt: str = "password: ") -> str:

@@ -1,0 +1,4 @@
+"""The server's HTTP API, by audience: the kiosks' sync endpoints (sync_routes, logged per request by
+attempts.LoggedRoute) and the admin's read-only views (admin_routes); their shared, typed
+dependencies are in deps and services. The community console has its own routers (sync/server/console).
+"""
