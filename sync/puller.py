@@ -16,17 +16,16 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from kiosk.store import state
 from kiosk.store.db import Store
 from kiosk.store.journal import canonical_json
 
 from sync import log as synclog
 from sync import revoked
 from sync.link import ServerLink
-from sync.log import set_state
 from sync.protocol import PATH_BUNDLE, BundleError, verify_bundle
 
 KEEP_BUNDLES = 5
-K_MODE = "mode_from_bundle"
 
 
 class Protector(Protocol):
@@ -129,7 +128,7 @@ def apply_bundle(store: Store, bundle: dict[str, Any], etag: str, vault: Protect
             [[i.get("id_hash") or None, i.get("person_uuid") or None, i.get("name_masked", ""), i.get("id_masked", ""),
               i.get("building", ""), i.get("unit", ""), i.get("room", ""), i["start"], i["end"]] for i in isolation],
         )
-        set_state(db, K_MODE, mode, now)
+        state.put(db, state.MODE_FROM_BUNDLE, mode, now)
         trust = bundle.get("trust", {})
         w.append(
             "bundle_applied",

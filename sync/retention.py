@@ -15,12 +15,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from kiosk.store import state
 from kiosk.store.alert_lane import raise_alert
 from kiosk.store.db import Store
 
-from sync.log import set_state
-
-K_UNSENT_ALERT_DAY = "retention.unsent_alert_day"
 ALERT_KIND = "unsent-past-retention"
 
 
@@ -113,13 +111,12 @@ def purge(store: Store, retention_days: int, now: datetime | None = None, chunk:
         ).fetchone()
         alert_uuid = None
         today = now.astimezone(UTC).date().isoformat()
-        flagged = db.execute("select value from kiosk_state where key = ?", [K_UNSENT_ALERT_DAY]).fetchone()
-        if unsent and (flagged is None or flagged[0] != today):
+        if unsent and state.value(db, state.UNSENT_ALERT_DAY) != today:
             message = (
                 f"{unsent} record(s) older than {retention_days} days are not on the central server yet "
                 f"(oldest seq {oldest}); they are kept until it confirms them"
             )
             rec = raise_alert(w, ALERT_KIND, message, count=unsent, oldest_seq=oldest)
-            set_state(db, K_UNSENT_ALERT_DAY, today)
+            state.put(db, state.UNSENT_ALERT_DAY, today)
             alert_uuid = rec.uuid
     return RetentionResult(cutoff, purged, anchor_seq, int(unsent), alert_uuid, int(visitors))

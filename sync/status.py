@@ -11,13 +11,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from kiosk.config import Config
+from kiosk.store import state
 from kiosk.store.db import Store
 
 from sync import credentials, revoked
-from sync import log as synclog
 from sync.classify import Verdict, classify
 from sync.outbox import Outbox
-from sync.puller import K_MODE, current_etag
+from sync.puller import current_etag
 
 OUTCOMES = ("ok", "retry", "parked", "refused")
 
@@ -58,14 +58,15 @@ def sync_status(cfg: Config, store: Store, now: datetime | None = None) -> dict[
     parked = [
         {"seq": seq, "kind": kind, "attempts": attempts, "error": error} for seq, kind, attempts, error in box.failed(limit=20)
     ]
-    skew = synclog.get_state(store, synclog.K_CLOCK_SKEW)
+    db = store.db
+    skew = state.get(db, state.SYNC_CLOCK_SKEW)
     skew_s = float(skew[0]) if skew else None
-    error = synclog.get_state(store, synclog.K_LAST_ERROR)
-    error_at = synclog.get_state(store, synclog.K_LAST_ERROR_AT)
-    success = synclog.get_state(store, synclog.K_LAST_SUCCESS)
-    upload = synclog.get_state(store, synclog.K_LAST_UPLOAD)
-    pull = synclog.get_state(store, synclog.K_LAST_PULL)
-    mode = synclog.get_state(store, K_MODE)
+    error = state.get(db, state.SYNC_LAST_ERROR)
+    error_at = state.get(db, state.SYNC_LAST_ERROR_AT)
+    success = state.get(db, state.SYNC_LAST_SUCCESS)
+    upload = state.get(db, state.SYNC_LAST_UPLOAD)
+    pull = state.get(db, state.SYNC_LAST_PULL)
+    mode = state.get(db, state.MODE_FROM_BUNDLE)
     try:
         creds = credentials.load(cfg.data_dir)
         server, provisioned = cfg["sync.server_url"] or creds.server_url, True

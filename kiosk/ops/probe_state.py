@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.ops.facts import BundleFacts, DatabaseFacts, DiskFacts, ServerFacts, SignerCert, TrustFacts, UploadFacts
+from kiosk.store import state
 
 
 def _when(text: str | None) -> datetime | None:
@@ -105,8 +106,8 @@ def _uploads(conn: sqlite3.Connection) -> UploadFacts:
     oldest = conn.execute(
         "select min(j.created_at) from journal j join outbox o on o.seq = j.seq where o.state in ('pending', 'claimed')"
     ).fetchone()[0]
-    err = conn.execute("select value from kiosk_state where key = 'sync.last_error'").fetchone()
-    return UploadFacts(counts.get("pending", 0) + counts.get("claimed", 0), counts.get("failed", 0), _when(oldest), err[0] if err else None)
+    err = state.value(conn, state.SYNC_LAST_ERROR)
+    return UploadFacts(counts.get("pending", 0) + counts.get("claimed", 0), counts.get("failed", 0), _when(oldest), err)
 
 
 def gather_trust(cfg: Any) -> TrustFacts:

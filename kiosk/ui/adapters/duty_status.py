@@ -5,11 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from kiosk.store import state
 from kiosk.ui.adapters.gate import field_errors
 from kiosk.ui.ports import DutyView, FormResult, StatusView
-
-# kiosk_state keys the sync worker keeps (sync/log.py)
-_LAST_SUCCESS, _LAST_ERROR_AT, _REVOKED = "sync.last_upload_at", "sync.last_error_at", "sync.device_revoked_at"  # the last upload, not a pull
 
 # the guard form's fields are named guard_*; the roster names them without the prefix
 _FIELDS = {"name": "guard_name", "pin": "guard_pin", "": ""}
@@ -51,13 +49,11 @@ class StatusAdapter:
     def snapshot(self) -> StatusView:
         db = self.store.db
         counts = dict(db.execute("select state, count(*) from outbox where state != 'sent' group by state").fetchall())
-        state = dict(db.execute(
-            "select key, value from kiosk_state where key in (?, ?, ?)", [_LAST_SUCCESS, _LAST_ERROR_AT, _REVOKED]
-        ).fetchall())
-        ok_at, err_at = state.get(_LAST_SUCCESS, ""), state.get(_LAST_ERROR_AT, "")
+        # the last upload, not a pull
+        ok_at, err_at = state.value(db, state.SYNC_LAST_UPLOAD) or "", state.value(db, state.SYNC_LAST_ERROR_AT) or ""
         online = None if not (ok_at or err_at) else ok_at > err_at  # ISO UTC strings sort by time
         return StatusView(
-            online=online, last_sync_at=ok_at, revoked=bool(state.get(_REVOKED)),
+            online=online, last_sync_at=ok_at, revoked=bool(state.value(db, state.DEVICE_REVOKED)),
             pending_uploads=counts.get("pending", 0) + counts.get("claimed", 0), failed_uploads=counts.get("failed", 0),
             mode=str(self.mode().mode), duty=self.duty.on_duty(),
         )
