@@ -18,6 +18,7 @@ from typing import Any
 from kiosk.store import state
 from kiosk.store.alert_lane import raise_alert
 from kiosk.store.db import Store
+from kiosk.store.outbox_state import OutboxState
 
 ALERT_KIND = "unsent-past-retention"
 
@@ -55,8 +56,8 @@ def _purge_step(db: Any, cutoff: str, chunk: int) -> int:
     blockers = [
         db.execute(
             "select min(j.seq) from journal j join outbox o on o.seq = j.seq "
-            "where j.seq > ? and j.seq <= ? and (j.created_at >= ? or o.state != 'sent')",
-            [anchor_seq, window, cutoff],
+            "where j.seq > ? and j.seq <= ? and (j.created_at >= ? or o.state != ?)",
+            [anchor_seq, window, cutoff, OutboxState.SENT],
         ).fetchone()[0],
         db.execute("select min(j.seq) from pending_rechecks p join journal j on j.uuid = p.entry_uuid").fetchone()[0],
     ]
@@ -106,8 +107,8 @@ def purge(store: Store, retention_days: int, now: datetime | None = None, chunk:
         ).rowcount
         unsent, oldest = db.execute(
             "select count(*), min(j.seq) from journal j join outbox o on o.seq = j.seq "
-            "where j.created_at < ? and o.state != 'sent'",
-            [cutoff],
+            "where j.created_at < ? and o.state != ?",
+            [cutoff, OutboxState.SENT],
         ).fetchone()
         alert_uuid = None
         today = now.astimezone(UTC).date().isoformat()

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from kiosk.store import state
 from kiosk.ui.adapters.gate import field_errors
 from kiosk.ui.ports import DutyView, FormResult, StatusView
+from sync.upload_state import upload_state
 
 # the guard form's fields are named guard_*; the roster names them without the prefix
 _FIELDS = {"name": "guard_name", "pin": "guard_pin", "": ""}
@@ -47,13 +47,9 @@ class StatusAdapter:
         self.duty = duty
 
     def snapshot(self) -> StatusView:
-        db = self.store.db
-        counts = dict(db.execute("select state, count(*) from outbox where state != 'sent' group by state").fetchall())
-        # the last upload, not a pull
-        ok_at, err_at = state.value(db, state.SYNC_LAST_UPLOAD) or "", state.value(db, state.SYNC_LAST_ERROR_AT) or ""
-        online = None if not (ok_at or err_at) else ok_at > err_at  # ISO UTC strings sort by time
+        up = upload_state(self.store.db)  # the same reading `kiosk sync status` and the admin screen give
         return StatusView(
-            online=online, last_sync_at=ok_at, revoked=bool(state.value(db, state.DEVICE_REVOKED)),
-            pending_uploads=counts.get("pending", 0) + counts.get("claimed", 0), failed_uploads=counts.get("failed", 0),
+            online=up.online, last_sync_at=up.last_upload_at or "", revoked=bool(up.revoked_at),
+            pending_uploads=up.pending, failed_uploads=up.failed,
             mode=str(self.mode().mode), duty=self.duty.on_duty(),
         )
