@@ -60,10 +60,6 @@ class Batch:
     records: tuple[OutRecord, ...]
 
     @property
-    def first_seq(self) -> int:
-        return self.records[0].seq
-
-    @property
     def last_seq(self) -> int:
         return self.records[-1].seq
 

@@ -1,7 +1,7 @@
 """What the screens need from the rest of the kiosk, as small Protocols.
 
 The screens call these only (through the UiWorker, never on the Kivy thread). The
-adapters in kiosk/ui/adapters.py implement them over the service layer (GateService,
+adapters in kiosk/ui/adapters/ implement them over the service layer (GateService,
 AdminPin, reports), the devices (camera, decoder) and the sync status. Keeping the
 screens on these few methods keeps them thin and lets each part change behind them.
 """
