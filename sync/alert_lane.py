@@ -15,6 +15,7 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from kiosk.store import state
 from kiosk.store.db import Store
 from pydantic import ValidationError
 
@@ -94,9 +95,6 @@ class AlertLane:
         return LaneResult(sent, refused, reachable, self.pending())
 
 
-K_SKEW_ALERT_DAY = "alert.clock_skew_day"
-
-
 def skew_alert(store: Store, link: ServerLink, threshold_s: float) -> str | None:
     """A clock-skew alert (once a UTC day) when the measured skew to the server passes the threshold.
     Records carry the kiosk's own time: a clock far off makes every time in them doubtful."""
@@ -106,10 +104,9 @@ def skew_alert(store: Store, link: ServerLink, threshold_s: float) -> str | None
         return None
     today = datetime.now(UTC).date().isoformat()
     with store.writing() as w:
-        flagged = w.db.execute("select value from kiosk_state where key = ?", [K_SKEW_ALERT_DAY]).fetchone()
-        if flagged is not None and flagged[0] == today:
+        if state.value(w.db, state.SKEW_ALERT_DAY) == today:
             return None
         message = f"the kiosk's clock is {link.skew_s:+.0f} s off the server's (threshold {threshold_s:.0f} s): set the time"
         rec = raise_alert(w, "clock-skew", message, skew_s=round(link.skew_s, 3))
-        synclog.set_state(w.db, K_SKEW_ALERT_DAY, today)
+        state.put(w.db, state.SKEW_ALERT_DAY, today)
     return rec.uuid

@@ -13,10 +13,10 @@ from typing import Any, Protocol
 
 from kiosk.config import Config
 from kiosk.domain.models import CodeChecker
+from kiosk.store import state
 from kiosk.store.db import Store
 
 from sync import credentials, doctor_status
-from sync import log as synclog
 from sync.alert_lane import AlertLane, skew_alert
 from sync.backoff import Backoff
 from sync.client import Uploader, UploadLimits
@@ -34,9 +34,9 @@ class VaultLike(Protector, Revealer, Protocol):
 
 
 def stored_skew(store: Store) -> float:
-    state = synclog.get_state(store, synclog.K_CLOCK_SKEW)
+    skew = state.value(store.db, state.SYNC_CLOCK_SKEW)
     try:
-        return float(state[0]) if state else 0.0
+        return float(skew) if skew is not None else 0.0
     except ValueError:
         return 0.0
 

@@ -1,8 +1,8 @@
 """The sync log: every attempt (upload, pull, check) with what, how big, how long and how it ended.
 
 Admins read it on the kiosk (`kiosk sync-log`); it never holds record contents, only counts.
-Each write also keeps the kiosk_state keys `sync.last_success_at` / `sync.last_error` current,
-in the same transaction, for `kiosk sync status`.
+Each write also keeps the kiosk_state keys `sync.last_success_at` / `sync.last_error` (and the
+rest of the `sync.*` keys in kiosk.store.state) current, in the same transaction, for `kiosk sync status`.
 """
 
 from __future__ import annotations
@@ -12,18 +12,13 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from kiosk.store import state
 from kiosk.store.db import Store
 
 DIRECTIONS = ("upload", "pull", "check")
 
-K_LAST_SUCCESS = "sync.last_success_at"
-K_LAST_ERROR = "sync.last_error"
-K_LAST_ERROR_AT = "sync.last_error_at"
-K_CLOCK_SKEW = "sync.clock_skew_s"
 # The last success per direction: an upload and a bundle pull are different news to an admin.
-K_LAST_UPLOAD = "sync.last_upload_at"
-K_LAST_PULL = "sync.last_pull_at"
-K_LAST_SUCCESS_BY_DIRECTION = {"upload": K_LAST_UPLOAD, "pull": K_LAST_PULL}
+LAST_SUCCESS_BY_DIRECTION = {"upload": state.SYNC_LAST_UPLOAD, "pull": state.SYNC_LAST_PULL}
 
 
 @dataclass(frozen=True)
@@ -49,20 +44,6 @@ def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
-def set_state(db: Any, key: str, value: str, at: str | None = None) -> None:
-    db.execute(
-        "insert into kiosk_state (key, value, updated_at) values (?, ?, ?) "
-        "on conflict (key) do update set value = excluded.value, updated_at = excluded.updated_at",
-        [key, value, at or now_iso()],
-    )
-
-
-def get_state(store: Store, key: str) -> tuple[str, str] | None:
-    """(value, updated_at) or None."""
-    row = store.db.execute("select value, updated_at from kiosk_state where key = ?", [key]).fetchone()
-    return (row[0], row[1]) if row else None
-
-
 def record(store: Store, attempt: Attempt, skew_s: float | None = None) -> None:
     """Write one attempt (and the last success / last error, and the clock skew) in one transaction."""
     if attempt.direction not in DIRECTIONS:
@@ -77,14 +58,14 @@ def record(store: Store, attempt: Attempt, skew_s: float | None = None) -> None:
             ],
         )
         if attempt.ok:
-            set_state(w.db, K_LAST_SUCCESS, attempt.at)
-            if attempt.direction in K_LAST_SUCCESS_BY_DIRECTION:
-                set_state(w.db, K_LAST_SUCCESS_BY_DIRECTION[attempt.direction], attempt.at)
+            state.put(w.db, state.SYNC_LAST_SUCCESS, attempt.at)
+            if attempt.direction in LAST_SUCCESS_BY_DIRECTION:
+                state.put(w.db, LAST_SUCCESS_BY_DIRECTION[attempt.direction], attempt.at)
         else:
-            set_state(w.db, K_LAST_ERROR, f"{attempt.direction}: {attempt.error}"[:1000])
-            set_state(w.db, K_LAST_ERROR_AT, attempt.at)
+            state.put(w.db, state.SYNC_LAST_ERROR, f"{attempt.direction}: {attempt.error}"[:1000])
+            state.put(w.db, state.SYNC_LAST_ERROR_AT, attempt.at)
         if skew_s is not None:
-            set_state(w.db, K_CLOCK_SKEW, f"{skew_s:.3f}")
+            state.put(w.db, state.SYNC_CLOCK_SKEW, f"{skew_s:.3f}")
 
 
 def read(store: Store, since: str | None = None, limit: int = 1000) -> Iterator[Attempt]:

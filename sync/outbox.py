@@ -1,4 +1,4 @@
-"""The kiosk's outbox as explicit states: pending -> claimed -> sent, or failed (parked).
+"""The kiosk's outbox as explicit states (OutboxState): pending -> claimed -> sent, or failed (parked).
 
 Every change is one atomic step through the store's single writer. Rows are claimed in
 sequence order and a batch never skips a row that is not yet due, so the server receives
@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from kiosk.store.db import Store
+from kiosk.store.outbox_state import OutboxState
 
 # Bytes a record adds to the batch besides its body: uuid, hashes, time, keys and quotes.
 RECORD_OVERHEAD_BYTES = 260
@@ -59,10 +60,6 @@ class Batch:
     records: tuple[OutRecord, ...]
 
     @property
-    def first_seq(self) -> int:
-        return self.records[0].seq
-
-    @property
     def last_seq(self) -> int:
         return self.records[-1].seq
 
@@ -97,20 +94,21 @@ _SELECT = """
 select o.seq, j.uuid, j.kind, j.created_at, j.body, j.prev_hash, j.hash, o.attempts,
        length(cast(j.body as blob)) + length(j.kind) + ?, o.next_attempt_at
 from outbox o join journal j on j.seq = o.seq
-where o.state = 'pending'
+where o.state = ?
 order by o.seq limit ?
 """
 
 
+_NOT_SENT = (OutboxState.PENDING, OutboxState.CLAIMED, OutboxState.FAILED)
 # The last ? is a JSON list of [first, last] seq ranges the server holds past a gap.
 _MARK_SENT = """
-update outbox set state = 'sent', acked_at = ?, claimed_at = null, last_error = null, next_attempt_at = null
-where state in ('pending', 'claimed', 'failed') and (seq <= ? or exists (
+update outbox set state = ?, acked_at = ?, claimed_at = null, last_error = null, next_attempt_at = null
+where state in (?, ?, ?) and (seq <= ? or exists (
   select 1 from json_each(?) r where outbox.seq between json_extract(r.value, '$[0]') and json_extract(r.value, '$[1]')))
 """
 _UNSEND = """
-update outbox set state = 'pending', acked_at = null, batch_id = null
-where state = 'sent' and seq > ? and seq <= ? and not exists (
+update outbox set state = ?, acked_at = null, batch_id = null
+where state = ? and seq > ? and seq <= ? and not exists (
   select 1 from json_each(?) r where outbox.seq between json_extract(r.value, '$[0]') and json_extract(r.value, '$[1]'))
 """
 
@@ -126,7 +124,8 @@ class Outbox:
         """Claims of a process that is gone go back to pending (attempts and backoff kept)."""
         with self.store.writing() as w:
             cur = w.db.execute(
-                "update outbox set state = 'pending', claimed_at = null, batch_id = null where state = 'claimed'"
+                "update outbox set state = ?, claimed_at = null, batch_id = null where state = ?",
+                [OutboxState.PENDING, OutboxState.CLAIMED],
             )
             return int(cur.rowcount)
 
@@ -141,7 +140,7 @@ class Outbox:
         with self.store.writing() as w:
             picked: list[OutRecord] = []
             total = 0
-            rows = w.db.execute(_SELECT, [RECORD_OVERHEAD_BYTES, max_records]).fetchall()
+            rows = w.db.execute(_SELECT, [RECORD_OVERHEAD_BYTES, OutboxState.PENDING, max_records]).fetchall()
             for row in rows:
                 due_at = row[9]
                 if due_at is not None and due_at > now:
@@ -155,9 +154,9 @@ class Outbox:
                 return None
             batch = Batch(str(uuid.uuid4()), tuple(picked))
             w.db.execute(
-                "update outbox set state = 'claimed', claimed_at = ?, batch_id = ? "
-                "where state = 'pending' and seq in (select value from json_each(?))",
-                [now, batch.batch_id, json.dumps(batch.seqs)],
+                "update outbox set state = ?, claimed_at = ?, batch_id = ? "
+                "where state = ? and seq in (select value from json_each(?))",
+                [OutboxState.CLAIMED, now, batch.batch_id, OutboxState.PENDING, json.dumps(batch.seqs)],
             )
             return batch
 
@@ -170,8 +169,8 @@ class Outbox:
         with self.store.writing() as w:
             for half in halves:
                 w.db.execute(
-                    "update outbox set batch_id = ? where state = 'claimed' and seq in (select value from json_each(?))",
-                    [half.batch_id, json.dumps(half.seqs)],
+                    "update outbox set batch_id = ? where state = ? and seq in (select value from json_each(?))",
+                    [half.batch_id, OutboxState.CLAIMED, json.dumps(half.seqs)],
                 )
         return halves
 
@@ -196,23 +195,25 @@ class Outbox:
             last_seq = w.db.execute("select last_seq from device_state").fetchone()[0]
             through = min(acked_through_seq, last_seq)  # never trust an ack beyond what exists
             ranges = json.dumps([[a, min(b, last_seq)] for a, b in held if through < a <= b and a <= last_seq])
-            cur = w.db.execute(_MARK_SENT, [iso(now), through, ranges])
+            cur = w.db.execute(_MARK_SENT, [OutboxState.SENT, iso(now), *_NOT_SENT, through, ranges])
             marked = int(cur.rowcount)
             # The server says it does not hold what we thought it did (restored from a
             # backup, say): those records are still here, so send them again. Above the last
             # range of an incomplete list the server said nothing: leave those alone.
             ceiling = last_seq if held_complete or not held else max(b for _, b in held)
-            w.db.execute(_UNSEND, [through, ceiling, ranges])
+            w.db.execute(_UNSEND, [OutboxState.PENDING, OutboxState.SENT, through, ceiling, ranges])
             covered = {s for s in batch.seqs if s <= through or any(a <= s <= b for a, b in held)}
             rest = [s for s in batch.seqs if s not in covered]
             if rest:
                 w.db.execute(
-                    "update outbox set state = 'pending', claimed_at = null, batch_id = null, "
+                    "update outbox set state = ?, claimed_at = null, batch_id = null, "
                     "attempts = attempts + 1, next_attempt_at = ?, last_error = ? "
-                    "where state = 'claimed' and seq in (select value from json_each(?))",
+                    "where state = ? and seq in (select value from json_each(?))",
                     [
+                        OutboxState.PENDING,
                         iso(now + timedelta(seconds=retry_delay_s)),
                         f"the server confirmed records only up to seq {through}",
+                        OutboxState.CLAIMED,
                         json.dumps(rest),
                     ],
                 )
@@ -221,14 +222,14 @@ class Outbox:
     def retry(self, batch: Batch, error: str, delay_s: float, keep_claim: bool = False) -> None:
         """A transient failure: count the attempt, store when to try again and why."""
         due = iso(self.clock() + timedelta(seconds=delay_s))
-        state = "claimed" if keep_claim else "pending"
+        state = OutboxState.CLAIMED if keep_claim else OutboxState.PENDING
         with self.store.writing() as w:
             w.db.execute(
                 "update outbox set state = ?, attempts = attempts + 1, next_attempt_at = ?, last_error = ?, "
-                "batch_id = case when ? = 'claimed' then batch_id end, "
-                "claimed_at = case when ? = 'claimed' then claimed_at end "
-                "where state = 'claimed' and seq in (select value from json_each(?))",
-                [state, due, error[:500], state, state, json.dumps(batch.seqs)],
+                "batch_id = case when ? then batch_id end, "
+                "claimed_at = case when ? then claimed_at end "
+                "where state = ? and seq in (select value from json_each(?))",
+                [state, due, error[:500], keep_claim, keep_claim, OutboxState.CLAIMED, json.dumps(batch.seqs)],
             )
 
     def park(self, batch: Batch, error: str, only: Sequence[int] | None = None) -> None:
@@ -237,21 +238,22 @@ class Outbox:
         refused = [s for s in batch.seqs if only is None or s in set(only)]
         with self.store.writing() as w:
             w.db.execute(
-                "update outbox set state = 'failed', attempts = attempts + 1, last_error = ?, claimed_at = null "
-                "where state = 'claimed' and seq in (select value from json_each(?))",
-                [error[:500], json.dumps(refused)],
+                "update outbox set state = ?, attempts = attempts + 1, last_error = ?, claimed_at = null "
+                "where state = ? and seq in (select value from json_each(?))",
+                [OutboxState.FAILED, error[:500], OutboxState.CLAIMED, json.dumps(refused)],
             )
             w.db.execute(
-                "update outbox set state = 'pending', batch_id = null, claimed_at = null, next_attempt_at = null "
-                "where state = 'claimed' and seq in (select value from json_each(?))",
-                [json.dumps(batch.seqs)],
+                "update outbox set state = ?, batch_id = null, claimed_at = null, next_attempt_at = null "
+                "where state = ? and seq in (select value from json_each(?))",
+                [OutboxState.PENDING, OutboxState.CLAIMED, json.dumps(batch.seqs)],
             )
 
     def requeue_failed(self) -> int:
         """The admin's "try the failed records again"."""
         with self.store.writing() as w:
             cur = w.db.execute(
-                "update outbox set state = 'pending', batch_id = null, next_attempt_at = null where state = 'failed'"
+                "update outbox set state = ?, batch_id = null, next_attempt_at = null where state = ?",
+                [OutboxState.PENDING, OutboxState.FAILED],
             )
             return int(cur.rowcount)
 
@@ -259,19 +261,20 @@ class Outbox:
 
     def stats(self) -> OutboxStats:
         db = self.store.db
-        counts = dict.fromkeys(("pending", "claimed", "failed", "sent"), 0)
+        counts = dict.fromkeys(OutboxState, 0)
         for state, n in db.execute("select state, count(*) from outbox group by state").fetchall():
-            counts[state] = n
+            counts[OutboxState(state)] = n
         oldest = db.execute(
-            "select min(j.created_at) from journal j join outbox o on o.seq = j.seq where o.state != 'sent'"
+            "select min(j.created_at) from journal j join outbox o on o.seq = j.seq where o.state != ?", [OutboxState.SENT]
         ).fetchone()[0]
-        due = db.execute("select min(next_attempt_at) from outbox where state = 'pending'").fetchone()[0]
-        return OutboxStats(counts["pending"], counts["claimed"], counts["failed"], counts["sent"], oldest, due)
+        due = db.execute("select min(next_attempt_at) from outbox where state = ?", [OutboxState.PENDING]).fetchone()[0]
+        return OutboxStats(counts[OutboxState.PENDING], counts[OutboxState.CLAIMED], counts[OutboxState.FAILED],
+                           counts[OutboxState.SENT], oldest, due)
 
     def first_due(self) -> str | None:
         """When the first pending row may go (None: nothing pending, or it is due now)."""
         row = self.store.db.execute(
-            "select next_attempt_at from outbox where state = 'pending' order by seq limit 1"
+            "select next_attempt_at from outbox where state = ? order by seq limit 1", [OutboxState.PENDING]
         ).fetchone()
         return row[0] if row else None
 
@@ -279,6 +282,6 @@ class Outbox:
         """(seq, kind, attempts, last_error) of parked records, oldest first."""
         return self.store.db.execute(
             "select o.seq, j.kind, o.attempts, o.last_error from outbox o join journal j on j.seq = o.seq "
-            "where o.state = 'failed' order by o.seq limit ?",
-            [limit],
+            "where o.state = ? order by o.seq limit ?",
+            [OutboxState.FAILED, limit],
         ).fetchall()

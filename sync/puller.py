@@ -16,17 +16,17 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from kiosk.store import state
 from kiosk.store.db import Store
+from kiosk.store.people_rows import key_groups_json, put_people
 
 from sync import log as synclog
 from sync import revoked
 from sync.link import ServerLink
-from sync.log import set_state
 from sync.protocol import PATH_BUNDLE, BundleError, verify_bundle
 from sync.protocol.chain import canonical_json
 
 KEEP_BUNDLES = 5
-K_MODE = "mode_from_bundle"
 
 
 class Protector(Protocol):
@@ -66,12 +66,6 @@ def _issued_at(store: Store) -> datetime | None:
         return None
 
 
-def _key_groups(person: dict[str, Any]) -> str:
-    """The resident's key-group flags as the people table holds them (sorted JSON; the bundle's schema
-    already allows only sync.common.key_persons.KeyGroup values)."""
-    return json.dumps(sorted(set(person.get("key_groups") or [])))
-
-
 def apply_bundle(store: Store, bundle: dict[str, Any], etag: str, vault: Protector, fetched_at: str | None = None) -> PullResult:
     """One transaction: everything of the bundle is in force afterwards, or nothing is."""
     now = datetime.now(UTC).isoformat(timespec="microseconds")
@@ -80,17 +74,16 @@ def apply_bundle(store: Store, bundle: dict[str, Any], etag: str, vault: Protect
     areas = bundle.get("risk_areas", [])
     isolation = bundle.get("isolation", [])
     mode = bundle.get("policy", {}).get("mode", "normal")
-    # Encrypt outside the transaction: the writer lock is held only for the writes.
-    people = []
-    for p in roster:
-        # Residents arrive as look-up hashes (keyed with the community key, over the gate's normal forms)
-        # and masked forms: the kiosk never holds a resident's number, it recognises it when typed.
-        id_hash, phone_hash = p.get("id_hash") or None, p.get("phone_hash") or None
-        people.append([
-            p["uuid"], p["name"], "cn-id" if id_hash else None, None, id_hash, p.get("id_masked") or None,
-            None, phone_hash, p.get("phone_masked") or None,
-            p.get("building", ""), p.get("unit", ""), p.get("room", ""), _key_groups(p), now, now,
-        ])
+    # Residents arrive as look-up hashes (keyed with the community key, over the gate's normal forms)
+    # and masked forms: the kiosk never holds a resident's number, it recognises it when typed. The
+    # bundle's schema allows only kiosk.domain.policy.KeyGroup values as key groups.
+    people = [{
+        "uuid": p["uuid"], "kind": "resident", "name": p["name"], "id_type": "cn-id" if p.get("id_hash") else None,
+        "id_cipher": None, "id_hash": p.get("id_hash") or None, "id_masked": p.get("id_masked") or None,
+        "phone_cipher": None, "phone_hash": p.get("phone_hash") or None, "phone_masked": p.get("phone_masked") or None,
+        "building": p.get("building", ""), "unit": p.get("unit", ""), "room": p.get("room", ""),
+        "key_groups": key_groups_json(p.get("key_groups") or []), "source": "bundle", "created_at": now, "updated_at": now,
+    } for p in roster]
     with store.writing() as w:
         db = w.db
         db.execute(
@@ -100,18 +93,7 @@ def apply_bundle(store: Store, bundle: dict[str, Any], etag: str, vault: Protect
         db.execute(
             "delete from bundles where id not in (select id from bundles order by id desc limit ?)", [KEEP_BUNDLES]
         )
-        db.conn.executemany(
-            "insert into people (uuid, kind, name, id_type, id_cipher, id_hash, id_masked, phone_cipher, phone_hash, "
-            "phone_masked, building, unit, room, key_groups, source, created_at, updated_at) "
-            "values (?, 'resident', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'bundle', ?, ?) "
-            "on conflict (uuid) do update set kind = 'resident', name = excluded.name, id_type = excluded.id_type, "
-            "id_cipher = excluded.id_cipher, id_hash = excluded.id_hash, id_masked = excluded.id_masked, "
-            "phone_cipher = excluded.phone_cipher, phone_hash = excluded.phone_hash, phone_masked = excluded.phone_masked, "
-            "building = excluded.building, unit = excluded.unit, room = excluded.room, key_groups = excluded.key_groups, "
-            "source = 'bundle', "
-            "updated_at = excluded.updated_at",
-            people,
-        )
+        put_people(db, people)
         # The roster is authoritative: residents it no longer lists are no longer residents.
         db.execute(
             "delete from people where source = 'bundle' and uuid not in (select value from json_each(?))",
@@ -129,7 +111,7 @@ def apply_bundle(store: Store, bundle: dict[str, Any], etag: str, vault: Protect
             [[i.get("id_hash") or None, i.get("person_uuid") or None, i.get("name_masked", ""), i.get("id_masked", ""),
               i.get("building", ""), i.get("unit", ""), i.get("room", ""), i["start"], i["end"]] for i in isolation],
         )
-        set_state(db, K_MODE, mode, now)
+        state.put(db, state.MODE_FROM_BUNDLE, mode, now)
         trust = bundle.get("trust", {})
         w.append(
             "bundle_applied",

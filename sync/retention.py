@@ -15,12 +15,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from kiosk.store import state
 from kiosk.store.alert_lane import raise_alert
 from kiosk.store.db import Store
+from kiosk.store.outbox_state import OutboxState
 
-from sync.log import set_state
-
-K_UNSENT_ALERT_DAY = "retention.unsent_alert_day"
 ALERT_KIND = "unsent-past-retention"
 
 
@@ -57,8 +56,8 @@ def _purge_step(db: Any, cutoff: str, chunk: int) -> int:
     blockers = [
         db.execute(
             "select min(j.seq) from journal j join outbox o on o.seq = j.seq "
-            "where j.seq > ? and j.seq <= ? and (j.created_at >= ? or o.state != 'sent')",
-            [anchor_seq, window, cutoff],
+            "where j.seq > ? and j.seq <= ? and (j.created_at >= ? or o.state != ?)",
+            [anchor_seq, window, cutoff, OutboxState.SENT],
         ).fetchone()[0],
         db.execute("select min(j.seq) from pending_rechecks p join journal j on j.uuid = p.entry_uuid").fetchone()[0],
     ]
@@ -108,18 +107,17 @@ def purge(store: Store, retention_days: int, now: datetime | None = None, chunk:
         ).rowcount
         unsent, oldest = db.execute(
             "select count(*), min(j.seq) from journal j join outbox o on o.seq = j.seq "
-            "where j.created_at < ? and o.state != 'sent'",
-            [cutoff],
+            "where j.created_at < ? and o.state != ?",
+            [cutoff, OutboxState.SENT],
         ).fetchone()
         alert_uuid = None
         today = now.astimezone(UTC).date().isoformat()
-        flagged = db.execute("select value from kiosk_state where key = ?", [K_UNSENT_ALERT_DAY]).fetchone()
-        if unsent and (flagged is None or flagged[0] != today):
+        if unsent and state.value(db, state.UNSENT_ALERT_DAY) != today:
             message = (
                 f"{unsent} record(s) older than {retention_days} days are not on the central server yet "
                 f"(oldest seq {oldest}); they are kept until it confirms them"
             )
             rec = raise_alert(w, ALERT_KIND, message, count=unsent, oldest_seq=oldest)
-            set_state(db, K_UNSENT_ALERT_DAY, today)
+            state.put(db, state.UNSENT_ALERT_DAY, today)
             alert_uuid = rec.uuid
     return RetentionResult(cutoff, purged, anchor_seq, int(unsent), alert_uuid, int(visitors))

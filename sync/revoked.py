@@ -2,17 +2,17 @@
 
 Revocation is permanent on the server, so the kiosk stops talking to it (no upload, pull or
 re-check) and keeps every record: nothing is parked or deleted. The state lives in kiosk_state
-under one key written only here; `kiosk sync status` and the screen's status show it.
+under one key written only here (state.DEVICE_REVOKED); `kiosk sync status` and the screen's status show it.
 """
 
 from __future__ import annotations
 
+from kiosk.store import state
 from kiosk.store.db import Store
 
 from sync import log as synclog
 from sync.protocol import ErrorCode
 
-K_REVOKED = "sync.device_revoked_at"
 MESSAGE = "this gate was revoked"
 MESSAGE_ZH = "此卡口设备已被注销"
 ADVICE = "the central server revoked this device for good; its records are kept here; ask the admin for a new device"
@@ -24,10 +24,9 @@ def is_revoked_answer(status: int | None, error_code: str | None) -> bool:
 
 def mark(store: Store, at: str | None = None) -> None:
     with store.writing() as w:
-        if w.db.execute("select 1 from kiosk_state where key = ?", [K_REVOKED]).fetchone() is None:
-            synclog.set_state(w.db, K_REVOKED, at or synclog.now_iso())
+        if state.get(w.db, state.DEVICE_REVOKED) is None:
+            state.put(w.db, state.DEVICE_REVOKED, at or synclog.now_iso())
 
 
 def revoked_at(store: Store) -> str | None:
-    state = synclog.get_state(store, K_REVOKED)
-    return state[0] if state else None
+    return state.value(store.db, state.DEVICE_REVOKED)

@@ -2,7 +2,8 @@
 
 One reader for both the CLI (`kiosk sync status`, `kiosk sync-log`) and the admin screen, so
 the two never disagree: `sync_status`, `pending_by_kind` and `log_rows` (each attempt with its
-outcome: ok / retry / parked / refused).
+outcome: ok / retry / parked / refused). Its core, `sync.upload_state` (waiting, parked, online,
+revoked), is what the status bar and doctor read too.
 """
 
 from __future__ import annotations
@@ -11,13 +12,15 @@ from datetime import UTC, datetime
 from typing import Any
 
 from kiosk.config import Config
+from kiosk.store import state
 from kiosk.store.db import Store
+from kiosk.store.outbox_state import OutboxState
 
-from sync import credentials, revoked
-from sync import log as synclog
+from sync import credentials
 from sync.outbox import Outbox
 from sync.protocol.classify import Verdict, classify
-from sync.puller import K_MODE, current_etag
+from sync.puller import current_etag
+from sync.upload_state import upload_state
 
 OUTCOMES = ("ok", "retry", "parked", "refused")
 
@@ -55,45 +58,40 @@ def sync_status(cfg: Config, store: Store, now: datetime | None = None) -> dict[
     now = now or datetime.now(UTC)
     box = Outbox(store)
     stats = box.stats()
+    up = upload_state(store.db)
     parked = [
         {"seq": seq, "kind": kind, "attempts": attempts, "error": error} for seq, kind, attempts, error in box.failed(limit=20)
     ]
-    skew = synclog.get_state(store, synclog.K_CLOCK_SKEW)
+    db = store.db
+    skew = state.get(db, state.SYNC_CLOCK_SKEW)
     skew_s = float(skew[0]) if skew else None
-    error = synclog.get_state(store, synclog.K_LAST_ERROR)
-    error_at = synclog.get_state(store, synclog.K_LAST_ERROR_AT)
-    success = synclog.get_state(store, synclog.K_LAST_SUCCESS)
-    upload = synclog.get_state(store, synclog.K_LAST_UPLOAD)
-    pull = synclog.get_state(store, synclog.K_LAST_PULL)
-    mode = synclog.get_state(store, K_MODE)
+    success = state.get(db, state.SYNC_LAST_SUCCESS)
+    pull = state.get(db, state.SYNC_LAST_PULL)
+    mode = state.get(db, state.MODE_FROM_BUNDLE)
     try:
         creds = credentials.load(cfg.data_dir)
         server, provisioned = cfg["sync.server_url"] or creds.server_url, True
     except credentials.CredentialsError:
         server, provisioned = cfg["sync.server_url"] or None, False
-    gone = revoked.revoked_at(store)
-    ok_at = upload[0] if upload else ""
-    # online: the last upload went through after the last error (ISO UTC strings sort by time);
-    # None until anything was tried
-    online = None if not (ok_at or error_at) else ok_at > (error_at[0] if error_at else "")
+    gone = up.revoked_at
     return {
         "provisioned": provisioned,
-        "online": online and gone is None,
+        "online": up.online and gone is None,
         "revoked": gone is not None,  # the server revoked this gate for good; records are kept, nothing is sent
         "revoked_at": gone,
         "server": server,
-        "pending": stats.pending + stats.claimed,
-        "failed": stats.failed,
+        "pending": up.pending,
+        "failed": up.failed,
         "parked": parked,  # the first 20 parked records and why
         "sent": stats.sent,
         "oldest_pending_at": stats.oldest_pending_at,
         "oldest_pending_age_s": _age_s(stats.oldest_pending_at, now),
         "next_attempt_at": stats.next_attempt_at,
         "last_success_at": success[0] if success else None,  # any direction (kept for older readers)
-        "last_upload_at": upload[0] if upload else None,  # the last batch the server accepted
+        "last_upload_at": up.last_upload_at,  # the last batch the server accepted
         "last_pull_at": pull[0] if pull else None,  # the last bundle pull that succeeded
-        "last_error": error[0] if error else None,
-        "last_error_at": error_at[0] if error_at else None,
+        "last_error": up.last_error,
+        "last_error_at": up.last_error_at,
         "clock_skew_s": skew_s,
         "clock_skew_warning": skew_s is not None and abs(skew_s) > cfg["sync.skew_warn_s"],
         "bundle_etag": current_etag(store),  # the version of the lists this gate applied
@@ -104,8 +102,8 @@ def sync_status(cfg: Config, store: Store, now: datetime | None = None) -> dict[
 def pending_by_kind(store: Store) -> list[dict[str, Any]]:
     """Records not yet on the server, per kind: how many, the oldest, how many parked."""
     rows = store.db.execute(
-        "select j.kind, count(*), min(j.created_at), sum(o.state = 'failed') from outbox o join journal j on j.seq = o.seq"
-        " where o.state != 'sent' group by j.kind order by min(j.created_at)"
+        "select j.kind, count(*), min(j.created_at), sum(o.state = ?) from outbox o join journal j on j.seq = o.seq"
+        " where o.state != ? group by j.kind order by min(j.created_at)", [OutboxState.FAILED, OutboxState.SENT]
     ).fetchall()
     return [{"kind": k, "count": n, "oldest_at": oldest, "parked": parked or 0} for k, n, oldest, parked in rows]
 

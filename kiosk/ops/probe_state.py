@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.ops.facts import BundleFacts, DatabaseFacts, DiskFacts, ServerFacts, SignerCert, TrustFacts, UploadFacts
+from kiosk.store.outbox_state import WAITING
+from sync.upload_state import upload_state
 
 
 def _when(text: str | None) -> datetime | None:
@@ -101,12 +103,11 @@ def _bundle(conn: sqlite3.Connection) -> BundleFacts:
 
 
 def _uploads(conn: sqlite3.Connection) -> UploadFacts:
-    counts = dict(conn.execute("select state, count(*) from outbox group by state").fetchall())
+    up = upload_state(conn)  # what `kiosk sync status` and the screens say
     oldest = conn.execute(
-        "select min(j.created_at) from journal j join outbox o on o.seq = j.seq where o.state in ('pending', 'claimed')"
+        "select min(j.created_at) from journal j join outbox o on o.seq = j.seq where o.state in (?, ?)", list(WAITING)
     ).fetchone()[0]
-    err = conn.execute("select value from kiosk_state where key = 'sync.last_error'").fetchone()
-    return UploadFacts(counts.get("pending", 0) + counts.get("claimed", 0), counts.get("failed", 0), _when(oldest), err[0] if err else None)
+    return UploadFacts(up.pending, up.failed, _when(oldest), up.last_error)
 
 
 def gather_trust(cfg: Any) -> TrustFacts:

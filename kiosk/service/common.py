@@ -1,10 +1,9 @@
-"""Small things every use-case shares: the clock, input errors, kiosk_state access."""
+"""Small things every use-case shares: the clock and input errors (kiosk_state: kiosk.store.state)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
-from typing import Any
 
 from kiosk.domain.identity import FieldError
 
@@ -30,12 +29,3 @@ class InvalidInput(ValueError):
     def by_field(self) -> dict[str, FieldError]:
         return {e.field: e for e in self.errors}
 
-
-def state_get(db: Any, key: str) -> tuple[str, str] | None:
-    """(value, updated_at) of a kiosk_state key, or None."""
-    row = db.execute("select value, updated_at from kiosk_state where key = ?", [key]).fetchone()
-    return (row[0], row[1]) if row else None
-
-
-def state_put(db: Any, key: str, value: str, at: str) -> None:
-    db.execute("insert or replace into kiosk_state (key, value, updated_at) values (?, ?, ?)", [key, value, at])

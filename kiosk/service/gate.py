@@ -36,13 +36,14 @@ from kiosk.domain.report import local_day
 from kiosk.domain.temperature import Measurement, Reading, Rules, Verdict, assess, classify, remeasure_due
 from kiosk.service import modes
 from kiosk.service.checks import Checked, IdEntry, Rechecked
-from kiosk.service.common import Clock, InvalidInput, iso, state_put, utc_now
+from kiosk.service.common import Clock, InvalidInput, iso, utc_now
 from kiosk.service.duty import DutyRoster
 from kiosk.service.holder import holder_candidates, roster_residents
 from kiosk.service.isolation import Isolation, isolation_for
 from kiosk.service.pass_identity import identity_of
 from kiosk.service.people import PersonView, find_by_id_number, get_person, risk_level_for
 from kiosk.service.visitors import Visitor, VisitorForm, register_visitor
+from kiosk.store import state
 from kiosk.store.alert_lane import raise_alert
 from kiosk.store.db import Store
 from kiosk.store.vault import Vault
@@ -123,7 +124,7 @@ class GateService:
         now = iso(self.clock())
         with self.store.writing() as w:
             w.append("mode_change", {"mode": str(mode), "by": by, "source": "admin"}, created_at=now)
-            state_put(w.db, modes.ADMIN_KEY, str(mode), now)
+            state.put(w.db, state.MODE_ADMIN, str(mode), now)
         return self.mode()
 
     def register_visitor(self, form: VisitorForm) -> Visitor:

@@ -3,7 +3,7 @@
 Every wrong try is journalled (and so uploaded and audited). Each 5 wrong tries in a row
 lock the PIN: 5 minutes the first time, 15 the second, then an hour each time; after 100
 wrong tries in a row (NIST SP 800-63B §5.2.2) it stays locked until an admin unlocks it.
-A right PIN clears the count. The state is one kiosk_state row per subject (owned here),
+A right PIN clears the count. The state is one kiosk_state row per subject (state.PIN_LOCKOUT),
 so switching the kiosk off and on gives a guesser no fresh tries.
 """
 
@@ -14,13 +14,13 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from kiosk.service.common import Clock, iso, state_get, state_put, utc_now
+from kiosk.service.common import Clock, iso, utc_now
+from kiosk.store import state
 from kiosk.store.db import Store
 
 TRIES_PER_LOCK = 5
 LOCK_STEPS = (dt.timedelta(minutes=5), dt.timedelta(minutes=15), dt.timedelta(hours=1))
 HARD_LIMIT = 100
-_PREFIX = "pin_lockout:"
 
 
 @dataclass(frozen=True)
@@ -46,12 +46,12 @@ def lock_for(failures: int) -> dt.timedelta:
 class Lockout:
     def __init__(self, store: Store, subject: str, label: dict[str, Any], clock: Clock = utc_now) -> None:
         self.store = store
-        self.key = _PREFIX + subject
+        self.key = state.PIN_LOCKOUT.of(subject)
         self.label = label  # what the journal says about whose PIN it is, e.g. {"pin": "guard", "guard": "周军"}
         self.clock = clock
 
     def state(self) -> LockState:
-        got = state_get(self.store.db, self.key)
+        got = state.get(self.store.db, self.key)
         if not got:
             return LockState()
         v = json.loads(got[0])
@@ -74,13 +74,13 @@ class Lockout:
                 w.append("pin_locked", {**self.label, "failures": failures, "until": iso(until)}, created_at=iso(now))
             after = LockState(failures, until, hard)
             value = {"failures": failures, "locked_until": iso(until) if until else None, "hard": hard}
-            state_put(w.db, self.key, json.dumps(value), iso(now))
+            state.put(w.db, self.key, json.dumps(value), iso(now))
         return after
 
     def succeeded(self) -> None:
-        if state_get(self.store.db, self.key):
+        if state.get(self.store.db, self.key):
             with self.store.writing() as w:
-                w.db.execute("delete from kiosk_state where key = ?", [self.key])
+                state.delete(w.db, self.key)
 
     def unlock(self, by: str) -> bool:
         """An admin lifts the lock (journalled). False if nothing was locked or counted."""
@@ -89,6 +89,6 @@ class Lockout:
             return False
         now = iso(self.clock())
         with self.store.writing() as w:
-            w.db.execute("delete from kiosk_state where key = ?", [self.key])
+            state.delete(w.db, self.key)
             w.append("pin_unlocked", {**self.label, "by": by, "failures": before.failures}, created_at=now)
         return True

@@ -1,7 +1,7 @@
 """Lockdown mode and facility occupancy, both kept in kiosk_state so a restart keeps them.
 
-Mode sources: the settings (`policy.mode`), the admin screen (key 'mode_admin') and the
-central bundle (key 'mode_from_bundle', written by the sync bundle apply). Lockdown in
+Mode sources: the settings (`policy.mode`), the admin screen (state.MODE_ADMIN) and the
+central bundle (state.MODE_FROM_BUNDLE, written by the sync bundle apply). Lockdown in
 the settings always holds; otherwise the most recent of admin and bundle wins, so a
 newer bundle can close the gate again after an admin opened it and vice versa.
 """
@@ -15,9 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kiosk.domain.models import Mode
-from kiosk.service.common import state_get, state_put
-
-ADMIN_KEY, BUNDLE_KEY, OCCUPANCY_KEY = "mode_admin", "mode_from_bundle", "occupancy"
+from kiosk.store import state
 
 
 @dataclass(frozen=True)
@@ -31,8 +29,8 @@ def effective_mode(db: Any, configured: str) -> ModeInfo:
     if configured == Mode.LOCKDOWN:
         return ModeInfo(Mode.LOCKDOWN, "settings")
     candidates = []
-    for key, source in ((ADMIN_KEY, "admin"), (BUNDLE_KEY, "bundle")):
-        got = state_get(db, key)
+    for key, source in ((state.MODE_ADMIN, "admin"), (state.MODE_FROM_BUNDLE, "bundle")):
+        got = state.get(db, key)
         if got and got[0] in (Mode.NORMAL, Mode.LOCKDOWN):
             candidates.append((got[1], source, Mode(got[0])))
     if not candidates:
@@ -61,7 +59,7 @@ def period_start(now: dt.datetime, tz: str, reset_hour: int) -> str:
 
 
 def current_occupancy(db: Any, period: str) -> int:
-    got = state_get(db, OCCUPANCY_KEY)
+    got = state.get(db, state.OCCUPANCY)
     if not got:
         return 0
     data = json.loads(got[0])
@@ -71,5 +69,5 @@ def current_occupancy(db: Any, period: str) -> int:
 def add_occupancy(db: Any, period: str, delta: int, at: str) -> int:
     """Inside the caller's transaction: count in (+1) or out (-1); never below zero."""
     count = max(0, current_occupancy(db, period) + delta)
-    state_put(db, OCCUPANCY_KEY, json.dumps({"period": period, "count": count}), at)
+    state.put(db, state.OCCUPANCY, json.dumps({"period": period, "count": count}), at)
     return count

@@ -18,6 +18,7 @@ from kiosk.domain.identity import DocType, FieldError, validate_id, validate_mob
 from kiosk.domain.masking import mask_id, mask_name, mask_phone
 from kiosk.domain.policy import KeyGroup
 from kiosk.domain.regions import lookup_region, region_matches
+from kiosk.store.people_rows import key_groups_json, put_people
 from kiosk.store.vault import Vault
 
 _LEVELS = {"low": 1, "medium": 2, "high": 3}
@@ -171,24 +172,15 @@ def save_person(
             "select uuid from people where kind = ? and id_hash is null and name = ? and building = ? and unit = ? and room = ?",
             [kind, name, building, unit, room],
         ).fetchone()
-    values = [name, id_type or None, id_cipher, id_hash, mask_id(id_number) or None, ph_cipher, ph_hash,
-              mask_phone(phone) or None, building, unit, room, origin_region, json.dumps(sorted(key_groups)), source, now]
-    if existing:
-        db.execute(
-            "update people set name=?, id_type=?, id_cipher=?, id_hash=?, id_masked=?, phone_cipher=?, phone_hash=?,"
-            " phone_masked=?, building=?, unit=?, room=?, origin_region=?, key_groups=?, source=?, updated_at=?"
-            " where uuid = ?",
-            [*values, existing[0]],
-        )
-        return existing[0], False
-    uid = person_uuid or str(uuid6.uuid7())
-    db.execute(
-        "insert into people (name, id_type, id_cipher, id_hash, id_masked, phone_cipher, phone_hash, phone_masked,"
-        " building, unit, room, origin_region, key_groups, source, updated_at, uuid, kind, created_at)"
-        " values (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-        [*values, uid, kind, now],
-    )
-    return uid, True
+    uid = existing[0] if existing else person_uuid or str(uuid6.uuid7())
+    put_people(db, [{
+        "uuid": uid, "kind": kind, "name": name, "id_type": id_type or None, "id_cipher": id_cipher, "id_hash": id_hash,
+        "id_masked": mask_id(id_number) or None, "phone_cipher": ph_cipher, "phone_hash": ph_hash,
+        "phone_masked": mask_phone(phone) or None, "building": building, "unit": unit, "room": room,
+        "origin_region": origin_region, "key_groups": key_groups_json(key_groups), "source": source,
+        "created_at": now, "updated_at": now,
+    }], keep=("kind",))  # a person found again keeps the kind they were saved with
+    return uid, existing is None
 
 
 def validate_resident(row: Mapping[str, Any], today: dt.date, where: str = "") -> tuple[dict[str, str], list[FieldError]]:

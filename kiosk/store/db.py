@@ -24,6 +24,7 @@ from sync.protocol.chain import GENESIS_HASH, ChainProblem, Record, canonical_js
 
 from kiosk.store.errors import StoreCorrupt, StoreError, StoreFull, StoreLocked
 from kiosk.store.migrations import migrate
+from kiosk.store.outbox_state import OutboxState
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 
@@ -108,7 +109,7 @@ class Writer:
             "insert into journal (seq, uuid, kind, created_at, body, prev_hash, hash) values (?,?,?,?,?,?,?)",
             [seq, uid, kind, created_at, body, prev, digest],
         )
-        self.db.execute("insert into outbox (seq, state) values (?, 'pending')", [seq])
+        self.db.execute("insert into outbox (seq, state) values (?, ?)", [seq, OutboxState.PENDING])
         self.db.execute("update device_state set last_seq = ?, last_hash = ? where id = 1", [seq, digest])
         return Record(seq, uid, kind, created_at, body, prev, digest)
 

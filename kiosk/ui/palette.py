@@ -1,7 +1,7 @@
 """Colours of the screens, and the WCAG contrast arithmetic a test checks them with.
 
 No Kivy here. Every pair of (text, background) that a screen draws is listed in
-TEXT_PAIRS, and tests/ui/test_look.py requires a contrast of at least 4.5:1 for each
+TEXT_PAIRS, and tests/ui/test_look_and_language.py requires a contrast of at least 4.5:1 for each
 (WCAG 2.x AA for normal text), so a guard in low sun can still read them.
 """
 

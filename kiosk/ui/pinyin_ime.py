@@ -177,8 +177,3 @@ class Composer:
         sylls = self.index.split(self.pending) or []
         self.text += cand.text
         self.pending = "".join(sylls[cand.syllables :])
-
-    def commit_raw(self, chars: str) -> None:
-        """Latin letters/digits/punctuation typed as they are (e.g. '·' in minority names)."""
-        self.text += self.pending + chars
-        self.pending = ""

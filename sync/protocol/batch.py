@@ -19,7 +19,6 @@ from pydantic import BaseModel, ValidationError
 from sync.protocol.chain import Record, record_hash
 from sync.protocol.errors import ErrorCode, ProtocolError
 from sync.protocol.messages import (
-    DEFAULT_MAX_BATCH_BYTES,
     DEFAULT_MAX_BATCH_RECORDS,
     MAX_DECOMPRESSED_BYTES,
     PROTOCOL_VERSION,
@@ -158,6 +157,3 @@ def check_record_hash(device_id: str, rec: WireRecord) -> None:
             {"seq": rec.seq, "uuid": rec.uuid},
         )
 
-
-def default_limits() -> dict[str, int]:
-    return {"max_batch_records": DEFAULT_MAX_BATCH_RECORDS, "max_batch_bytes": DEFAULT_MAX_BATCH_BYTES}

@@ -10,10 +10,10 @@ from typing import Any
 from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import func, select
 
+from kiosk.store import state
 from kiosk.store.vault import Vault
 from sync.factory import make_link, make_puller
-from sync.log import get_state
-from sync.puller import K_MODE, PullResult, PullStatus
+from sync.puller import PullResult, PullStatus
 from sync.server.console.tables import audit_log
 from sync.server.tables import roster
 from tests.console.conftest import ConsoleServer, add_gate, shot, sign_in
@@ -102,7 +102,7 @@ def test_lockdown_of_a_community_reaches_only_its_gates(console: ConsoleServer, 
     expect(page.locator(f"tr[data-community={closed}] .badge")).to_have_text("封闭")
     for kiosk, mode in ((inside, "lockdown"), (outside, "normal")):
         assert _pull(kiosk).status is PullStatus.APPLIED
-        held = get_state(kiosk.store, K_MODE)
+        held = state.get(kiosk.store.db, state.MODE_FROM_BUNDLE)
         assert held is not None and held[0] == mode, (mode, held)
 
 

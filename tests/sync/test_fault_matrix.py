@@ -13,7 +13,7 @@ import threading
 import time
 from pathlib import Path
 
-from sync import log as synclog
+from kiosk.store import state
 from sync.client import Step
 from sync.protocol import DEFAULT_MAX_BATCH_RECORDS
 from tests.sync.conftest import KioskUnderTest, Server, assert_exactly_once_and_chained, make_kiosk
@@ -136,7 +136,7 @@ def test_kiosk_clock_ten_minutes_off(server: Server, kiosk: KioskUnderTest) -> N
     up = kiosk.uploader(clock=lambda: time.time() - 600)
     assert up.drain(max_wait_s=5) == 0
     assert_exactly_once_and_chained(server, kiosk)
-    skew = float(synclog.get_state(kiosk.store, synclog.K_CLOCK_SKEW)[0])  # type: ignore[index]
+    skew = float(state.get(kiosk.store.db, state.SYNC_CLOCK_SKEW)[0])  # type: ignore[index]
     assert 595 < skew < 605
     from kiosk.commands.sync_cmd import collect_status
 
@@ -166,7 +166,7 @@ def test_wrong_credentials_hold_the_upload_without_parking(server: Server, kiosk
     up = kiosk.uploader()
     assert up.step() is Step.HELD
     assert kiosk.outbox_states() == {"pending": 5}
-    last = synclog.get_state(kiosk.store, synclog.K_LAST_ERROR)
+    last = state.get(kiosk.store.db, state.SYNC_LAST_ERROR)
     assert last and "unauthenticated" in last[0] and "provision" in last[0]  # the server does not say which (its log does)
     kiosk.creds = good
     assert kiosk.uploader().drain(max_wait_s=2) == 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from kiosk.store import state
 from kiosk.store.db import Store
 from sync import log as synclog
 from sync.outbox import Outbox
@@ -126,6 +127,6 @@ def test_sync_log_records_attempts_and_last_success_and_error(store: Store) -> N
     assert [(r.batch_id, r.http_status, r.ok) for r in rows] == [("b1", 200, True), ("b2", 503, False)]
     assert rows[0].duration_ms == 12.3
     assert [r.batch_id for r in synclog.read(store, since=at(1.5))] == ["b2"]
-    assert synclog.get_state(store, synclog.K_LAST_SUCCESS) is not None
-    assert synclog.get_state(store, synclog.K_LAST_SUCCESS)[0] == at(2)  # type: ignore[index]
-    assert synclog.get_state(store, synclog.K_LAST_ERROR)[0] == "upload: HTTP 503 unavailable"  # type: ignore[index]
+    assert state.get(store.db, state.SYNC_LAST_SUCCESS) is not None
+    assert state.get(store.db, state.SYNC_LAST_SUCCESS)[0] == at(2)  # type: ignore[index]
+    assert state.get(store.db, state.SYNC_LAST_ERROR)[0] == "upload: HTTP 503 unavailable"  # type: ignore[index]

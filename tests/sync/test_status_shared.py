@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from kiosk.config import load_config
+from kiosk.service.duty import DutyRoster
+from kiosk.service.modes import effective_mode
 from kiosk.store.db import open_store
+from kiosk.store.errors import StoreError
+from kiosk.store.outbox_state import OutboxState
+from kiosk.store.schema import INITIAL
+from kiosk.ui.adapters.duty_status import DutyAdapter, StatusAdapter
 from sync import log as synclog
+from sync import revoked
 from sync.status import attempt_outcome, log_rows, pending_by_kind, sync_status
 
 
@@ -64,3 +72,46 @@ def test_status_log_and_pending_agree(kiosk: Any) -> None:
     assert [r["outcome"] for r in log_rows(store, outcome="ok")] == ["ok"]
     with pytest.raises(ValueError, match="outcome must be one of"):
         log_rows(store, outcome="fine")
+
+
+def test_outbox_states_are_the_schemas(kiosk: Any) -> None:
+    check = re.search(r"check \(state in \(([^)]*)\)\)", INITIAL.split("create table outbox")[1])
+    assert check is not None
+    assert {s.strip().strip("'") for s in check.group(1).split(",")} == {str(s) for s in OutboxState}
+    _cfg, store = kiosk
+    with pytest.raises(StoreError, match="CHECK"), store.writing() as w:  # the column takes nothing else
+        w.append("gate_entry", {"n": 1})
+        w.db.execute("update outbox set state = 'lost'")
+
+
+def test_status_bar_says_what_sync_status_says(kiosk: Any) -> None:
+    """The status bar (StatusAdapter.snapshot) and `kiosk sync status` / the admin screen read one function."""
+    cfg, store = kiosk
+    bar = StatusAdapter(store, lambda: effective_mode(store.db, cfg["policy.mode"]), DutyAdapter(DutyRoster(store)))
+    now = dt.datetime(2026, 11, 29, 12, 0, tzinfo=dt.UTC)
+
+    def agree() -> tuple[Any, dict[str, Any]]:
+        view, st = bar.snapshot(), sync_status(cfg, store, now=now)
+        assert (view.pending_uploads, view.failed_uploads, view.revoked) == (st["pending"], st["failed"], st["revoked"])
+        assert view.last_sync_at == (st["last_upload_at"] or "")
+        if not view.revoked:  # a revoked gate: the bar says "revoked" whatever the last upload did
+            assert view.online == st["online"]
+        return view, st
+
+    view, _ = agree()
+    assert view.online is None and view.pending_uploads == 0
+    with store.writing() as w:
+        for i in range(5):
+            w.append("gate_entry", {"n": i})
+        w.db.execute("update outbox set state = ? where seq = 1", [OutboxState.SENT])
+        w.db.execute("update outbox set state = ? where seq = 2", [OutboxState.CLAIMED])
+        w.db.execute("update outbox set state = ? where seq = 3", [OutboxState.FAILED])
+    synclog.record(store, synclog.Attempt((now - dt.timedelta(minutes=2)).isoformat(), "upload", None, 1, 9, 1.0, 200, None))
+    view, st = agree()
+    assert (view.online, view.pending_uploads, view.failed_uploads, st["sent"]) == (True, 3, 1, 1)
+    synclog.record(store, synclog.Attempt((now - dt.timedelta(minutes=1)).isoformat(), "upload", None, 1, 9, 1.0, 503, "HTTP 503"))
+    view, _ = agree()
+    assert view.online is False
+    revoked.mark(store)
+    view, st = agree()
+    assert view.revoked and st["revoked"] and st["online"] is False

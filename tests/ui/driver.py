@@ -2,7 +2,7 @@
 
 Kivy runs one App per process, so each UI test runs `python -m tests.ui.driver SCENARIO
 DATA_DIR SHOTS_DIR [KEY=VALUE ...]` in its own subprocess (tests/ui/conftest.py). The
-scenario (tests/ui/scenarios.py) is plain sequential code on a helper thread; every
+scenario (in tests/ui/scenarios/) is plain sequential code on a helper thread; every
 touch and every look at a widget is done on the Kivy thread through `Driver.call`.
 Touches are real MotionEvents dispatched through Kivy's event loop at the widget's
 position in the window, as a finger on the screen would be.

@@ -11,9 +11,10 @@ from kiosk.domain.identity import DocType
 from kiosk.domain.models import Colour, ColourSource, Direction, Mode, Outcome, PersonKind, PlatformAnswer, Reason
 from kiosk.domain.policy import OverrideRefused
 from kiosk.domain.temperature import Measurement, Method, Verdict
-from kiosk.service.common import InvalidInput, state_put
+from kiosk.service.common import InvalidInput
 from kiosk.service.gate import GateRequest, GateService
 from kiosk.service.people import save_person
+from kiosk.store import state
 from kiosk.store.db import Store
 from kiosk.store.vault import Vault
 from tests.workflow.conftest import GUARD_PIN, ID_CHAOYANG, ID_DEAN, Clock, ScriptedChecker, sign_in_guard
@@ -186,7 +187,7 @@ def test_lockdown_only_roster_residents_pass(make_gate: Callable[..., GateServic
 def test_mode_sources(make_gate: Callable[..., GateService], store: Store, clock: Clock) -> None:
     gate = make_gate()
     with store.writing() as w:
-        state_put(w.db, "mode_from_bundle", "lockdown", "2026-11-28T00:00:00+00:00")
+        state.put(w.db, state.MODE_FROM_BUNDLE, "lockdown", "2026-11-28T00:00:00+00:00")
     assert gate.mode().mode is Mode.LOCKDOWN and gate.mode().source == "bundle"
     gate.set_mode(Mode.NORMAL, by="admin")  # newer than the bundle
     assert gate.mode().mode is Mode.NORMAL

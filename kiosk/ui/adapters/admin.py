@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kiosk.domain.models import Mode
+from kiosk.store.outbox_state import OutboxState
 from kiosk.ui.ports import ExportDone, PinCheck, UsbInfo
 
 if TYPE_CHECKING:
@@ -83,7 +84,7 @@ class AdminAdapter:
     def pending_records(self, limit: int = 50) -> Sequence[Mapping[str, Any]]:
         return list(self.store.db.query(
             "select o.seq, j.kind, j.created_at, o.state, o.attempts, o.last_error from outbox o"
-            " join journal j on j.seq = o.seq where o.state != 'sent' order by o.seq limit ?", [limit]
+            " join journal j on j.seq = o.seq where o.state != ? order by o.seq limit ?", [OutboxState.SENT, limit]
         ))
 
     # -- lockdown and lists ------------------------------------------------------------------

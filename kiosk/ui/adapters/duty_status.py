@@ -7,14 +7,12 @@ from typing import TYPE_CHECKING
 
 from kiosk.ui.adapters.gate import field_errors
 from kiosk.ui.ports import DutyView, FormResult, StatusView
+from sync.upload_state import upload_state
 
 if TYPE_CHECKING:
     from kiosk.service.duty import DutyRoster
     from kiosk.service.modes import ModeInfo
     from kiosk.store.db import Store
-
-# kiosk_state keys the sync worker keeps (sync/log.py)
-_LAST_SUCCESS, _LAST_ERROR_AT, _REVOKED = "sync.last_upload_at", "sync.last_error_at", "sync.device_revoked_at"  # the last upload, not a pull
 
 # the guard form's fields are named guard_*; the roster names them without the prefix
 _FIELDS = {"name": "guard_name", "pin": "guard_pin", "": ""}
@@ -55,15 +53,9 @@ class StatusAdapter:
         self.duty = duty
 
     def snapshot(self) -> StatusView:
-        db = self.store.db
-        counts = dict(db.execute("select state, count(*) from outbox where state != 'sent' group by state").fetchall())
-        state = dict(db.execute(
-            "select key, value from kiosk_state where key in (?, ?, ?)", [_LAST_SUCCESS, _LAST_ERROR_AT, _REVOKED]
-        ).fetchall())
-        ok_at, err_at = state.get(_LAST_SUCCESS, ""), state.get(_LAST_ERROR_AT, "")
-        online = None if not (ok_at or err_at) else ok_at > err_at  # ISO UTC strings sort by time
+        up = upload_state(self.store.db)  # the same reading `kiosk sync status` and the admin screen give
         return StatusView(
-            online=online, last_sync_at=ok_at, revoked=bool(state.get(_REVOKED)),
-            pending_uploads=counts.get("pending", 0) + counts.get("claimed", 0), failed_uploads=counts.get("failed", 0),
+            online=up.online, last_sync_at=up.last_upload_at or "", revoked=bool(up.revoked_at),
+            pending_uploads=up.pending, failed_uploads=up.failed,
             mode=str(self.mode().mode), duty=self.duty.on_duty(),
         )
