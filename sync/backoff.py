@@ -12,6 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from sync.protocol.clock import utc_now
+
 # A server may ask us to wait longer than our own cap; we honour it up to this.
 RETRY_AFTER_MAX_S = 3600.0
 
@@ -55,5 +57,5 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
         return None
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
-    now = now or datetime.now(UTC)
+    now = now or utc_now()
     return max((when - now).total_seconds(), 0.0)

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from kiosk.store.db import Store
+
+from sync.protocol.clock import utc_iso
 
 DIRECTIONS = ("upload", "pull", "check")
 
@@ -45,15 +46,11 @@ class Attempt:
         return asdict(self)
 
 
-def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="microseconds")
-
-
 def set_state(db: Any, key: str, value: str, at: str | None = None) -> None:
     db.execute(
         "insert into kiosk_state (key, value, updated_at) values (?, ?, ?) "
         "on conflict (key) do update set value = excluded.value, updated_at = excluded.updated_at",
-        [key, value, at or now_iso()],
+        [key, value, at or utc_iso()],
     )
 
 

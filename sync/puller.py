@@ -12,7 +12,7 @@ from __future__ import annotations
 import enum
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Protocol
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -24,6 +24,7 @@ from sync import revoked
 from sync.link import ServerLink
 from sync.log import set_state
 from sync.protocol import PATH_BUNDLE, BundleError, verify_bundle
+from sync.protocol.clock import utc_iso
 
 KEEP_BUNDLES = 5
 K_MODE = "mode_from_bundle"
@@ -74,7 +75,7 @@ def _key_groups(person: dict[str, Any]) -> str:
 
 def apply_bundle(store: Store, bundle: dict[str, Any], etag: str, vault: Protector, fetched_at: str | None = None) -> PullResult:
     """One transaction: everything of the bundle is in force afterwards, or nothing is."""
-    now = datetime.now(UTC).isoformat(timespec="microseconds")
+    now = utc_iso()
     fetched_at = fetched_at or now
     roster = bundle.get("roster", [])
     areas = bundle.get("risk_areas", [])
@@ -151,7 +152,7 @@ class Puller:
         self.vault = vault
 
     def pull(self) -> PullResult:
-        started = datetime.now(UTC).isoformat(timespec="microseconds")
+        started = utc_iso()
         etag = current_etag(self.store)
         reply = self.link.request("GET", PATH_BUNDLE, headers={"If-None-Match": etag} if etag else None)
         result = self._handle(reply.status, reply.content, reply.describe(), etag, reply.error_code)

@@ -11,6 +11,7 @@ from kiosk.store.db import Store
 
 from sync import log as synclog
 from sync.protocol import ErrorCode
+from sync.protocol.clock import utc_iso
 
 K_REVOKED = "sync.device_revoked_at"
 MESSAGE = "this gate was revoked"
@@ -25,7 +26,7 @@ def is_revoked_answer(status: int | None, error_code: str | None) -> bool:
 def mark(store: Store, at: str | None = None) -> None:
     with store.writing() as w:
         if w.db.execute("select 1 from kiosk_state where key = ?", [K_REVOKED]).fetchone() is None:
-            synclog.set_state(w.db, K_REVOKED, at or synclog.now_iso())
+            synclog.set_state(w.db, K_REVOKED, at or utc_iso())
 
 
 def revoked_at(store: Store) -> str | None:

@@ -7,7 +7,7 @@ outcome: ok / retry / parked / refused).
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from kiosk.config import Config
@@ -17,6 +17,7 @@ from sync import credentials, revoked
 from sync import log as synclog
 from sync.classify import Verdict, classify
 from sync.outbox import Outbox
+from sync.protocol.clock import utc_now
 from sync.puller import K_MODE, current_etag
 
 OUTCOMES = ("ok", "retry", "parked", "refused")
@@ -52,7 +53,7 @@ def _age_s(iso: str | None, now: datetime) -> float | None:
 
 def sync_status(cfg: Config, store: Store, now: datetime | None = None) -> dict[str, Any]:
     """What the admin sees (CLI `kiosk sync status`, and the admin screen)."""
-    now = now or datetime.now(UTC)
+    now = now or utc_now()
     box = Outbox(store)
     stats = box.stats()
     parked = [

@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
-from datetime import UTC, datetime
 
 from sqlite_utils import Database, Migrations
+from sync.protocol.clock import utc_iso
 
 from kiosk.store import schema, sync_schema, workflow_schema
 from kiosk.store.errors import StoreTooNew
@@ -104,7 +104,7 @@ def _move_legacy_records(db: Database) -> None:
             ignore=True,
         )
         db.execute("delete from schema_migrations")
-        db.execute("insert into schema_migrations (name, applied_at) values (?, ?)", [MOVED_MARKER, datetime.now(UTC).isoformat()])
+        db.execute("insert into schema_migrations (name, applied_at) values (?, ?)", [MOVED_MARKER, utc_iso()])
 
 
 def migrate(db: Database) -> list[str]:

@@ -34,7 +34,6 @@ from sync.protocol.batch import (
     parse_batch,
     parse_model,
     read_body,
-    utc_now_iso,
     wire_record,
 )
 from sync.protocol.bundle import (
@@ -50,6 +49,7 @@ from sync.protocol.bundle import (
     sign_bundle,
     verify_bundle,
 )
+from sync.protocol.clock import utc_now_iso
 from sync.protocol.errors import AuthRefused, BundleError, ErrorCode, ProtocolError
 from sync.protocol.messages import (
     DEFAULT_MAX_BATCH_BYTES,
