@@ -22,7 +22,8 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from kiosk.devices.frames import Backoff, Frame, FrameSlot
+from kiosk.devices.frames import RECONNECT_BACKOFF, Frame, FrameSlot
+from kiosk.domain.backoff import Backoff
 
 log = logging.getLogger(__name__)
 
@@ -113,7 +114,7 @@ class CameraSource:
         self._is_file = is_file
         self._realtime = realtime
         self._loop = loop
-        self._backoff = backoff or Backoff()
+        self._backoff = backoff or RECONNECT_BACKOFF
         self._stall_after_s = stall_after_s
         self.slot = FrameSlot()
         self._stop = threading.Event()
@@ -184,8 +185,8 @@ class CameraSource:
         while not self._stop.is_set():
             cap = self._open()
             if cap is None:
-                wait = self._backoff.wait(failures)
                 failures += 1
+                wait = self._backoff.ceiling(failures)
                 self._set(CameraStatus.RECONNECTING, f"cannot open {self.name}; next try in {wait:.1f} s")
                 self._stop.wait(wait)
                 continue
@@ -199,9 +200,8 @@ class CameraSource:
                     continue
                 self._set(CameraStatus.ENDED, f"{self.name} played to its end")
                 return
-            failures = 0 if delivered else failures
-            wait = self._backoff.wait(failures)
-            failures += 1
+            failures = 1 if delivered else failures + 1
+            wait = self._backoff.ceiling(failures)
             with self._lock:
                 self._reconnects += 1
             self.slot.clear()

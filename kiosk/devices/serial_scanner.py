@@ -14,7 +14,8 @@ from collections.abc import Callable
 from typing import Any
 
 from kiosk.devices.feed import MAX_PAYLOAD_CHARS
-from kiosk.devices.frames import Backoff
+from kiosk.devices.frames import RECONNECT_BACKOFF
+from kiosk.domain.backoff import Backoff
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +45,7 @@ class SerialScanner:
         self._offer = offer
         self._baudrate = baudrate
         self._suffix = suffix
-        self._backoff = backoff or Backoff()
+        self._backoff = backoff or RECONNECT_BACKOFF
         self._max_line = max_line_bytes
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -72,8 +73,8 @@ class SerialScanner:
             try:
                 conn = serial.serial_for_url(self.port, baudrate=self._baudrate, timeout=0.1)
             except (serial.SerialException, OSError, ValueError) as exc:
-                wait = self._backoff.wait(failures)
                 failures += 1
+                wait = self._backoff.ceiling(failures)
                 self.status, self.last_error = ScannerStatus.RECONNECTING, f"cannot open {self.port}: {exc}"
                 log.warning("%s; next try in %.1f s", self.last_error, wait)
                 self._stop.wait(wait)
@@ -89,7 +90,7 @@ class SerialScanner:
                 conn.close()
             if not self._stop.is_set():
                 self.status = ScannerStatus.RECONNECTING
-                self._stop.wait(self._backoff.wait(0))
+                self._stop.wait(self._backoff.ceiling(1))
 
     def _read(self, conn: Any) -> None:
         pending = b""

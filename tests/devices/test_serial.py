@@ -10,8 +10,8 @@ from collections.abc import Iterator
 import pytest
 
 from kiosk.devices.feed import CodeFeed
-from kiosk.devices.frames import Backoff
 from kiosk.devices.serial_scanner import ScannerStatus, SerialScanner, split_lines
+from kiosk.domain.backoff import Backoff
 
 
 def wait_for(predicate, timeout: float = 5.0) -> bool:  # noqa: ANN001
