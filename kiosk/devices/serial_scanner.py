@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import enum
 import logging
-import threading
 from collections.abc import Callable
 from typing import Any
 
+from kiosk.devices.background import BackgroundLoop
 from kiosk.devices.feed import MAX_PAYLOAD_CHARS
 from kiosk.devices.frames import RECONNECT_BACKOFF
 from kiosk.domain.backoff import Backoff
@@ -36,33 +36,24 @@ def split_lines(buffer: bytes) -> tuple[list[bytes], bytes]:
     return [line for line in lines if line], rest
 
 
-class SerialScanner:
+class SerialScanner(BackgroundLoop):
     def __init__(self, port: str, offer: Offer, *, baudrate: int = 9600, suffix: str = "",
                  backoff: Backoff | None = None, max_line_bytes: int = MAX_PAYLOAD_CHARS * 4) -> None:
         if not port.strip():
             raise ValueError("scanner.serial_port is empty: name the port, e.g. /dev/ttyACM0")
+        super().__init__("serial-scanner")
         self.port = port
         self._offer = offer
         self._baudrate = baudrate
         self._suffix = suffix
         self._backoff = backoff or RECONNECT_BACKOFF
         self._max_line = max_line_bytes
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
         self.status = ScannerStatus.STARTING
         self.last_error = ""
         self.codes = 0
 
-    def start(self) -> SerialScanner:
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name="serial-scanner", daemon=True)
-            self._thread.start()
-        return self
-
     def stop(self, timeout: float = 5.0) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
+        super().stop(timeout)
         self.status = ScannerStatus.STOPPED
 
     def _run(self) -> None:

@@ -124,7 +124,7 @@ def test_an_unplugged_scanner_is_noticed_and_the_reader_keeps_running() -> None:
         assert wait_for(lambda: scanner.status is ScannerStatus.CONNECTED)
         p.close()  # the cable is pulled
         assert wait_for(lambda: scanner.status is ScannerStatus.RECONNECTING)
-        assert scanner._thread is not None and scanner._thread.is_alive()
+        assert scanner.running
     finally:
         scanner.stop()
 
