@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from kiosk.store import state
 from kiosk.store.db import Store
@@ -24,6 +23,7 @@ from sync import revoked
 from sync.link import ServerLink
 from sync.protocol import JSON_TYPE, PATH_ALERTS, AlertAck
 from sync.protocol.classify import Verdict, classify
+from sync.protocol.clock import utc_iso, utc_now
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,7 @@ class AlertLane:
         for seq, uuid, created_at, body in rows:
             payload = json.dumps({"uuid": uuid, "seq": seq, "created_at": created_at, "body": body},
                                  ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-            started = datetime.now(UTC).isoformat(timespec="microseconds")
+            started = utc_iso()
             reply = self.link.request("POST", PATH_ALERTS, payload, {"Content-Type": JSON_TYPE})
             verdict = classify(reply.status, reply.error_code)
             error = None
@@ -68,7 +68,7 @@ class AlertLane:
                     verdict, error = Verdict.RETRY, f"HTTP {reply.status} with an unreadable acknowledgement"
             else:
                 error = reply.describe()
-            now = datetime.now(UTC).isoformat(timespec="microseconds")
+            now = utc_iso()
             with self.store.writing() as w:
                 if verdict is Verdict.ACK:
                     w.db.execute("update alert_lane set state = 'sent', sent_at = ?, attempts = attempts + 1, last_error = null"
@@ -102,7 +102,7 @@ def skew_alert(store: Store, link: ServerLink, threshold_s: float) -> str | None
 
     if not link.skew_measured or abs(link.skew_s) < threshold_s:
         return None
-    today = datetime.now(UTC).date().isoformat()
+    today = utc_now().date().isoformat()
     with store.writing() as w:
         if state.value(w.db, state.SKEW_ALERT_DAY) == today:
             return None

@@ -12,19 +12,20 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
+from kiosk.domain.backoff import Backoff, parse_retry_after
 from kiosk.store.db import Store
 from pydantic import ValidationError
 
 from sync import log as synclog
 from sync import revoked
-from sync.backoff import Backoff, parse_retry_after
 from sync.link import Reply, ServerLink
 from sync.outbox import Batch, Outbox
 from sync.protocol import GZIP, H_IDEMPOTENCY, JSON_TYPE, PATH_BATCHES, BatchAck, encode_batch
 from sync.protocol.classify import Verdict, classify
+from sync.protocol.clock import utc_iso, utc_now
 
 
 def refused_records(reply: Reply, batch: Batch) -> list[int] | None:
@@ -111,7 +112,7 @@ class Uploader:
         due = self.outbox.first_due()
         if due is None:
             return 0.0
-        return max((datetime.fromisoformat(due) - datetime.now(UTC)).total_seconds(), 0.0)
+        return max((datetime.fromisoformat(due) - utc_now()).total_seconds(), 0.0)
 
     def _next(self) -> tuple[Batch, bytes] | Step:
         if self._inflight is not None:
@@ -147,7 +148,7 @@ class Uploader:
         if len(body) > self.limits.max_body_bytes and len(batch.records) > 1:
             self._split(batch)  # would be refused with 413 anyway: split without asking
             return Step.SPLIT
-        started = datetime.now(UTC).isoformat(timespec="microseconds")
+        started = utc_iso()
         reply = self.link.request(
             "POST",
             PATH_BATCHES,

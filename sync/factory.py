@@ -12,13 +12,13 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from kiosk.config import Config
+from kiosk.domain.backoff import Backoff
 from kiosk.domain.models import CodeChecker
 from kiosk.store import state
 from kiosk.store.db import Store
 
 from sync import credentials, doctor_status
 from sync.alert_lane import AlertLane, skew_alert
-from sync.backoff import Backoff
 from sync.client import Uploader, UploadLimits
 from sync.control import socket_path
 from sync.credentials import Credentials
@@ -55,6 +55,12 @@ def make_link(cfg: Config, creds: Credentials, store: Store | None = None, clock
     )
 
 
+def sync_backoff(cfg: Config) -> Backoff:
+    # A base above the cap (the settings allow it) means every wait is the cap: the same delays.
+    cap = cfg["sync.backoff_cap_s"]
+    return Backoff(min(cfg["sync.backoff_base_s"], cap), cap)
+
+
 def make_uploader(cfg: Config, store: Store, link: ServerLink) -> Uploader:
     creds = link.creds
     limits = UploadLimits(
@@ -63,7 +69,7 @@ def make_uploader(cfg: Config, store: Store, link: ServerLink) -> Uploader:
         max_body_bytes=creds.max_batch_bytes,
     )
     data_dir = cfg.data_dir
-    return Uploader(store, link, limits, Backoff(cfg["sync.backoff_base_s"], cfg["sync.backoff_cap_s"]),
+    return Uploader(store, link, limits, sync_backoff(cfg),
                     doctor=lambda: doctor_status.load(data_dir))
 
 

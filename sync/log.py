@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from kiosk.store import state
@@ -40,8 +39,6 @@ class Attempt:
         return asdict(self)
 
 
-def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
 def record(store: Store, attempt: Attempt, skew_s: float | None = None) -> None:

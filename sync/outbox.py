@@ -10,24 +10,18 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from kiosk.store.db import Store
 from kiosk.store.outbox_state import OutboxState
 
+from sync.protocol.clock import Clock, utc_iso, utc_now
+
 # Bytes a record adds to the batch besides its body: uuid, hashes, time, keys and quotes.
 RECORD_OVERHEAD_BYTES = 260
-
-
-def utc_clock() -> datetime:
-    return datetime.now(UTC)
-
-
-def iso(t: datetime) -> str:
-    return t.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 @dataclass(frozen=True)
@@ -114,7 +108,7 @@ where state = ? and seq > ? and seq <= ? and not exists (
 
 
 class Outbox:
-    def __init__(self, store: Store, clock: Callable[[], datetime] = utc_clock) -> None:
+    def __init__(self, store: Store, clock: Clock = utc_now) -> None:
         self.store = store
         self.clock = clock
 
@@ -136,7 +130,7 @@ class Outbox:
         """
         if max_records < 1:
             raise ValueError("max_records must be at least 1")
-        now = iso(self.clock())
+        now = utc_iso(self.clock())
         with self.store.writing() as w:
             picked: list[OutRecord] = []
             total = 0
@@ -195,7 +189,7 @@ class Outbox:
             last_seq = w.db.execute("select last_seq from device_state").fetchone()[0]
             through = min(acked_through_seq, last_seq)  # never trust an ack beyond what exists
             ranges = json.dumps([[a, min(b, last_seq)] for a, b in held if through < a <= b and a <= last_seq])
-            cur = w.db.execute(_MARK_SENT, [OutboxState.SENT, iso(now), *_NOT_SENT, through, ranges])
+            cur = w.db.execute(_MARK_SENT, [OutboxState.SENT, utc_iso(now), *_NOT_SENT, through, ranges])
             marked = int(cur.rowcount)
             # The server says it does not hold what we thought it did (restored from a
             # backup, say): those records are still here, so send them again. Above the last
@@ -211,7 +205,7 @@ class Outbox:
                     "where state = ? and seq in (select value from json_each(?))",
                     [
                         OutboxState.PENDING,
-                        iso(now + timedelta(seconds=retry_delay_s)),
+                        utc_iso(now + timedelta(seconds=retry_delay_s)),
                         f"the server confirmed records only up to seq {through}",
                         OutboxState.CLAIMED,
                         json.dumps(rest),
@@ -221,7 +215,7 @@ class Outbox:
 
     def retry(self, batch: Batch, error: str, delay_s: float, keep_claim: bool = False) -> None:
         """A transient failure: count the attempt, store when to try again and why."""
-        due = iso(self.clock() + timedelta(seconds=delay_s))
+        due = utc_iso(self.clock() + timedelta(seconds=delay_s))
         state = OutboxState.CLAIMED if keep_claim else OutboxState.PENDING
         with self.store.writing() as w:
             w.db.execute(

@@ -15,7 +15,6 @@ import json
 import os
 import secrets
 from dataclasses import replace
-from datetime import UTC, datetime
 from pathlib import Path
 
 import requests
@@ -37,6 +36,7 @@ from sync.protocol import (
     KeyRollResponse,
     load_public_key,
 )
+from sync.protocol.clock import utc_iso
 
 
 class ProvisionError(RuntimeError):
@@ -92,7 +92,7 @@ def provision(
         device_secret=answer.device_secret,
         bundle_key_id=answer.bundle_key_id,
         bundle_public_key=answer.bundle_public_key,
-        enrolled_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        enrolled_at=utc_iso(timespec="seconds"),
         clock_window_s=answer.clock_window_s,
         max_batch_records=answer.max_batch_records,
         max_batch_bytes=answer.max_batch_bytes,

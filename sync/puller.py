@@ -12,7 +12,7 @@ from __future__ import annotations
 import enum
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Protocol
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -25,6 +25,7 @@ from sync import revoked
 from sync.link import ServerLink
 from sync.protocol import PATH_BUNDLE, BundleError, verify_bundle
 from sync.protocol.chain import canonical_json
+from sync.protocol.clock import utc_iso
 
 KEEP_BUNDLES = 5
 
@@ -68,7 +69,7 @@ def _issued_at(store: Store) -> datetime | None:
 
 def apply_bundle(store: Store, bundle: dict[str, Any], etag: str, vault: Protector, fetched_at: str | None = None) -> PullResult:
     """One transaction: everything of the bundle is in force afterwards, or nothing is."""
-    now = datetime.now(UTC).isoformat(timespec="microseconds")
+    now = utc_iso()
     fetched_at = fetched_at or now
     roster = bundle.get("roster", [])
     areas = bundle.get("risk_areas", [])
@@ -133,7 +134,7 @@ class Puller:
         self.vault = vault
 
     def pull(self) -> PullResult:
-        started = datetime.now(UTC).isoformat(timespec="microseconds")
+        started = utc_iso()
         etag = current_etag(self.store)
         reply = self.link.request("GET", PATH_BUNDLE, headers={"If-None-Match": etag} if etag else None)
         result = self._handle(reply.status, reply.content, reply.describe(), etag, reply.error_code)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Protocol
 
 from kiosk.domain.models import CodeChecker, PlatformAnswer
@@ -18,6 +17,7 @@ from kiosk.store.alert_lane import raise_alert
 from kiosk.store.db import Store
 
 from sync import log as synclog
+from sync.protocol.clock import utc_iso
 
 ALERT_KIND = "recheck-mismatch"
 
@@ -52,7 +52,7 @@ def recheck_pending(store: Store, checker: CodeChecker, vault: Revealer | None =
     ).fetchall()
     checked = matched = mismatched = 0
     for entry_uuid, qr_text, id_cipher, attested in rows:
-        started = datetime.now(UTC).isoformat(timespec="microseconds")
+        started = utc_iso()
         t0 = time.perf_counter()
         if qr_text:
             answer = checker.check(qr_text=qr_text)

@@ -20,6 +20,8 @@ from kiosk.store.alert_lane import raise_alert
 from kiosk.store.db import Store
 from kiosk.store.outbox_state import OutboxState
 
+from sync.protocol.clock import utc_iso, utc_now
+
 ALERT_KIND = "unsent-past-retention"
 
 
@@ -84,8 +86,8 @@ def purge(store: Store, retention_days: int, now: datetime | None = None, chunk:
     and flag old unsent records."""
     if retention_days < 1 or chunk < 1:
         raise ValueError("retention_days and chunk must be at least 1")
-    now = now or datetime.now(UTC)
-    cutoff = (now - timedelta(days=retention_days)).astimezone(UTC).isoformat(timespec="microseconds")
+    now = now or utc_now()
+    cutoff = utc_iso(now - timedelta(days=retention_days))
     purged = 0
     while True:
         with store.writing() as w:

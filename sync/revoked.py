@@ -10,8 +10,8 @@ from __future__ import annotations
 from kiosk.store import state
 from kiosk.store.db import Store
 
-from sync import log as synclog
 from sync.protocol import ErrorCode
+from sync.protocol.clock import utc_iso
 
 MESSAGE = "this gate was revoked"
 MESSAGE_ZH = "此卡口设备已被注销"
@@ -25,7 +25,7 @@ def is_revoked_answer(status: int | None, error_code: str | None) -> bool:
 def mark(store: Store, at: str | None = None) -> None:
     with store.writing() as w:
         if state.get(w.db, state.DEVICE_REVOKED) is None:
-            state.put(w.db, state.DEVICE_REVOKED, at or synclog.now_iso())
+            state.put(w.db, state.DEVICE_REVOKED, at or utc_iso())
 
 
 def revoked_at(store: Store) -> str | None:

@@ -8,7 +8,7 @@ revoked), is what the status bar and doctor read too.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from kiosk.config import Config
@@ -19,6 +19,7 @@ from kiosk.store.outbox_state import OutboxState
 from sync import credentials
 from sync.outbox import Outbox
 from sync.protocol.classify import Verdict, classify
+from sync.protocol.clock import utc_now
 from sync.puller import current_etag
 from sync.upload_state import upload_state
 
@@ -55,7 +56,7 @@ def _age_s(iso: str | None, now: datetime) -> float | None:
 
 def sync_status(cfg: Config, store: Store, now: datetime | None = None) -> dict[str, Any]:
     """What the admin sees (CLI `kiosk sync status`, and the admin screen)."""
-    now = now or datetime.now(UTC)
+    now = now or utc_now()
     box = Outbox(store)
     stats = box.stats()
     up = upload_state(store.db)

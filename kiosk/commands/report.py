@@ -7,6 +7,7 @@ import datetime as dt
 from typing import Any
 
 from kiosk.commands import config_from, open_kiosk_store
+from sync.protocol.clock import utc_now
 
 
 def register(sub: Any) -> None:
@@ -39,7 +40,7 @@ def daily(args: argparse.Namespace) -> int:
     from kiosk.service.reports import Reports
 
     cfg = config_from(args)
-    day = parse_day(args.date) if args.date else local_day(dt.datetime.now(dt.UTC), cfg["kiosk.timezone"])
+    day = parse_day(args.date) if args.date else local_day(utc_now(), cfg["kiosk.timezone"])
     store = open_kiosk_store(cfg, lock=args.file)
     try:
         reports = Reports(store, cfg)

@@ -25,9 +25,10 @@ def import_csv(args: argparse.Namespace) -> int:
     import sys
     from pathlib import Path
 
-    from kiosk.service.common import InvalidInput, utc_now
+    from kiosk.service.common import InvalidInput
     from kiosk.service.roster import import_roster_csv
     from kiosk.store.vault import Vault
+    from sync.protocol.clock import utc_now
 
     cfg = config_from(args)
     store = open_kiosk_store(cfg)

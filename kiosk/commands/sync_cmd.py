@@ -192,9 +192,9 @@ def parse_since(text: str, tz: ZoneInfo) -> str:
         raise ValueError(f"--since {text!r} is not a date or time such as 2026-11-28 or 2026-11-28T07:00") from None
     if when.tzinfo is None:
         when = when.replace(tzinfo=tz)
-    from datetime import UTC
+    from sync.protocol.clock import utc_iso
 
-    return when.astimezone(UTC).isoformat(timespec="microseconds")
+    return utc_iso(when)
 
 
 def sync_log(args: argparse.Namespace) -> int:

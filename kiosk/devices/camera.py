@@ -22,7 +22,9 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from kiosk.devices.frames import Backoff, Frame, FrameSlot
+from kiosk.devices.background import BackgroundLoop
+from kiosk.devices.frames import RECONNECT_BACKOFF, Frame, FrameSlot
+from kiosk.domain.backoff import Backoff
 
 log = logging.getLogger(__name__)
 
@@ -102,22 +104,21 @@ def opencv_opener(source: int | str, width: int = 0, height: int = 0, timeout_s:
     return open_capture
 
 
-class CameraSource:
+class CameraSource(BackgroundLoop):
     """One camera: a daemon capture thread feeding a one-slot newest-frame queue."""
 
     def __init__(self, opener: Callable[[], Capture], *, name: str = "camera", is_file: bool = False,
                  realtime: bool = True, loop: bool = False, backoff: Backoff | None = None,
                  stall_after_s: float = 5.0) -> None:
+        super().__init__(f"capture-{name}")
         self.name = name
         self._opener = opener
         self._is_file = is_file
         self._realtime = realtime
         self._loop = loop
-        self._backoff = backoff or Backoff()
+        self._backoff = backoff or RECONNECT_BACKOFF
         self._stall_after_s = stall_after_s
         self.slot = FrameSlot()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
         self._status = CameraStatus.STARTING
         self._detail = ""
@@ -145,20 +146,8 @@ class CameraSource:
     def status(self) -> CameraStatus:
         return self.state.status
 
-    @property
-    def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
-
-    def start(self) -> CameraSource:
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name=f"capture-{self.name}", daemon=True)
-            self._thread.start()
-        return self
-
     def stop(self, timeout: float = 5.0) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
+        super().stop(timeout)
         self._set(CameraStatus.STOPPED, "")
 
     # --- the capture thread ----------------------------------------------------------
@@ -184,8 +173,8 @@ class CameraSource:
         while not self._stop.is_set():
             cap = self._open()
             if cap is None:
-                wait = self._backoff.wait(failures)
                 failures += 1
+                wait = self._backoff.ceiling(failures)
                 self._set(CameraStatus.RECONNECTING, f"cannot open {self.name}; next try in {wait:.1f} s")
                 self._stop.wait(wait)
                 continue
@@ -199,9 +188,8 @@ class CameraSource:
                     continue
                 self._set(CameraStatus.ENDED, f"{self.name} played to its end")
                 return
-            failures = 0 if delivered else failures
-            wait = self._backoff.wait(failures)
-            failures += 1
+            failures = 1 if delivered else failures + 1
+            wait = self._backoff.ceiling(failures)
             with self._lock:
                 self._reconnects += 1
             self.slot.clear()

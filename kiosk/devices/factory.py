@@ -21,10 +21,10 @@ from kiosk.config import ConfigError
 from kiosk.devices.camera import CameraSource, camera_for
 from kiosk.devices.decoder import DecodePipeline
 from kiosk.devices.feed import CodeFeed, OnCode
-from kiosk.devices.frames import Backoff
 from kiosk.devices.serial_scanner import SerialScanner
 from kiosk.devices.wedge import WedgeEvent, WedgeReader, WedgeSettings
 from kiosk.devices.worker import DecodeWorker
+from kiosk.domain.backoff import Backoff
 
 
 class DeviceConfigError(ConfigError):

@@ -12,6 +12,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from kiosk.domain.backoff import Backoff
+
+# How a lost camera or scanner is reopened unless the settings say otherwise (camera.reconnect_*).
+RECONNECT_BACKOFF = Backoff(0.5, 30.0)
+
 
 @dataclass(frozen=True)
 class Frame:
@@ -59,18 +64,3 @@ class FrameSlot:
         """Forget the last frame (a lost camera must not keep showing its last picture)."""
         with self._cond:
             self._frame = None
-
-
-@dataclass(frozen=True)
-class Backoff:
-    """Exponential backoff with a ceiling: wait(0) = first, doubling, never above ceiling."""
-
-    first_s: float = 0.5
-    ceiling_s: float = 30.0
-
-    def __post_init__(self) -> None:
-        if self.first_s <= 0 or self.ceiling_s < self.first_s:
-            raise ValueError(f"backoff needs 0 < first ({self.first_s}) <= ceiling ({self.ceiling_s})")
-
-    def wait(self, failures: int) -> float:
-        return float(min(self.ceiling_s, self.first_s * (2 ** min(max(failures, 0), 30))))

@@ -16,8 +16,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from kiosk.devices.frames import Backoff
 from kiosk.devices.serial_scanner import ScannerStatus, SerialScanner
+from kiosk.domain.backoff import Backoff
 from kiosk.domain.masking import mask_id, mask_name
 
 _LINE = re.compile(r"^\s*(?P<name>[^,|\t]{1,60}?)\s*[,|\t]\s*(?P<number>[0-9]{17}[0-9Xx])\s*$")

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import enum
 import logging
-import threading
 from collections.abc import Callable
 from typing import Any
 
+from kiosk.devices.background import BackgroundLoop
 from kiosk.devices.feed import MAX_PAYLOAD_CHARS
-from kiosk.devices.frames import Backoff
+from kiosk.devices.frames import RECONNECT_BACKOFF
+from kiosk.domain.backoff import Backoff
 
 log = logging.getLogger(__name__)
 
@@ -35,33 +36,24 @@ def split_lines(buffer: bytes) -> tuple[list[bytes], bytes]:
     return [line for line in lines if line], rest
 
 
-class SerialScanner:
+class SerialScanner(BackgroundLoop):
     def __init__(self, port: str, offer: Offer, *, baudrate: int = 9600, suffix: str = "",
                  backoff: Backoff | None = None, max_line_bytes: int = MAX_PAYLOAD_CHARS * 4) -> None:
         if not port.strip():
             raise ValueError("scanner.serial_port is empty: name the port, e.g. /dev/ttyACM0")
+        super().__init__("serial-scanner")
         self.port = port
         self._offer = offer
         self._baudrate = baudrate
         self._suffix = suffix
-        self._backoff = backoff or Backoff()
+        self._backoff = backoff or RECONNECT_BACKOFF
         self._max_line = max_line_bytes
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
         self.status = ScannerStatus.STARTING
         self.last_error = ""
         self.codes = 0
 
-    def start(self) -> SerialScanner:
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name="serial-scanner", daemon=True)
-            self._thread.start()
-        return self
-
     def stop(self, timeout: float = 5.0) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
+        super().stop(timeout)
         self.status = ScannerStatus.STOPPED
 
     def _run(self) -> None:
@@ -72,8 +64,8 @@ class SerialScanner:
             try:
                 conn = serial.serial_for_url(self.port, baudrate=self._baudrate, timeout=0.1)
             except (serial.SerialException, OSError, ValueError) as exc:
-                wait = self._backoff.wait(failures)
                 failures += 1
+                wait = self._backoff.ceiling(failures)
                 self.status, self.last_error = ScannerStatus.RECONNECTING, f"cannot open {self.port}: {exc}"
                 log.warning("%s; next try in %.1f s", self.last_error, wait)
                 self._stop.wait(wait)
@@ -89,7 +81,7 @@ class SerialScanner:
                 conn.close()
             if not self._stop.is_set():
                 self.status = ScannerStatus.RECONNECTING
-                self._stop.wait(self._backoff.wait(0))
+                self._stop.wait(self._backoff.ceiling(1))
 
     def _read(self, conn: Any) -> None:
         pending = b""

@@ -10,11 +10,11 @@ the retries as well (see kiosk/devices/motion.py and docs/devices.md).
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Callable
 from typing import Any, Protocol
 
+from kiosk.devices.background import BackgroundLoop
 from kiosk.devices.feed import CodeFeed, OnCode
 from kiosk.devices.frames import Frame
 from kiosk.devices.motion import MotionGate, thumbnail
@@ -30,7 +30,7 @@ class FrameDecoder(Protocol):
     def decode(self, frame: Any, quick: bool = False) -> list[str]: ...
 
 
-class DecodeWorker:
+class DecodeWorker(BackgroundLoop):
     """DecodeWorker(source, decoder, on_code, window_s).start(); on_code(payload, "camera").
 
     on_code runs on this worker's thread. Pass `feed=` to share one duplicate window with
@@ -40,6 +40,7 @@ class DecodeWorker:
     def __init__(self, source: FrameSource, decoder: FrameDecoder, on_code: OnCode | None = None,
                  window_s: float = 3.0, *, feed: CodeFeed | None = None,
                  clock: Callable[[], float] = time.monotonic, motion: MotionGate | None = None) -> None:
+        super().__init__("decode")
         if feed is None:
             if on_code is None:
                 raise ValueError("DecodeWorker needs on_code or feed")
@@ -47,27 +48,10 @@ class DecodeWorker:
         self.feed = feed
         self._source = source
         self._decoder = decoder
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
         self.motion = motion if motion is not None else MotionGate()
         self.frames_decoded = 0
         self.frames_quick = 0  # decoded with the first pass only (the picture was moving)
         self.last_decode_ms = 0.0
-
-    def start(self) -> DecodeWorker:
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name="decode", daemon=True)
-            self._thread.start()
-        return self
-
-    def stop(self, timeout: float = 5.0) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-
-    @property
-    def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
 
     def _plan(self, image: Any) -> bool:
         """True: the full effort (retries) for this frame; False: the first pass only."""

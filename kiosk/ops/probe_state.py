@@ -45,7 +45,6 @@ def light_db_problem(conn: sqlite3.Connection) -> tuple[int, str | None]:
     """(records, problem): quick_check, schema version, and the sequence's ends — not the whole chain."""
     from sqlite_utils import Database
 
-    from kiosk.store import schema  # noqa: F401  (registers every migration)
     from kiosk.store.migrations import pending
 
     bad = [r[0] for r in conn.execute("pragma quick_check").fetchall() if r[0] != "ok"]

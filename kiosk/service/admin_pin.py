@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ from kiosk.service.lockout import TRIES_PER_LOCK, Lockout
 from kiosk.service.pins import PinRejected, check_new_pin, hash_pin, pin_matches, verify_pin
 from kiosk.store.db import Store
 from kiosk.store.secrets import secret_file, write_private
+from sync.protocol.clock import Clock, utc_now
 
 __all__ = ["DEMO_PIN", "MAX_TRIES", "AdminPin", "PinRejected", "PinResult", "PinStatus", "check_new_pin", "hash_pin",
            "pin_matches", "write_secret"]
@@ -50,12 +50,8 @@ def write_secret(path: Path, text: str) -> None:
     write_private(path, text.encode())
 
 
-def _utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
 class AdminPin:
-    def __init__(self, store: Store, data_dir: Path, clock: Callable[[], dt.datetime] = _utc_now, *,
+    def __init__(self, store: Store, data_dir: Path, clock: Clock = utc_now, *,
                  secrets_dir: Path | None = None) -> None:
         self.store = store
         self.path = secret_file(Path(data_dir), secrets_dir, "admin_pin")
@@ -63,7 +59,7 @@ class AdminPin:
         self.lockout = Lockout(store, "admin", {"pin": "admin"}, clock)
 
     @classmethod
-    def for_config(cls, store: Store, cfg: Any, clock: Callable[[], dt.datetime] = _utc_now) -> AdminPin:
+    def for_config(cls, store: Store, cfg: Any, clock: Clock = utc_now) -> AdminPin:
         return cls(store, cfg.data_dir, clock, secrets_dir=cfg.secrets_dir)
 
     @property

@@ -1,22 +1,10 @@
-"""Small things every use-case shares: the clock and input errors (kiosk_state: kiosk.store.state)."""
+"""Small things every use-case shares: input errors (kiosk_state: kiosk.store.state; the clock: sync.protocol.clock)."""
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 from kiosk.domain.identity import FieldError
-
-Clock = Callable[[], dt.datetime]
-
-
-def utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
-def iso(at: dt.datetime) -> str:
-    """UTC ISO 8601 with microseconds, the form every stored time uses (sorts as text)."""
-    return at.astimezone(dt.UTC).isoformat(timespec="microseconds")
 
 
 class InvalidInput(ValueError):

@@ -12,10 +12,11 @@ from dataclasses import dataclass
 import uuid6
 
 from kiosk.domain.identity import FieldError, validate_name
-from kiosk.service.common import Clock, InvalidInput, iso, utc_now
+from kiosk.service.common import InvalidInput
 from kiosk.service.lockout import Lockout, LockState
 from kiosk.service.pins import PinRejected, check_new_pin, hash_pin, verify_pin
 from kiosk.store.db import Store
+from sync.protocol.clock import Clock, utc_iso, utc_now
 
 _DUTY_PHONE = re.compile(r"^\+?[0-9][0-9\- ]{4,19}$")
 
@@ -61,7 +62,7 @@ class DutyRoster:
             errors.append(FieldError("name", "duplicate", "该值守人员已存在", "a guard with this name already exists"))
         if errors:
             raise InvalidInput(errors)
-        uid, now = str(uuid6.uuid7()), iso(self.clock())
+        uid, now = str(uuid6.uuid7()), utc_iso(self.clock())
         with self.store.writing() as w:
             w.db.execute(
                 "insert into guards (uuid, name, duty_phone, pin_hash, created_at) values (?,?,?,?,?)",
@@ -76,7 +77,7 @@ class DutyRoster:
         check_new_pin(pin)
         with self.store.writing() as w:
             w.db.execute("update guards set pin_hash = ? where uuid = ?", [hash_pin(pin), row[0]])
-            w.append("guard_pin_set", {"guard_uuid": row[0], "name": row[1], "by": by}, created_at=iso(self.clock()))
+            w.append("guard_pin_set", {"guard_uuid": row[0], "name": row[1], "by": by}, created_at=utc_iso(self.clock()))
         self._lockout(row).succeeded()
 
     def unlock(self, name: str, by: str = "admin") -> bool:
@@ -100,7 +101,7 @@ class DutyRoster:
         for duty in self.on_duty():
             if duty.guard_uuid == row[0]:
                 return duty
-        now = iso(self.clock())
+        now = utc_iso(self.clock())
         with self.store.writing() as w:
             rec = w.append("shift_start", {"guard_uuid": row[0], "name": row[1]}, created_at=now)
             w.db.execute("insert into duty_shifts (record_uuid, guard_uuid, started_at) values (?,?,?)", [rec.uuid, row[0], now])
@@ -146,7 +147,7 @@ class DutyRoster:
         ).fetchone()
         if open_shift is None:
             return False
-        now = iso(self.clock())
+        now = utc_iso(self.clock())
         with self.store.writing() as w:
             w.append("shift_end", {"shift_uuid": open_shift[0], "guard_uuid": open_shift[1], "name": open_shift[2]}, created_at=now)
             w.db.execute("update duty_shifts set ended_at = ? where record_uuid = ?", [now, open_shift[0]])

@@ -36,7 +36,7 @@ from kiosk.domain.report import local_day
 from kiosk.domain.temperature import Measurement, Reading, Rules, Verdict, assess, classify, remeasure_due
 from kiosk.service import modes
 from kiosk.service.checks import Checked, IdEntry, Rechecked
-from kiosk.service.common import Clock, InvalidInput, iso, utc_now
+from kiosk.service.common import InvalidInput
 from kiosk.service.duty import DutyRoster
 from kiosk.service.holder import holder_candidates, roster_residents
 from kiosk.service.isolation import Isolation, isolation_for
@@ -47,6 +47,7 @@ from kiosk.store import state
 from kiosk.store.alert_lane import raise_alert
 from kiosk.store.db import Store
 from kiosk.store.vault import Vault
+from sync.protocol.clock import Clock, utc_iso, utc_now
 
 Verify = Callable[[str], VerificationResult]
 
@@ -121,7 +122,7 @@ class GateService:
         return modes.Occupancy(modes.current_occupancy(self.store.db, period), self.cfg["occupancy.capacity"])
 
     def set_mode(self, mode: Mode, by: str) -> modes.ModeInfo:
-        now = iso(self.clock())
+        now = utc_iso(self.clock())
         with self.store.writing() as w:
             w.append("mode_change", {"mode": str(mode), "by": by, "source": "admin"}, created_at=now)
             state.put(w.db, state.MODE_ADMIN, str(mode), now)
@@ -269,7 +270,7 @@ class GateService:
             last_c = _finite(readings[-1].value_c) if readings else None
             body = self._record_body(checked, facts, decision, readings, seen, colour, source, guard, id_masked, now)
             body["identity"] = self._identity(w.db, checked, now)
-            rec = w.append("gate_entry", body, created_at=iso(now))
+            rec = w.append("gate_entry", body, created_at=utc_iso(now))
             w.db.execute(
                 "insert into gate_entries (record_uuid, seq, created_at, direction, person_kind, person_uuid, code_format,"
                 " code_status, code_colour, colour_source, temperature_c, fever_confirmed, outcome, reasons, guard, lane,"
@@ -283,10 +284,10 @@ class GateService:
             for r in readings:
                 cls = classify(r.value_c, self.rules)
                 valid, value = cls is not Reading.BAD, _finite(r.value_c)
-                taken = iso(r.taken_at) if r.taken_at else iso(now)
+                taken = utc_iso(r.taken_at) if r.taken_at else utc_iso(now)
                 data = {"entry_uuid": rec.uuid, "value_c": value, "method": str(r.method), "classification": str(cls),
                         "valid": valid, "taken_at": taken}
-                t = w.append("temperature", data, created_at=iso(now))
+                t = w.append("temperature", data, created_at=utc_iso(now))
                 w.db.execute(
                     "insert into temperature_readings (record_uuid, seq, created_at, entry_uuid, value_c, method, classification, valid)"
                     " values (?,?,?,?,?,?,?,?)",
@@ -302,8 +303,8 @@ class GateService:
                 )
             if fever:
                 msg = f"confirmed fever {last_c:.1f} °C at the gate (发热复测确认)"
-                raise_alert(w, "fever-confirmed", msg, entry_uuid=rec.uuid, created_at=iso(now))
-            _gate_alerts(w, rec.uuid, iso(now), direction, colour, id_masked, isolated)
+                raise_alert(w, "fever-confirmed", msg, entry_uuid=rec.uuid, created_at=utc_iso(now))
+            _gate_alerts(w, rec.uuid, utc_iso(now), direction, colour, id_masked, isolated)
             if decision.outcome is Outcome.PASS:
                 occupancy = modes.add_occupancy(w.db, period, 1 if direction is Direction.IN else -1, rec.created_at)
         return GateOutcome(rec.uuid, rec.seq, rec.created_at, lane, decision, code, colour, source, verdict, last_c,
@@ -320,12 +321,12 @@ class GateService:
             "direction": str(facts.direction), "person_kind": str(facts.person_kind),
             "person_uuid": person.uuid if person else None, "matched_by": checked.matched_by,
             "lane": checked.lane, "id_source": checked.id_source or None, "mode": str(facts.mode), "guard": guard,
-            "id_masked": id_masked, "code": _code_body(checked.code), "checked_at": iso(checked.checked_at),
+            "id_masked": id_masked, "code": _code_body(checked.code), "checked_at": utc_iso(checked.checked_at),
             "colour": str(colour), "colour_source": str(source), "attested_colour": str(seen) if seen else None,
             "offline_registration": checked.offline_registration,
             "temperature": {"verdict": str(facts.temperature), "readings": [
                 {"value_c": _finite(r.value_c), "method": str(r.method), "classification": str(classify(r.value_c, self.rules)),
-                 "taken_at": iso(r.taken_at) if r.taken_at else iso(now)}
+                 "taken_at": utc_iso(r.taken_at) if r.taken_at else utc_iso(now)}
                 for r in readings]},
             "key_groups": sorted(facts.key_groups), "risk_level": facts.risk_level,
             "outcome": str(decision.outcome), "reasons": [str(r) for r in decision.reasons],
@@ -380,7 +381,7 @@ class GateService:
             w.append(kind, {"entry_uuid": entry_uuid, "guard": after.override_by, "reason": mask_text(after.override_reason),
                             "original_outcome": str(before.outcome), "reasons": [str(r) for r in before.reasons],
                             **({"to": "fever-clinic"} if kind == "referral" else {})},
-                     created_at=iso(now))
+                     created_at=utc_iso(now))
             w.db.execute(
                 "update gate_entries set outcome = ?, overridden = 1, original_outcome = ?, override_reason = ?,"
                 " reasons = ?, guard = ? where record_uuid = ?",
@@ -388,7 +389,7 @@ class GateService:
                  after.override_by, entry_uuid],
             )
             if after.outcome is Outcome.PASS:
-                modes.add_occupancy(w.db, period, 1 if row[2] == "in" else -1, iso(now))
+                modes.add_occupancy(w.db, period, 1 if row[2] == "in" else -1, utc_iso(now))
         return after
 
 

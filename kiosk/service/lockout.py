@@ -14,9 +14,9 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from kiosk.service.common import Clock, iso, utc_now
 from kiosk.store import state
 from kiosk.store.db import Store
+from sync.protocol.clock import Clock, utc_iso, utc_now
 
 TRIES_PER_LOCK = 5
 LOCK_STEPS = (dt.timedelta(minutes=5), dt.timedelta(minutes=15), dt.timedelta(hours=1))
@@ -64,17 +64,17 @@ class Lockout:
         with self.store.writing() as w:
             before = self.state()
             failures = before.failures + 1
-            w.append("pin_failed", {**self.label, "failures": failures}, created_at=iso(now))
+            w.append("pin_failed", {**self.label, "failures": failures}, created_at=utc_iso(now))
             until, hard = before.locked_until, failures >= HARD_LIMIT
             if hard:
                 until = None
-                w.append("pin_locked", {**self.label, "failures": failures, "until": None, "admin_unlock": True}, created_at=iso(now))
+                w.append("pin_locked", {**self.label, "failures": failures, "until": None, "admin_unlock": True}, created_at=utc_iso(now))
             elif failures % TRIES_PER_LOCK == 0:
                 until = now + lock_for(failures)
-                w.append("pin_locked", {**self.label, "failures": failures, "until": iso(until)}, created_at=iso(now))
+                w.append("pin_locked", {**self.label, "failures": failures, "until": utc_iso(until)}, created_at=utc_iso(now))
             after = LockState(failures, until, hard)
-            value = {"failures": failures, "locked_until": iso(until) if until else None, "hard": hard}
-            state.put(w.db, self.key, json.dumps(value), iso(now))
+            value = {"failures": failures, "locked_until": utc_iso(until) if until else None, "hard": hard}
+            state.put(w.db, self.key, json.dumps(value), utc_iso(now))
         return after
 
     def succeeded(self) -> None:
@@ -87,7 +87,7 @@ class Lockout:
         before = self.state()
         if before.failures == 0:
             return False
-        now = iso(self.clock())
+        now = utc_iso(self.clock())
         with self.store.writing() as w:
             state.delete(w.db, self.key)
             w.append("pin_unlocked", {**self.label, "by": by, "failures": before.failures}, created_at=now)

@@ -24,8 +24,8 @@ from kiosk.domain.report import (
     key_categories,
     local_day,
 )
-from kiosk.service.common import Clock, iso, utc_now
 from kiosk.store.db import Store
+from sync.protocol.clock import Clock, utc_iso, utc_now
 
 _EXPR = {"identified": "(person_uuid is not null) as identified"}
 _GROUP_SQL = (
@@ -105,7 +105,7 @@ class Reports:
                                "first_at": p.first_at} for p in self.key_people(day)]
         if self.cfg["report.include_visitors_list"]:
             body["visitors"] = self._visitors(day)
-        now = iso(self.clock())
+        now = utc_iso(self.clock())
         with self.store.writing() as w:
             rec = w.append("daily_report", body, created_at=now)
             w.db.execute(

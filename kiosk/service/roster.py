@@ -12,10 +12,11 @@ from pathlib import Path
 
 from kiosk.domain.identity import FieldError
 from kiosk.domain.report import local_day
-from kiosk.service.common import Clock, InvalidInput, iso
+from kiosk.service.common import InvalidInput
 from kiosk.service.people import upsert_residents
 from kiosk.store.db import Store
 from kiosk.store.vault import Vault
+from sync.protocol.clock import Clock, utc_iso
 
 HEADERS = {
     "name": "name", "姓名": "name", "id_number": "id_number", "身份证号": "id_number", "身份证号码": "id_number",
@@ -65,6 +66,6 @@ def import_roster_csv(store: Store, vault: Vault, path: Path, clock: Clock, tz: 
             raise _error("file", f"行数超过{MAX_ROWS}", f"more than {MAX_ROWS} rows")
     now = clock()
     with store.writing() as w:
-        added, updated = upsert_residents(w.db, vault, rows, source="import", now=iso(now), today=local_day(now, tz))
-        rec = w.append("roster_import", {"file": Path(path).name, "added": added, "updated": updated}, created_at=iso(now))
+        added, updated = upsert_residents(w.db, vault, rows, source="import", now=utc_iso(now), today=local_day(now, tz))
+        rec = w.append("roster_import", {"file": Path(path).name, "added": added, "updated": updated}, created_at=utc_iso(now))
     return RosterImport(added, updated, rec.uuid)

@@ -7,10 +7,11 @@ from dataclasses import dataclass
 
 from kiosk.domain.masking import mask_id, mask_name, mask_phone, mask_text
 from kiosk.domain.report import local_day
-from kiosk.service.common import Clock, InvalidInput, iso
+from kiosk.service.common import InvalidInput
 from kiosk.service.people import PersonView, VisitorForm, get_person, risk_level_for, save_person, validate_visitor
 from kiosk.store.db import Store
 from kiosk.store.vault import Vault
+from sync.protocol.clock import Clock, utc_iso
 
 __all__ = ["Visitor", "VisitorForm", "register_visitor"]
 
@@ -29,7 +30,7 @@ def register_visitor(store: Store, vault: Vault, form: VisitorForm, clock: Clock
     clean, errors = validate_visitor(form, local_day(now, tz))
     if errors:
         raise InvalidInput(errors)
-    at = iso(now)
+    at = utc_iso(now)
     risk = risk_level_for(store.db, clean["origin_region"])
     with store.writing() as w:
         uid, _ = save_person(

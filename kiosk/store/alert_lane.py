@@ -15,34 +15,6 @@ from typing import Any
 
 from kiosk.store.db import Record, Writer
 
-LANE_SCHEMA = """
--- The alerts' priority lane: alert records waiting to go to the server ahead of the outbox's batches.
-create table alert_lane (
-    seq integer primary key references journal (seq),
-    state text not null default 'pending' check (state in ('pending', 'sent', 'failed')),
-    attempts integer not null default 0,
-    last_error text,
-    sent_at text
-);
-create index alert_lane_state on alert_lane (state, seq);
-
--- Home isolation from the bundle: look-up hash and masked forms; in force from start through end (local dates).
-create table home_isolation (
-    id integer primary key,
-    id_hash text,
-    person_uuid text,
-    name_masked text not null default '',
-    id_masked text not null default '',
-    building text not null default '',
-    unit text not null default '',
-    room text not null default '',
-    start_date text not null,
-    end_date text not null
-);
-create index home_isolation_hash on home_isolation (id_hash);
-create index home_isolation_person on home_isolation (person_uuid);
-"""
-
 
 def raise_alert(w: Writer, kind: str, message: str, *, entry_uuid: str | None = None, created_at: str | None = None,
                 **data: Any) -> Record:
@@ -60,16 +32,3 @@ def project_alert(db: Any, rec: Record, body: Mapping[str, Any]) -> None:
     """The admin's `alerts` row of an `alert` record, from the body the journal got."""
     db.execute("insert into alerts (record_uuid, created_at, kind, entry_uuid, message) values (?, ?, ?, ?, ?)",
                [rec.uuid, rec.created_at, body["kind"], body.get("entry_uuid"), body["message"]])
-
-
-def _register() -> None:
-    from sqlite_utils import Database
-
-    from kiosk.store.migrations import execute_script, migration
-
-    @migration("0601_alert_lane_isolation")
-    def alert_lane_isolation(db: Database) -> None:
-        execute_script(db, LANE_SCHEMA)
-
-
-_register()

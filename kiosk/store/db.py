@@ -14,23 +14,19 @@ import struct
 import threading
 import uuid as uuidlib
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import uuid6
 from sqlite_utils import Database
 from sync.protocol.chain import GENESIS_HASH, ChainProblem, Record, canonical_json, record_hash, verify_chain
+from sync.protocol.clock import utc_iso
 
 from kiosk.store.errors import StoreCorrupt, StoreError, StoreFull, StoreLocked
 from kiosk.store.migrations import migrate
 from kiosk.store.outbox_state import OutboxState
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
-
-
-def utc_now() -> str:
-    return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
 def _inspect_file(path: Path) -> None:
@@ -102,7 +98,7 @@ class Writer:
         row = self.db.execute("select last_seq, last_hash from device_state where id = 1").fetchone()
         seq, prev = row[0] + 1, row[1]
         uid = str(uuid6.uuid7())
-        created_at = created_at or utc_now()
+        created_at = created_at or utc_iso()
         body = canonical_json(data)
         digest = record_hash(self.device_id, seq, uid, kind, created_at, body, prev)
         self.db.execute(

@@ -1,10 +1,5 @@
-"""The foundation schema (migration 0001) and any later foundation migrations."""
-
-from __future__ import annotations
-
-from sqlite_utils import Database
-
-from kiosk.store.migrations import execute_script, migration
+"""The foundation schema (migrations 00xx): SQL text only; `kiosk.store.migrations` lists which
+migration runs it."""
 
 INITIAL = """
 -- This kiosk's identity and the head of its hash chain. Exactly one row.
@@ -129,11 +124,6 @@ create table bundles (
 """
 
 
-@migration("0001_initial")
-def initial(db: Database) -> None:
-    execute_script(db, INITIAL)
-
-
 SHARED_TABLES = """
 -- Unverified cn-token codes waiting for the online re-check. The token is kept only
 -- until it has been re-checked (then the row is deleted).
@@ -174,11 +164,3 @@ create table kiosk_state (
 );
 """
 
-
-@migration("0002_shared_tables")
-def shared_tables(db: Database) -> None:
-    execute_script(db, SHARED_TABLES)
-
-
-# Area migrations live in their own modules and register themselves on import.
-from kiosk.store import alert_lane, workflow_schema  # noqa: E402,F401  (05xx workflow, 06xx alert lane + home isolation)

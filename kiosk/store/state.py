@@ -100,9 +100,9 @@ def put(db: Any, key: Key, text: str, at: str | None = None) -> None:
     """Set a key inside the caller's transaction; `at` (UTC ISO) defaults to now."""
     _check(key, text)
     if at is None:
-        from kiosk.store.db import utc_now
+        from sync.protocol.clock import utc_iso
 
-        at = utc_now()
+        at = utc_iso()
     db.execute(
         "insert into kiosk_state (key, value, updated_at) values (?, ?, ?) "
         "on conflict (key) do update set value = excluded.value, updated_at = excluded.updated_at",

@@ -1,13 +1,7 @@
 """Workflow tables (issue 5, migrations 05xx): visitors, guards and shifts, reports.
 
-Registered on import (kiosk.store.schema imports this module).
+SQL text only: `kiosk.store.migrations` lists which migration runs it.
 """
-
-from __future__ import annotations
-
-from sqlite_utils import Database
-
-from kiosk.store.migrations import execute_script, migration
 
 WORKFLOW = """
 -- What the gate pass decided beyond the foundation columns: which lane the code came
@@ -66,13 +60,3 @@ create table daily_reports (
 create index daily_reports_day on daily_reports (day, created_at);
 """
 
-
-@migration("0501_workflow")
-def workflow(db: Database) -> None:
-    execute_script(db, WORKFLOW)
-
-
-@migration("0511_people_masked_id_index")
-def people_masked_id_index(db: Database) -> None:
-    """A scanned code is matched to the roster by its masked ID (kiosk.service.holder)."""
-    db.execute("create index if not exists people_kind_id_masked on people (kind, id_masked)")

@@ -40,7 +40,6 @@ if TYPE_CHECKING:
         parse_batch,
         parse_model,
         read_body,
-        utc_now_iso,
         wire_record,
     )
     from sync.protocol.bundle import (
@@ -57,6 +56,7 @@ if TYPE_CHECKING:
         verify_bundle,
     )
     from sync.protocol.chain import GENESIS_HASH, canonical_json, record_hash, verify_chain
+    from sync.protocol.clock import utc_now_iso
     from sync.protocol.errors import AuthRefused, BundleError, ErrorCode, ProtocolError
     from sync.protocol.messages import (
         DEFAULT_MAX_BATCH_BYTES,
@@ -83,7 +83,7 @@ if TYPE_CHECKING:
     )
 
 # The submodules that hold the names of __all__ (the PATH_* constants are defined below).
-_PARTS = ("auth", "batch", "bundle", "chain", "errors", "messages")
+_PARTS = ("auth", "batch", "bundle", "chain", "clock", "errors", "messages")
 
 PATH_TIME = "/v1/time"
 PATH_ENROLL = "/v1/enroll"

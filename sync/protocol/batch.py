@@ -11,12 +11,12 @@ import gzip
 import json
 import zlib
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
 from sync.protocol.chain import Record, record_hash
+from sync.protocol.clock import utc_now_iso
 from sync.protocol.errors import ErrorCode, ProtocolError
 from sync.protocol.messages import (
     DEFAULT_MAX_BATCH_RECORDS,
@@ -31,10 +31,6 @@ JSON_TYPE = "application/json"
 GZIP = "gzip"
 H_IDEMPOTENCY = "Idempotency-Key"
 M = TypeVar("M", bound=BaseModel)
-
-
-def utc_now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
 def wire_record(rec: Record) -> dict[str, Any]:

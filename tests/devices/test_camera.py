@@ -17,8 +17,9 @@ import pytest
 from kiosk.devices import synth
 from kiosk.devices.camera import CameraSource, CameraStatus, camera_for, describe, opencv_opener, parse_source
 from kiosk.devices.decoder import DecodePipeline
-from kiosk.devices.frames import Backoff, FrameSlot
+from kiosk.devices.frames import FrameSlot
 from kiosk.devices.worker import DecodeWorker
+from kiosk.domain.backoff import Backoff
 
 W, H = 640, 480
 CODE_A = "https://jkm.example.gov.cn/v?t=Aa1Bb2Cc3Dd4Ee5"
@@ -193,9 +194,9 @@ def test_frame_slot_keeps_only_the_newest() -> None:
     assert woke is not None and woke.seq == 4
 
 
-@pytest.mark.parametrize(("failures", "expected"), [(0, 0.5), (1, 1.0), (3, 4.0), (6, 30.0), (500, 30.0)])
+@pytest.mark.parametrize(("failures", "expected"), [(1, 0.5), (2, 1.0), (4, 4.0), (7, 30.0), (501, 30.0)])
 def test_backoff_doubles_up_to_its_ceiling(failures: int, expected: float) -> None:
-    assert Backoff(0.5, 30.0).wait(failures) == expected
+    assert Backoff(0.5, 30.0).ceiling(failures) == expected
 
 
 def test_backoff_rejects_nonsense() -> None:

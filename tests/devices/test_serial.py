@@ -10,8 +10,8 @@ from collections.abc import Iterator
 import pytest
 
 from kiosk.devices.feed import CodeFeed
-from kiosk.devices.frames import Backoff
 from kiosk.devices.serial_scanner import ScannerStatus, SerialScanner, split_lines
+from kiosk.domain.backoff import Backoff
 
 
 def wait_for(predicate, timeout: float = 5.0) -> bool:  # noqa: ANN001
@@ -124,7 +124,7 @@ def test_an_unplugged_scanner_is_noticed_and_the_reader_keeps_running() -> None:
         assert wait_for(lambda: scanner.status is ScannerStatus.CONNECTED)
         p.close()  # the cable is pulled
         assert wait_for(lambda: scanner.status is ScannerStatus.RECONNECTING)
-        assert scanner._thread is not None and scanner._thread.is_alive()
+        assert scanner.running
     finally:
         scanner.stop()
 

@@ -14,7 +14,7 @@ import pytest
 
 from kiosk.store.db import connect, open_store
 from kiosk.store.errors import StoreCorrupt, StoreError, StoreFull, StoreLocked, StoreTooNew
-from kiosk.store.migrations import MIGRATIONS, applied, execute_script
+from kiosk.store.migrations import MOVED_MARKER, NAMES, STEPS, applied, execute_script
 from kiosk.store.schema import INITIAL
 
 KIOSK = [sys.executable, "-m", "kiosk.cli"]
@@ -117,15 +117,55 @@ def test_an_older_database_is_upgraded_in_place(tmp_path: Path) -> None:
     assert proc is not None and proc.returncode == 0, proc.stdout + proc.stderr if proc else ""
     assert path.stat().st_ino == inode, "upgraded in place, never recreated"
     s = open_store(path)
-    assert applied(s.db) == [name for name, _ in MIGRATIONS]
+    assert applied(s.db) == list(NAMES)
     assert s.db.execute("select uuid from journal").fetchall() == [(rec.uuid,)]
     assert s.check() == []
     s.close()
 
 
+def _old_runner_database(path: Path) -> None:
+    """A database as the hand-written runner (before sqlite-utils' Migrations) left it: every
+    migration applied, the names in `schema_migrations`, no `_sqlite_migrations`."""
+    db = connect(path)
+    with db.atomic():
+        db.execute("create table schema_migrations (name text primary key, applied_at text not null)")
+        for name, fn in STEPS:
+            fn(db)
+            db.execute("insert into schema_migrations values (?, '2026-01-01T00:00:00+00:00')", [name])
+    db.close()
+
+
+def test_a_database_from_the_old_runner_opens_at_its_version(tmp_path: Path) -> None:
+    path = tmp_path / "kiosk.db"
+    _old_runner_database(path)
+    s = open_store(path)
+    try:
+        assert s.migrated == [], "recognised as up to date: nothing re-run"
+        assert applied(s.db) == list(NAMES)
+        moved = s.db.execute("select name from _sqlite_migrations where migration_set = 'kiosk' order by id")
+        assert [r[0] for r in moved] == list(NAMES)
+        # The old table keeps one name no older kiosk knows, so an older kiosk refuses this file.
+        assert s.db.execute("select name from schema_migrations").fetchall() == [(MOVED_MARKER,)]
+        assert MOVED_MARKER not in NAMES
+        s.append("test", {"n": 1})
+        assert s.check() == []
+    finally:
+        s.close()
+    s = open_store(path)
+    assert s.migrated == [] and applied(s.db) == list(NAMES)
+    s.close()
+
+
+def test_a_new_database_carries_the_marker_for_older_kiosks(tmp_path: Path) -> None:
+    s = open_store(tmp_path / "kiosk.db")
+    assert s.migrated == list(NAMES)
+    assert s.db.execute("select name from schema_migrations").fetchall() == [(MOVED_MARKER,)]
+    s.close()
+
+
 def test_a_database_from_a_newer_kiosk_is_refused(tmp_path: Path) -> None:
     s = open_store(tmp_path / "kiosk.db")
-    s.db.execute("insert into schema_migrations values ('9999_future', 'x')")
+    s.db.execute("insert into _sqlite_migrations (migration_set, name, applied_at) values ('kiosk', '9999_future', 'x')")
     s.db.conn.commit()
     s.close()
     with pytest.raises(StoreTooNew, match="newer kiosk version"):

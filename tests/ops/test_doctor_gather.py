@@ -213,7 +213,7 @@ def test_a_database_from_a_newer_kiosk_is_reported(tmp_path: Path) -> None:
     cfg = _cfg(tmp_path)
     _store_with_records(cfg, 1)
     conn = sqlite3.connect(cfg.db_path)
-    conn.execute("insert into schema_migrations (name, applied_at) values ('9999_future', '2027-01-01')")
+    conn.execute("insert into _sqlite_migrations (migration_set, name, applied_at) values ('kiosk', '9999_future', '2027-01-01')")
     conn.commit()
     conn.close()
     database, _, _ = st.gather_store(cfg)

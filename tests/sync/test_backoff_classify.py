@@ -6,7 +6,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from sync.backoff import RETRY_AFTER_MAX_S, Backoff, parse_retry_after
+from kiosk.config import load_config
+from kiosk.domain.backoff import RETRY_AFTER_MAX_S, Backoff, parse_retry_after
+from sync.factory import sync_backoff
 from sync.protocol.classify import Verdict, classify
 
 
@@ -87,3 +89,11 @@ def test_parse_retry_after(header: str | None, seconds: float | None) -> None:
 )
 def test_classify(status: int | None, code: str | None, verdict: Verdict) -> None:
     assert classify(status, code) is verdict
+
+
+def test_a_base_above_the_cap_waits_the_cap() -> None:
+    # The settings allow it (each has its own range); every wait is then the cap.
+    cfg = load_config(env={"KIOSK_SYNC_BACKOFF_BASE_S": "60", "KIOSK_SYNC_BACKOFF_CAP_S": "5"})
+    backoff = sync_backoff(cfg)
+    assert [backoff.ceiling(n) for n in (1, 2, 10)] == [5.0, 5.0, 5.0]
+    assert backoff.delay(1, rng=lambda: 1.0) == 5.0

@@ -1,7 +1,11 @@
-"""Retry delays: exponential backoff with full jitter, capped, honouring Retry-After.
+"""Retry delays, one rule for every retry on the kiosk: exponential, capped; full jitter and
+Retry-After for the sync client.
 
-Full jitter (a uniform delay between 0 and the exponential ceiling) spreads a fleet of
-kiosks that lost the server at the same moment, so they do not all come back at once.
+After the n-th consecutive failure (n counted from 1) the wait is at most `ceiling(n)`: base_s,
+doubling with each further failure, never above cap_s. A lost camera or scanner is reopened
+after exactly that (`ceiling`). The sync client waits a uniform share of it (`delay`): full
+jitter spreads a fleet of kiosks that lost the server at the same moment, so they do not all
+come back at once; a server's Retry-After is a floor.
 """
 
 from __future__ import annotations
@@ -22,19 +26,21 @@ class Backoff:
     cap_s: float = 300.0
 
     def __post_init__(self) -> None:
-        if self.base_s <= 0 or self.cap_s <= 0:
-            raise ValueError(f"backoff delays must be positive (base {self.base_s}, cap {self.cap_s})")
+        if not 0 < self.base_s <= self.cap_s:
+            raise ValueError(
+                f"backoff delays must be positive, the first no longer than the cap (base {self.base_s}, cap {self.cap_s})"
+            )
 
-    def ceiling(self, attempt: int) -> float:
-        """The largest delay for the n-th consecutive failure (n >= 1)."""
-        exp = min(max(attempt, 1) - 1, 60)  # 2**60 is already far past any cap
+    def ceiling(self, failures: int) -> float:
+        """The longest wait after `failures` consecutive failures (1 = the first; 0 counts as 1)."""
+        exp = min(max(failures, 1) - 1, 60)  # 2**60 is already far past any cap
         return float(min(self.cap_s, self.base_s * (2**exp)))
 
     def delay(
-        self, attempt: int, retry_after_s: float | None = None, rng: Callable[[], float] = random.random
+        self, failures: int, retry_after_s: float | None = None, rng: Callable[[], float] = random.random
     ) -> float:
-        """Seconds to wait before the next try; never less than the server's Retry-After."""
-        jittered = rng() * self.ceiling(attempt)
+        """Seconds to wait before the next try: jittered, never less than the server's Retry-After."""
+        jittered = rng() * self.ceiling(failures)
         if retry_after_s is None:
             return jittered
         return max(jittered, min(max(retry_after_s, 0.0), RETRY_AFTER_MAX_S))
