@@ -1,4 +1,4 @@
-"""The `passes` projection: every gate_entry record as (gate, time, direction, person hash).
+"""The `passes` projection: every gate_entry record as (gate, time, direction, person hash and number).
 
 Ingest calls `project` inside the batch's transaction for the records it newly stored, so a pass is
 in the projection exactly when its record is held. A body the projection cannot read is still
@@ -72,13 +72,17 @@ def project(conn: Connection, community: str, gate: str, recs: Iterable[tuple[st
     if not made:
         return 0
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    conn.execute(dialect.insert(passes).on_conflict_do_nothing(), [row for row, _ in made])
     people = {w["person_hash"]: w for _, w in made if w is not None}  # one row per person and statement
-    if people:
+    numbers: dict[str, int] = {}
+    if people:  # first: a new person's number is the database's, and the passes carry it
         ins = dialect.insert(pass_people)
         fill = {c: func.coalesce(getattr(pass_people.c, c), getattr(ins.excluded, c))
                 for c in ("id_masked", "name_masked", "id_sealed", "name_sealed")}
-        conn.execute(ins.on_conflict_do_update(index_elements=[pass_people.c.person_hash], set_=fill), list(people.values()))
+        conn.execute(ins.on_conflict_do_update(index_elements=[pass_people.c.person_hash], set_=fill), [people[h] for h in sorted(people)])
+        numbers = dict(conn.execute(select(pass_people.c.person_hash, pass_people.c.person_no)
+                                    .where(pass_people.c.person_hash.in_(sorted(people)))).all())
+    rows = [{**row, "person_no": numbers.get(row["person_hash"]) if row["person_hash"] else None} for row, _ in made]
+    conn.execute(dialect.insert(passes).on_conflict_do_nothing(), rows)
     return len(made)
 
 

@@ -1,0 +1,112 @@
+"""The two queries of a close-contact look-up (sync.server.contacts), on the `passes` projection.
+
+Both read only the covering indexes passes_person_at (person_no, at_ms, gate, direction) and
+passes_gate_at (gate, at_ms, person_no, direction), and group and join on the 4-byte person_no.
+
+Depth 1 (`around_anchors`): the person's passes, and for each an index range scan of its gate within
+±window. On PostgreSQL the inner side is a LATERAL subquery with OFFSET 0, the fence that stops the
+planner pulling it up into a plain join (for which it chose a hash join over a sequential scan of
+every pass; EXPLAIN in docs/benchmarks.md).
+
+Depth 2 (`secondary_query`): one statement from the close contacts' numbers to one row per person
+found: their passes in the period; per gate, the ±window around them merged into disjoint ranges
+(gaps and islands: a new range starts where a pass is more than 2 x window after the previous one);
+the identified passes inside the ranges, counted per (person, gate) and then per person.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Integer,
+    Text,
+    and_,
+    any_,
+    bindparam,
+    case,
+    cast,
+    func,
+    or_,
+    select,
+    true,
+    type_coerce,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.sql import Select
+from sqlalchemy.types import NullType
+
+from sync.server.tables import pass_people, passes
+
+
+def who_cols(full: bool) -> list[Any]:
+    c = pass_people.c
+    return [c.person_hash, c.id_masked, c.name_masked, *([c.id_sealed, c.name_sealed] if full else [])]
+
+
+def in_scope(table: Any, gates: frozenset[str] | None) -> list[Any]:
+    """Anchors only at gates the asker may see: their contacts are at the same gates, so in scope too."""
+    return [] if gates is None else [table.c.gate.in_(sorted(gates))]
+
+
+def around_anchors(dialect: str, start_ms: int, end_ms: int, window_ms: int, gates: frozenset[str] | None,
+                   full: bool) -> Select[Any]:
+    """Depth 1: each pass of the anchors (bind `anchors`: person numbers), with every pass at its gate within ±window."""
+    p = passes.alias("p")
+    cols = [passes.c.at_ms, passes.c.direction, passes.c.person_no]
+    where = [p.c.person_no.in_(bindparam("anchors", expanding=True)), p.c.at_ms.between(start_ms, end_ms), *in_scope(p, gates)]
+    anchor = [p.c.gate, p.c.at_ms.label("anchor_at"), p.c.direction.label("anchor_dir")]
+    if dialect == "postgresql":
+        near = passes.c.at_ms.between(p.c.at_ms - window_ms, p.c.at_ms + window_ms)
+        c: Any = select(*cols).where(passes.c.gate == p.c.gate, near).offset(0).lateral("c")  # OFFSET 0: see module doc
+        joined = p.join(c, true())
+    else:  # SQLite drives the join from the anchors and range-scans passes_gate_at (EXPLAIN QUERY PLAN)
+        c = passes.alias("c")
+        joined = p.join(c, and_(c.c.gate == p.c.gate, c.c.at_ms.between(p.c.at_ms - window_ms, p.c.at_ms + window_ms)))
+    joined = joined.outerjoin(pass_people, pass_people.c.person_no == c.c.person_no)
+    return select(*anchor, c.c.at_ms, c.c.direction, c.c.person_no, *who_cols(full)).select_from(joined).where(*where)
+
+
+def close_param(dialect: str, numbers: list[int]) -> Any:
+    """The value bound to `close`: an int array on PostgreSQL, a JSON array on SQLite (no limit on the count)."""
+    return numbers if dialect == "postgresql" else json.dumps(numbers)
+
+
+def secondary_query(dialect: str, start_ms: int, end_ms: int, window_ms: int, gates: frozenset[str] | None,
+                    full: bool) -> Select[Any]:
+    """Depth 2: per person with an identified pass near a pass of the close contacts (bind `close`, see
+    close_param) in the period: person_no, count n, first, last, gates (an array / a JSON array), who."""
+    pg = dialect == "postgresql"
+    if pg:
+        in_close = passes.c.person_no == any_(bindparam("close", type_=ARRAY(Integer)))
+    else:
+        listed = func.json_each(bindparam("close", type_=Text())).table_valued("value")
+        in_close = passes.c.person_no.in_(select(listed.c.value))
+    theirs = select(passes.c.gate, passes.c.at_ms).where(in_close, passes.c.at_ms.between(start_ms, end_ms),
+                                                         *in_scope(passes, gates)).cte("theirs")
+    edges = select(theirs.c.gate, theirs.c.at_ms, func.lag(theirs.c.at_ms).over(
+        partition_by=theirs.c.gate, order_by=theirs.c.at_ms).label("prev")).cte("edges")
+    starts = case((or_(edges.c.prev.is_(None), edges.c.at_ms - edges.c.prev > 2 * window_ms), 1), else_=0)
+    islands = select(edges.c.gate, edges.c.at_ms, func.sum(starts).over(
+        partition_by=edges.c.gate, order_by=edges.c.at_ms, rows=(None, 0)).label("k")).cte("islands")
+    ranges = select(islands.c.gate, (func.min(islands.c.at_ms) - window_ms).label("lo"),
+                    (func.max(islands.c.at_ms) + window_ms).label("hi")).group_by(islands.c.gate, islands.c.k).cte("ranges")
+    if pg:
+        c: Any = select(passes.c.gate, passes.c.at_ms, passes.c.person_no).where(
+            passes.c.gate == ranges.c.gate, passes.c.at_ms.between(ranges.c.lo, ranges.c.hi),
+            passes.c.person_no.is_not(None)).offset(0).lateral("c")
+        source = ranges.join(c, true())
+    else:
+        c = passes.alias("c")
+        source = ranges.join(c, and_(c.c.gate == ranges.c.gate, c.c.at_ms.between(ranges.c.lo, ranges.c.hi),
+                                     c.c.person_no.is_not(None)))
+    # (person, gate) first: no DISTINCT, so PostgreSQL hashes it; the ranges are disjoint, so no pass counts twice
+    agg = select(c.c.person_no, c.c.gate, func.count().label("n"), func.min(c.c.at_ms).label("first"),
+                 func.max(c.c.at_ms).label("last")).select_from(source).group_by(c.c.person_no, c.c.gate).subquery("a")
+    # gates: psycopg's own list (NullType: no per-row conversion by SQLAlchemy) / JSON text on SQLite
+    gate_list = type_coerce(func.array_agg(agg.c.gate), NullType()) if pg else func.json_group_array(agg.c.gate)
+    per = select(agg.c.person_no, cast(func.sum(agg.c.n), BigInteger).label("n"), func.min(agg.c.first).label("first"),
+                 func.max(agg.c.last).label("last"), gate_list.label("gates")).group_by(agg.c.person_no).subquery("per")
+    return select(per, *who_cols(full)).select_from(per.join(pass_people, pass_people.c.person_no == per.c.person_no))
