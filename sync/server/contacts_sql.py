@@ -77,7 +77,8 @@ def close_param(dialect: str, numbers: list[int]) -> Any:
 def secondary_query(dialect: str, start_ms: int, end_ms: int, window_ms: int, gates: frozenset[str] | None,
                     full: bool) -> Select[Any]:
     """Depth 2: per person with an identified pass near a pass of the close contacts (bind `close`, see
-    close_param) in the period: person_no, count n, first, last, gates (an array / a JSON array), who."""
+    close_param) in the period. Columns in this order (the caller unpacks them): person_no, n (count), first,
+    last, gates (an array / a JSON array), then who_cols."""
     pg = dialect == "postgresql"
     if pg:
         in_close = passes.c.person_no == any_(bindparam("close", type_=ARRAY(Integer)))
