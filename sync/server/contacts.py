@@ -168,21 +168,19 @@ def _secondary(conn: Connection, q: ContactQuery, people: _People, close: list[i
         conn.exec_driver_sql(f"set local work_mem = '{WORK_MEM}'")  # a constant of this module, not input
     query = secondary_query(dialect, q.start_ms, q.end_ms, q.window_ms, q.gates, q.full)
     rows = conn.execute(query, {"close": close_param(dialect, close)}).all()
-    out: list[tuple[int, str, dict[str, Any]]] = []  # (first, hash, entry): the order of the answer
+    out: list[dict[str, Any]] = []  # in the statement's order: first pass, then hash
     pg = dialect == "postgresql"
     for r in rows:
-        no, n, first, last, gates, digest, id_masked, name_masked = r[:8]  # unpacked: ~24,000 rows at 1,000,000 passes
+        no, n, first, last, gates, digest, number, name = r[:8]  # unpacked: ~24,000 rows at 1,000,000 passes
         if no in excluded:
             continue
-        if q.full or not (id_masked and name_masked):  # the common case skips the per-person bookkeeping
+        if q.full or not (number and name):  # the common case (masked forms on the passes) skips the bookkeeping
             people.note(r)
-            who = people.show(digest)
-        else:
-            who = {"id_number": id_masked, "name": name_masked}
-        out.append((first, digest, {**who, "passes_near": n, "first_at": iso_ms(first), "last_at": iso_ms(last),
-                                    "gates": sorted(gates if pg else json.loads(gates))}))
-    out.sort(key=lambda e: (e[0], e[1]))
-    return [entry for _, _, entry in out]
+            shown = people.show(digest)
+            number, name = shown["id_number"], shown["name"]
+        out.append({"id_number": number, "name": name, "passes_near": n, "first_at": iso_ms(first),
+                    "last_at": iso_ms(last), "gates": sorted(gates if pg else json.loads(gates))})
+    return out
 
 
 def audited_lookup(conn: Connection, keys: Keys, q: ContactQuery, actor: str) -> dict[str, Any]:

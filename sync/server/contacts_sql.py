@@ -77,8 +77,8 @@ def close_param(dialect: str, numbers: list[int]) -> Any:
 def secondary_query(dialect: str, start_ms: int, end_ms: int, window_ms: int, gates: frozenset[str] | None,
                     full: bool) -> Select[Any]:
     """Depth 2: per person with an identified pass near a pass of the close contacts (bind `close`, see
-    close_param) in the period. Columns in this order (the caller unpacks them): person_no, n (count), first,
-    last, gates (an array / a JSON array), then who_cols."""
+    close_param) in the period, in the order of the answer (first pass, then hash). Columns in this order (the
+    caller unpacks them): person_no, n (count), first, last, gates (an array / a JSON array), then who_cols."""
     pg = dialect == "postgresql"
     if pg:
         in_close = passes.c.person_no == any_(bindparam("close", type_=ARRAY(Integer)))
@@ -110,4 +110,6 @@ def secondary_query(dialect: str, start_ms: int, end_ms: int, window_ms: int, ga
     gate_list = type_coerce(func.array_agg(agg.c.gate), NullType()) if pg else func.json_group_array(agg.c.gate)
     per = select(agg.c.person_no, cast(func.sum(agg.c.n), BigInteger).label("n"), func.min(agg.c.first).label("first"),
                  func.max(agg.c.last).label("last"), gate_list.label("gates")).group_by(agg.c.person_no).subquery("per")
-    return select(per, *who_cols(full)).select_from(per.join(pass_people, pass_people.c.person_no == per.c.person_no))
+    digest = pass_people.c.person_hash.collate("C") if pg else pass_people.c.person_hash  # hex: byte order, as Python's
+    return (select(per, *who_cols(full)).select_from(per.join(pass_people, pass_people.c.person_no == per.c.person_no))
+            .order_by(per.c.first, digest))
