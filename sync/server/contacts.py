@@ -22,10 +22,10 @@ from sqlalchemy import Connection, select
 
 from sync.protocol import roster_lookup_hash
 from sync.server.console.audit import audit
-from sync.server.contacts_sql import around_anchors, close_param, in_scope, secondary_query, who_cols
+from sync.server.contacts_sql import around_anchors, close_param, gates_of, in_scope, secondary_query, who_cols
 from sync.server.device_secrets import community_lookup_key
 from sync.server.identity import unseal_id
-from sync.server.tables import devices, pass_people, passes, roster
+from sync.server.tables import devices, pass_gates, pass_people, passes, roster
 
 # Memory for depth 2's hash aggregate on PostgreSQL (SET LOCAL: this transaction only). At 1,000,000
 # passes it groups ~480,000 index entries into ~93,000 (person, gate) rows; the server default
@@ -168,18 +168,20 @@ def _secondary(conn: Connection, q: ContactQuery, people: _People, close: list[i
         conn.exec_driver_sql(f"set local work_mem = '{WORK_MEM}'")  # a constant of this module, not input
     query = secondary_query(dialect, q.start_ms, q.end_ms, q.window_ms, q.gates, q.full)
     rows = conn.execute(query, {"close": close_param(dialect, close)}).all()
+    names = dict(conn.execute(select(pass_gates.c.gate_no, pass_gates.c.gate)).all())
     out: list[dict[str, Any]] = []  # in the statement's order: first pass, then hash
     pg = dialect == "postgresql"
     for r in rows:
-        no, n, first, last, gates, digest, number, name = r[:8]  # unpacked: ~24,000 rows at 1,000,000 passes
+        no, n, first, last, words, bits, digest, number, name = r[:9]  # unpacked: ~24,000 rows at 1,000,000 passes
         if no in excluded:
             continue
         if q.full or not (number and name):  # the common case (masked forms on the passes) skips the bookkeeping
             people.note(r)
             shown = people.show(digest)
             number, name = shown["id_number"], shown["name"]
-        out.append({"id_number": number, "name": name, "passes_near": n, "first_at": iso_ms(first),
-                    "last_at": iso_ms(last), "gates": sorted(gates if pg else json.loads(gates))})
+        gates = gates_of(names, words, bits) if pg else gates_of(names, json.loads(words), json.loads(bits))
+        out.append({"id_number": number, "name": name, "passes_near": n, "first_at": iso_ms(first), "last_at": iso_ms(last),
+                    "gates": gates})
     return out
 
 

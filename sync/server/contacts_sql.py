@@ -11,7 +11,8 @@ every pass; EXPLAIN in docs/benchmarks.md).
 Depth 2 (`secondary_query`): one statement from the close contacts' numbers to one row per person
 found: their passes in the period; per gate, the ±window around them merged into disjoint ranges
 (gaps and islands: a new range starts where a pass is more than 2 x window after the previous one);
-the identified passes inside the ranges, counted per (person, gate) and then per person.
+the identified passes inside the ranges, counted per person and word of gate numbers (the gates as the
+word's bits, `gates_of` names them), then per person.
 """
 
 from __future__ import annotations
@@ -28,7 +29,9 @@ from sqlalchemy import (
     bindparam,
     case,
     cast,
+    distinct,
     func,
+    literal,
     or_,
     select,
     true,
@@ -38,7 +41,9 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.sql import Select
 from sqlalchemy.types import NullType
 
-from sync.server.tables import pass_people, passes
+from sync.server.tables import pass_gates, pass_people, passes
+
+WORD_BITS = 62  # gates per word: a sum of distinct powers of two below 2**62 cannot overflow SQLite's 64-bit sum
 
 
 def who_cols(full: bool) -> list[Any]:
@@ -78,13 +83,14 @@ def secondary_query(dialect: str, start_ms: int, end_ms: int, window_ms: int, ga
                     full: bool) -> Select[Any]:
     """Depth 2: per person with an identified pass near a pass of the close contacts (bind `close`, see
     close_param) in the period, in the order of the answer (first pass, then hash). Columns in this order (the
-    caller unpacks them): person_no, n (count), first, last, gates (an array / a JSON array), then who_cols."""
+    caller unpacks them): person_no, n (count), first, last, words, bits (arrays / JSON arrays: see gates_of),
+    then who_cols."""
     pg = dialect == "postgresql"
     if pg:
         in_close = passes.c.person_no == any_(bindparam("close", type_=ARRAY(Integer)))
     else:
-        listed = func.json_each(bindparam("close", type_=Text())).table_valued("value")
-        in_close = passes.c.person_no.in_(select(listed.c.value))
+        given = func.json_each(bindparam("close", type_=Text())).table_valued("value")
+        in_close = passes.c.person_no.in_(select(given.c.value))
     theirs = select(passes.c.gate, passes.c.at_ms).where(in_close, passes.c.at_ms.between(start_ms, end_ms),
                                                          *in_scope(passes, gates)).cte("theirs")
     edges = select(theirs.c.gate, theirs.c.at_ms, func.lag(theirs.c.at_ms).over(
@@ -92,10 +98,12 @@ def secondary_query(dialect: str, start_ms: int, end_ms: int, window_ms: int, ga
     starts = case((or_(edges.c.prev.is_(None), edges.c.at_ms - edges.c.prev > 2 * window_ms), 1), else_=0)
     islands = select(edges.c.gate, edges.c.at_ms, func.sum(starts).over(
         partition_by=edges.c.gate, order_by=edges.c.at_ms, rows=(None, 0)).label("k")).cte("islands")
-    ranges = select(islands.c.gate, (func.min(islands.c.at_ms) - window_ms).label("lo"),
-                    (func.max(islands.c.at_ms) + window_ms).label("hi")).group_by(islands.c.gate, islands.c.k).cte("ranges")
+    ranges = select(islands.c.gate, pass_gates.c.gate_no, (func.min(islands.c.at_ms) - window_ms).label("lo"),
+                    (func.max(islands.c.at_ms) + window_ms).label("hi")).select_from(
+        islands.join(pass_gates, pass_gates.c.gate == islands.c.gate)).group_by(islands.c.gate, pass_gates.c.gate_no,
+                                                                                 islands.c.k).cte("ranges")
     if pg:
-        c: Any = select(passes.c.gate, passes.c.at_ms, passes.c.person_no).where(
+        c: Any = select(passes.c.at_ms, passes.c.person_no).where(
             passes.c.gate == ranges.c.gate, passes.c.at_ms.between(ranges.c.lo, ranges.c.hi),
             passes.c.person_no.is_not(None)).offset(0).lateral("c")
         source = ranges.join(c, true())
@@ -103,13 +111,34 @@ def secondary_query(dialect: str, start_ms: int, end_ms: int, window_ms: int, ga
         c = passes.alias("c")
         source = ranges.join(c, and_(c.c.gate == ranges.c.gate, c.c.at_ms.between(ranges.c.lo, ranges.c.hi),
                                      c.c.person_no.is_not(None)))
-    # (person, gate) first: no DISTINCT, so PostgreSQL hashes it; the ranges are disjoint, so no pass counts twice
-    agg = select(c.c.person_no, c.c.gate, func.count().label("n"), func.min(c.c.at_ms).label("first"),
-                 func.max(c.c.at_ms).label("last")).select_from(source).group_by(c.c.person_no, c.c.gate).subquery("a")
-    # gates: psycopg's own list (NullType: no per-row conversion by SQLAlchemy) / JSON text on SQLite
-    gate_list = type_coerce(func.array_agg(agg.c.gate), NullType()) if pg else func.json_group_array(agg.c.gate)
+    # One group per person and word of gate numbers (one word per person for a community of up to 62 gates),
+    # the gates as the word's bits: an OR on PostgreSQL, a sum of the distinct powers of two on SQLite (no OR
+    # aggregate there). Grouping per (person, gate) instead made PostgreSQL hash ~93,000 groups from ~480,000
+    # passes at 1,000,000 (docs/benchmarks.md, issue 12). The ranges are disjoint: no pass counts twice.
+    bit = cast(literal(1), BigInteger).op("<<")(ranges.c.gate_no % WORD_BITS)
+    word = (ranges.c.gate_no // WORD_BITS).label("word")
+    agg = select(c.c.person_no, word, func.count().label("n"), func.min(c.c.at_ms).label("first"),
+                 func.max(c.c.at_ms).label("last"), (func.bit_or(bit) if pg else func.sum(distinct(bit))).label("bits")
+                 ).select_from(source).group_by(c.c.person_no, word).subquery("a")
     per = select(agg.c.person_no, cast(func.sum(agg.c.n), BigInteger).label("n"), func.min(agg.c.first).label("first"),
-                 func.max(agg.c.last).label("last"), gate_list.label("gates")).group_by(agg.c.person_no).subquery("per")
+                 func.max(agg.c.last).label("last"), _listed(pg, agg.c.word).label("words"),
+                 _listed(pg, agg.c.bits).label("bits")).group_by(agg.c.person_no).subquery("per")
     digest = pass_people.c.person_hash.collate("C") if pg else pass_people.c.person_hash  # hex: byte order, as Python's
     return (select(per, *who_cols(full)).select_from(per.join(pass_people, pass_people.c.person_no == per.c.person_no))
             .order_by(per.c.first, digest))
+
+
+def _listed(pg: bool, col: Any) -> Any:
+    """An array (psycopg's own list: NullType spares SQLAlchemy a per-row conversion) / a JSON array on SQLite."""
+    return type_coerce(func.array_agg(col), NullType()) if pg else func.json_group_array(col)
+
+
+def gates_of(names: dict[int, str], words: list[int], bits: list[int]) -> list[str]:
+    """The gates (sorted) that a person's words of bits name: bit b of word w is gate number w * WORD_BITS + b."""
+    found = []
+    for w, b in zip(words, bits, strict=True):
+        while b:
+            low = b & -b
+            found.append(names[w * WORD_BITS + low.bit_length() - 1])
+            b ^= low
+    return sorted(found)

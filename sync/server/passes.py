@@ -17,7 +17,7 @@ from sqlalchemy import Connection, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from sync.server.identity import pass_identity
-from sync.server.tables import devices, pass_people, passes, records
+from sync.server.tables import devices, pass_gates, pass_people, passes, records
 
 GATE_KIND = "gate_entry"
 BACKFILL_PAGE = 5000
@@ -81,6 +81,7 @@ def project(conn: Connection, community: str, gate: str, recs: Iterable[tuple[st
         conn.execute(ins.on_conflict_do_update(index_elements=[pass_people.c.person_hash], set_=fill), [people[h] for h in sorted(people)])
         numbers = dict(conn.execute(select(pass_people.c.person_hash, pass_people.c.person_no)
                                     .where(pass_people.c.person_hash.in_(sorted(people)))).all())
+    conn.execute(dialect.insert(pass_gates).on_conflict_do_nothing(), [{"gate": gate}])
     rows = [{**row, "person_no": numbers.get(row["person_hash"]) if row["person_hash"] else None} for row, _ in made]
     conn.execute(dialect.insert(passes).on_conflict_do_nothing(), rows)
     return len(made)

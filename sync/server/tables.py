@@ -291,6 +291,16 @@ passes = Table(
 Index("passes_gate_at", passes.c.gate, passes.c.at_ms, passes.c.person_no, passes.c.direction)
 Index("passes_person_at", passes.c.person_no, passes.c.at_ms, passes.c.gate, passes.c.direction)
 
+# A number per gate that has passes (the first pass from it gives it one): depth 2 marks the gates a person
+# was found at as bits of an integer (sync.server.contacts_sql), and this is how the bits are named.
+pass_gates = Table(
+    "pass_gates",
+    metadata,
+    Column("gate_no", Integer, primary_key=True),  # assigned by the database (SERIAL / rowid)
+    Column("gate", String(64), nullable=False),
+    UniqueConstraint("gate", name="pass_gates_gate"),
+)
+
 # Who a person hash is, once per person (the first pass that named them; a later one fills what it lacked).
 pass_people = Table(
     "pass_people",

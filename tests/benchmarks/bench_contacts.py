@@ -90,6 +90,7 @@ def load(ctx: ServerContext, rows: list[tuple[Any, ...]], people: list[tuple[Any
                 cur.executemany(f"insert into {table} ({cols}) values ({marks})", data)  # noqa: S608 (constant names)
                 cur.execute("commit")
             raw.commit()
+        cur.execute("insert into pass_gates (gate) select distinct gate from passes order by gate")  # as ingest numbers them
         if ctx.engine.dialect.name == "sqlite":
             cur.execute("analyze")
         else:  # numbers given here, not drawn: the next one ingest draws comes after them

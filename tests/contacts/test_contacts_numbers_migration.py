@@ -1,6 +1,6 @@
 """Migration 0011 on a database whose projection was filled before it (SQLite and PostgreSQL): every
 person gets a number, every identified pass carries its person's number, a pass naming nobody none;
-the next person ingest sees gets the next number; down to 0010 and up again keeps the data."""
+the next person (and gate) ingest sees gets the next number; down to 0010 and up again keeps the data."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from sqlalchemy import Engine, inspect, select, text
 
 from sync.server.db import alembic_config, make_engine
 from sync.server.passes import project
-from sync.server.tables import pass_people, passes
+from sync.server.tables import pass_gates, pass_people, passes
 from tests.server.central import create_pg_database, drop_pg_database
 
 A, B, C = "aa" * 32, "bb" * 32, "cc" * 32
@@ -62,10 +62,12 @@ def test_people_are_numbered_and_their_passes_carry_the_number(engine: Engine) -
     with engine.begin() as conn:  # ingest after the migration: a new person, the next number
         project(conn, "default", "g2", [("u9", "gate_entry", "2026-11-20T09:00:00+08:00", body)])
         assert conn.execute(select(passes.c.person_no).where(passes.c.record_uuid == "u9")).scalar() == 4
+        assert dict(conn.execute(select(pass_gates.c.gate, pass_gates.c.gate_no)).all()) == {"g1": 1, "g2": 2}
 
     _migrate(engine, "0010", down=True)
     with engine.connect() as conn:
         assert "person_no" not in {c["name"] for c in inspect(conn).get_columns("passes")}
+        assert not inspect(conn).has_table("pass_gates")
         assert conn.execute(text("select count(*) from pass_people")).scalar() == 4
         assert conn.execute(text("select person_hash from passes where record_uuid = 'u9'")).scalar() == "dd" * 32
     _migrate(engine, "head")

@@ -1,6 +1,7 @@
 """find_contacts against a plain reference: a generated community (a few busy gates, passes on whole
 minutes so the window's edges are hit exactly, some passes naming nobody, one gate in a second
-community where the same people have other hashes), loaded through the ingest's projection; for
+community where the same people have other hashes, gate numbers across two words of depth 2's gate
+bits), loaded through the ingest's projection; for
 several people, windows, depths and gate scopes the whole answer is recomputed in Python straight
 from the list of passes (every pair compared, no index, no merging of windows) and must be equal.
 On SQLite and PostgreSQL."""
@@ -25,11 +26,12 @@ from kiosk.domain.identity import check_digit
 from kiosk.domain.masking import mask_id, mask_name
 from sync.protocol import roster_lookup_hash
 from sync.server.contacts import ContactQuery, Keys, find_contacts, iso_ms
+from sync.server.contacts_sql import WORD_BITS
 from sync.server.context import ServerContext
 from sync.server.device_secrets import community_lookup_key
 from sync.server.passes import project
 from sync.server.settings import from_env
-from sync.server.tables import devices
+from sync.server.tables import devices, pass_gates
 from tests.server.central import create_pg_database, drop_pg_database
 
 DAY, MIN = 86_400_000, 60_000
@@ -92,7 +94,8 @@ def _load(ctx: ServerContext, data: list[Pass]) -> None:
         created = datetime.fromtimestamp(p.at / 1000, UTC).isoformat()
         by_gate[p.gate].append((f"00000000-0000-7000-8000-{i:012d}", "gate_entry", created,
                                 json.dumps({"direction": p.direction, "identity": ident})))
-    with ctx.engine.begin() as conn:
+    with ctx.engine.begin() as conn:  # 60 gates numbered before: these four straddle two words of gate bits
+        conn.execute(insert(pass_gates), [{"gate": f"old-{i}"} for i in range(WORD_BITS - 2)])
         conn.execute(insert(devices).values(device_id="e1", label="", secret="x", enrolled_at="2026-11-01T00:00:00+00:00",
                                             disabled=False, anchor_hash="0" * 64, verified_hash="0" * 64, community="east"))
         for gate, recs in by_gate.items():

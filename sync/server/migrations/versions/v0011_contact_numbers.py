@@ -1,5 +1,6 @@
 """Close contacts: a number per person (pass_people.person_no) carried on every pass, and covering indexes
-on it, so the contact queries group and join on a 4-byte number read from the index alone.
+on it, so the contact queries group and join on a 4-byte number read from the index alone; a number
+per gate (pass_gates), so depth 2 can hold the gates a person was found at as bits of an integer.
 
 pass_people is rebuilt with person_no as its primary key (SERIAL on PostgreSQL, the rowid on SQLite;
 person_hash stays unique); passes get person_no from it. A database whose projection is still empty
@@ -55,6 +56,10 @@ def upgrade() -> None:
     op.create_index("passes_gate_at", "passes", ["gate", "at_ms", "person_no", "direction"])
     op.create_index("passes_person_at", "passes", ["person_no", "at_ms", "gate", "direction"])
 
+    op.create_table("pass_gates", sa.Column("gate_no", sa.Integer(), primary_key=True),
+                    sa.Column("gate", sa.String(64), nullable=False), sa.UniqueConstraint("gate", name="pass_gates_gate"))
+    op.execute("insert into pass_gates (gate) select distinct gate from passes order by gate")
+
     conn = op.get_bind()
     if conn.execute(sa.text("select 1 from passes limit 1")).first() is None:
         from sync.server.passes import backfill  # the ingest's own projection code, on the schema it writes
@@ -63,6 +68,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("pass_gates")
     op.drop_index("passes_person_at", table_name="passes")
     op.drop_index("passes_gate_at", table_name="passes")
     with op.batch_alter_table("passes") as batch:
