@@ -124,7 +124,8 @@ def explain(ctx: ServerContext, keys: Keys, number: str, q: ContactQuery) -> str
                  .params(close=close_param(conn.dialect.name, close)))):
             sql = str(query.compile(conn, compile_kwargs={"literal_binds": True}))
             out.append(f"-- {title}")
-            out += [" | ".join(str(c) for c in r) for r in conn.exec_driver_sql(prefix + sql).all()]
+            lines = (" | ".join(str(c) for c in r) for r in conn.exec_driver_sql(prefix + sql).all())
+            out += [line if len(line) <= 240 else line[:236] + " ..." for line in lines]  # the close list, cut short
     return "\n".join(out)
 
 
