@@ -27,9 +27,9 @@ from sync.server.device_secrets import community_lookup_key
 from sync.server.identity import unseal_id
 from sync.server.tables import devices, pass_gates, pass_people, passes, roster
 
-# Memory for depth 2's hash aggregate on PostgreSQL (SET LOCAL: this transaction only). At 1,000,000
-# passes it groups ~480,000 index entries into ~93,000 (person, gate) rows; the server default
-# (4MB x hash_mem_multiplier 2) made it spill to disk in batches (EXPLAIN in docs/benchmarks.md).
+# Memory for depth 2's statement on PostgreSQL (SET LOCAL: this transaction only). At 1,000,000 passes
+# it groups ~480,000 index entries into ~24,000 rows and sorts them into the answer's order (7.5 MB);
+# at the server default (4MB) that sort went to disk (EXPLAIN in docs/benchmarks.md).
 WORK_MEM: str | None = "64MB"
 
 
