@@ -1,4 +1,4 @@
-"""The `passes` projection: every gate_entry record as (gate, time, direction, person hash).
+"""The `passes` projection: every gate_entry record as (gate, time, direction, person hash and number).
 
 Ingest calls `project` inside the batch's transaction for the records it newly stored, so a pass is
 in the projection exactly when its record is held. A body the projection cannot read is still
@@ -17,7 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from sync.common.masking import mask_id, mask_name
 from sync.server.identity import pass_identity
-from sync.server.tables import devices, pass_people, passes, records
+from sync.server.tables import devices, pass_gates, pass_people, passes, records
 
 GATE_KIND = "gate_entry"
 BACKFILL_PAGE = 5000
@@ -72,13 +72,18 @@ def project(conn: Connection, community: str, gate: str, recs: Iterable[tuple[st
     if not made:
         return 0
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    conn.execute(dialect.insert(passes).on_conflict_do_nothing(), [row for row, _ in made])
     people = {w["person_hash"]: w for _, w in made if w is not None}  # one row per person and statement
-    if people:
+    numbers: dict[str, int] = {}
+    if people:  # first: a new person's number is the database's, and the passes carry it
         ins = dialect.insert(pass_people)
         fill = {c: func.coalesce(getattr(pass_people.c, c), getattr(ins.excluded, c))
                 for c in ("id_masked", "name_masked", "id_sealed", "name_sealed")}
-        conn.execute(ins.on_conflict_do_update(index_elements=[pass_people.c.person_hash], set_=fill), list(people.values()))
+        conn.execute(ins.on_conflict_do_update(index_elements=[pass_people.c.person_hash], set_=fill), [people[h] for h in sorted(people)])
+        numbers = dict(conn.execute(select(pass_people.c.person_hash, pass_people.c.person_no)
+                                    .where(pass_people.c.person_hash.in_(sorted(people)))).all())
+    conn.execute(dialect.insert(pass_gates).on_conflict_do_nothing(), [{"gate": gate}])
+    rows = [{**row, "person_no": numbers.get(row["person_hash"]) if row["person_hash"] else None} for row, _ in made]
+    conn.execute(dialect.insert(passes).on_conflict_do_nothing(), rows)
     return len(made)
 
 

@@ -1,7 +1,7 @@
 """Close-contact tracing: the `passes` projection of gate records (two indexes) and `pass_people`.
 
-Self-contained: it only adds, and fills the table from gate_entry records already held (older
-records carry no identity: their passes are kept as unidentified). Revision ID: 0008, revises 0007.
+Self-contained: it only adds. Migration 0011 fills the tables from gate_entry records already held
+(older records carry no identity: their passes are kept as unidentified). Revision ID: 0008, revises 0007.
 """
 from collections.abc import Sequence
 
@@ -38,10 +38,8 @@ def upgrade() -> None:
     sa.Column('name_sealed', sa.Text(), nullable=True),
     sa.PrimaryKeyConstraint('person_hash')
     )
-    # Backfill from the records already held, in pages (the projection code is the ingest's own).
-    from sync.server.passes import backfill
-
-    backfill(op.get_bind())
+    # The records already held are projected by 0011: the projection code is the ingest's own, and it
+    # writes columns 0011 adds.
 
 
 def downgrade() -> None:
