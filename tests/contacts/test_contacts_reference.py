@@ -58,7 +58,7 @@ def ctx(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ServerContex
     pg = create_pg_database() if request.param == "postgresql" else None
     context = ServerContext.open(from_env(data_dir=tmp_path / "central", db=pg or f"sqlite:///{tmp_path / 'central.db'}"))
     yield context
-    ServerContext.close_all()
+    context.close()
     if pg:
         drop_pg_database(pg)
 
