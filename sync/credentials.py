@@ -7,8 +7,6 @@ the repository. Written atomically (temp file + rename) so a crash never leaves 
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -42,20 +40,10 @@ def path_for(data_dir: Path) -> Path:
 
 
 def save(data_dir: Path, creds: Credentials) -> Path:
+    from kiosk.store.secrets import write_private
+
     path = path_for(data_dir)
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    os.chmod(path.parent, 0o700)
-    fd, tmp = tempfile.mkstemp(prefix=".sync-", dir=path.parent)
-    try:
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(asdict(creds), fh, indent=2)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_private(path, json.dumps(asdict(creds), indent=2).encode("utf-8"))
     return path
 
 

@@ -9,8 +9,6 @@ protocol model the server uses, so an unreadable or tampered file is left out, n
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -28,18 +26,10 @@ def path_for(data_dir: Path) -> Path:
 def save(data_dir: Path, result: dict[str, Any]) -> Path:
     """Validate (a result the server would refuse is refused here) and replace the file atomically."""
     summary = DoctorSummary.model_validate(result)
+    from kiosk.store.secrets import write_atomic
+
     target = path_for(data_dir)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".doctor-", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(summary.model_dump_json())
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(target, summary.model_dump_json().encode("utf-8"))
     return target
 
 

@@ -54,10 +54,17 @@ def secret_file(data_dir: Path, secrets_dir: Path | None, name: str, check: Call
 
 
 def write_private(path: Path, data: bytes, *, exclusive: bool = False) -> None:
-    """Write a 0600 file atomically (temp file, fsync, then link or rename into place)."""
+    """Write a 0600 file atomically into a 0700 folder."""
     private_dir(path.parent)
+    write_atomic(path, data, exclusive=exclusive)
+
+
+def write_atomic(path: Path, data: bytes, *, exclusive: bool = False, mode: int = 0o600) -> None:
+    """Write a file atomically (temp file, fsync, then link or rename into place, folder fsynced):
+    a power cut leaves the old file or the new one, never half of either."""
+    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
     try:
         os.write(fd, data)
         os.fsync(fd)

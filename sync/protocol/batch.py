@@ -119,11 +119,16 @@ def parse_model(model: type[M], raw: bytes) -> M:
     try:
         return model.model_validate_json(text)
     except ValidationError as exc:
-        details = validation_details(exc)
-        first = details[0] if details else {"field": "(body)", "problem": "invalid"}
-        raise ProtocolError(
-            422, ErrorCode.INVALID, f"{first['field']}: {first['problem']} ({exc.error_count()} problem(s))", {"problems": details}
-        ) from None
+        raise invalid_body(exc) from None
+
+
+def invalid_body(exc: ValidationError) -> ProtocolError:
+    """A 422 naming the first problem, with every problem listed in the details."""
+    details = validation_details(exc)
+    first = details[0] if details else {"field": "(body)", "problem": "invalid"}
+    return ProtocolError(
+        422, ErrorCode.INVALID, f"{first['field']}: {first['problem']} ({exc.error_count()} problem(s))", {"problems": details}
+    )
 
 
 def parse_batch(

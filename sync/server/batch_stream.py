@@ -24,7 +24,7 @@ from sync.protocol import (
     ProtocolError,
     check_record_hash,
 )
-from sync.protocol.batch import validation_details
+from sync.protocol.batch import invalid_body
 from sync.protocol.text_rules import check_text
 
 # yajl turns a whole chunk into events before ijson hands out the first: small chunks bound that
@@ -208,11 +208,7 @@ def parse_batch_stream(body: bytes, content_type: str | None, content_encoding: 
     try:
         batch = BatchEnvelope.model_validate(env)
     except ValidationError as exc:
-        details = validation_details(exc)
-        first = details[0] if details else {"field": "(body)", "problem": "invalid"}
-        raise ProtocolError(
-            422, ErrorCode.INVALID, f"{first['field']}: {first['problem']} ({exc.error_count()} problem(s))", {"problems": details}
-        ) from None
+        raise invalid_body(exc) from None
     for rec in batch.records:
         check_record_hash(chain_id or batch.device_id, rec)
     return batch
