@@ -217,7 +217,10 @@ def main(argv: list[str]) -> int:
     from kiosk.ui.kiosk_app import KioskApp
 
     app = KioskApp(cfg, services)
-    result: dict[str, Any] = {"scenario": scenario_name}
+    from kivy.clock import Clock as KivyClock
+
+    # which Kivy clock the kiosk runs on (an interrupting one: a hand-over from a device thread wakes it)
+    result: dict[str, Any] = {"scenario": scenario_name, "clock": type(object.__getattribute__(KivyClock, "_obj")).__name__}
 
     def run_scenario() -> None:
         driver = Driver(app, shots)

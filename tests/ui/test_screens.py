@@ -21,6 +21,7 @@ SHAPES = pytest.mark.parametrize("window", [None, "1080x1920", "800x1280"], ids=
 def test_full_gate_pass_from_a_video_camera(run_scenario: Run, open_db: Callable[..., Any], window: str | None) -> None:
     r = run_scenario("gate_pass", window=window)
     f = r["facts"]
+    assert r["clock"] == "ClockBaseInterrupt", "a code from the decoder thread must wake the Kivy loop, not wait for a tick"
     assert f["camera"] == "ok" and f["frames"] >= 3
     assert f["who"].startswith("绿码") and "赵*" in f["who"] and "110***********002X" in f["who"]
     assert f["kind"] == "pass" and f["shown"]["headline"] == "通行" and f["shown"]["temperature"] == "体温 36.5 °C"
