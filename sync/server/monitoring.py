@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -62,43 +63,98 @@ def _local(created_at: str, tz: str) -> date:
     return datetime.fromisoformat(created_at).astimezone(ZoneInfo(tz)).date()
 
 
-def monitored_on(conn: Connection, community: str, day: date, tz: str, periods: dict[str, int]) -> list[Monitored]:
-    """Every key person monitored on `day`, with that day's readings from the community's gates."""
-    ids = community_devices(conn, community)
+PERSON_MAX = 64  # a person key longer than this is not a kiosk's (uuids); such a record is not monitored
+
+
+@dataclass(frozen=True)
+class Sighting:
+    """What monitoring reads of one gate entry or visitor registration: the console keeps these in
+    console_key_entries (sync/server/console/key_entries.py), so a page need not parse record bodies."""
+
+    created_at: str
+    kind: str  # gate_entry | visitor
+    person: str
+    categories: frozenset[str]  # an arrival's key categories (an entry "in"); empty for anything else
+    id_masked: str
+    name_masked: str  # a visitor registration's
+    readings: tuple[float, ...]  # valid readings (normal or fever) of an entry
+    fever: bool  # an entry with a confirmed fever
+
+
+def sighting(kind: str, created_at: str, body: Any) -> Sighting | None:
+    """The monitoring facts of a record's parsed body; None when it cannot matter to monitoring (no
+    person, or an entry that is neither a key arrival nor carries a reading or a fever). Pure."""
+    person = body.get("person_uuid") if isinstance(body, dict) else None
+    if not person or len(str(person)) > PERSON_MAX:
+        return None
+    person = str(person)
+    if kind == "visitor":
+        return Sighting(created_at, kind, person, frozenset(), str(body.get("id_masked") or ""), str(body.get("name_masked") or ""), (), False)
+    if kind != "gate_entry":
+        return None
+    cats: frozenset[str] = frozenset()
+    if body.get("direction") == "in":
+        groups = body.get("key_groups") or []
+        cats = frozenset(str(c) for c in key_categories(groups if isinstance(groups, list) else [], body.get("risk_level")))
+    temp = body.get("temperature") or {}
+    temp = temp if isinstance(temp, dict) else {}
+    listed = temp.get("readings") or []
+    values = [r.get("value_c") for r in listed if isinstance(r, dict) and r.get("classification") in ("normal", "fever")] if isinstance(listed, list) else []
+    readings = tuple(v for v in values if isinstance(v, int | float))
+    fever = temp.get("verdict") == "fever-confirmed"
+    if not (cats or readings or fever):
+        return None
+    return Sighting(created_at, kind, person, cats, str(body.get("id_masked") or ""), "", readings, fever)
+
+
+def window(day: date, tz: str, periods: dict[str, int]) -> tuple[str, str, str]:
+    """(start, day_start, day_end): records from `start` can still be monitored on `day`."""
     longest = max([DEFAULT_DAYS, *periods.values()])
-    start = day_window(day - timedelta(days=longest - 1), tz)[0]
-    day_start, day_end = day_window(day, tz)
-    people: dict[str, Monitored] = {}
-    todays: list[tuple[str, dict[str, Any]]] = []
-    names: dict[str, tuple[str, str]] = {}  # person -> masked name and ID, from the visitor registrations
+    return day_window(day - timedelta(days=longest - 1), tz)[0], *day_window(day, tz)
+
+
+def monitored_on(conn: Connection, community: str, day: date, tz: str, periods: dict[str, int]) -> list[Monitored]:
+    """Every key person monitored on `day`, with that day's readings from the community's gates, read
+    from the records' JSON bodies (the command line's source; the console reads the same facts from
+    console_key_entries, and a test holds the two equal)."""
+    ids = community_devices(conn, community)
+    start, day_start, day_end = window(day, tz, periods)
     rows: Any = conn.execute(select(records.c.created_at, records.c.body, records.c.kind).where(
         records.c.kind.in_(("gate_entry", "visitor")), records.c.device_id.in_(ids), records.c.created_at >= start,
-        records.c.created_at < day_end).order_by(records.c.created_at)) if ids else []
+        records.c.created_at < day_end).order_by(records.c.created_at, records.c.uuid)) if ids else []
+    seen = []
     for created_at, text, kind in rows:
         try:
             body = json.loads(text)
         except ValueError:
             continue
-        person = body.get("person_uuid") if isinstance(body, dict) else None
-        if not person:
+        if (s := sighting(kind, created_at, body)) is not None:
+            seen.append(s)
+    people = key_people(conn, community, day, tz, periods, seen)
+    add_readings(people, (s for s in seen if s.kind == "gate_entry" and s.created_at >= day_start))
+    return ordered(people)
+
+
+def key_people(conn: Connection, community: str, day: date, tz: str, periods: dict[str, int], seen: Iterable[Sighting]) -> dict[str, Monitored]:
+    """Who is monitored on `day`: key arrivals whose period reaches it (`seen` in time order: the
+    first such arrival starts the period) and the community's home isolations; visitors' registrations
+    name them (the latest wins). Readings are added by add_readings."""
+    people: dict[str, Monitored] = {}
+    names: dict[str, tuple[str, str]] = {}  # person -> masked name and ID, from the visitor registrations
+    for s in seen:
+        if s.kind == "visitor":
+            names[s.person] = (s.name_masked, s.id_masked)
             continue
-        if kind == "visitor":
-            names[person] = (str(body.get("name_masked") or ""), str(body.get("id_masked") or ""))
+        if not s.categories:
             continue
-        if created_at >= day_start:
-            todays.append((person, body))
-        if body.get("direction") != "in":
-            continue
-        cats = {str(c) for c in key_categories(body.get("key_groups") or [], body.get("risk_level"))}
-        if not cats:
-            continue
-        arrived = _local(created_at, tz)
+        cats = set(s.categories)
+        arrived = _local(s.created_at, tz)
         until = arrived + timedelta(days=_period(cats, periods) - 1)
         if until < day:
             continue
-        held = people.get(person)
+        held = people.get(s.person)
         if held is None:
-            people[person] = Monitored(person, "", str(body.get("id_masked") or ""), cats, arrived.isoformat(), until.isoformat())
+            people[s.person] = Monitored(s.person, "", s.id_masked, cats, arrived.isoformat(), until.isoformat())
         else:
             held.categories |= cats
             held.until = max(held.until, until.isoformat())
@@ -115,14 +171,19 @@ def monitored_on(conn: Connection, community: str, day: date, tz: str, periods: 
         if person in people:
             people[person].name_masked = people[person].name_masked or name_masked
             people[person].id_masked = people[person].id_masked or id_masked
-    for person, body in todays:
-        held = people.get(person)
-        if held is None:
-            continue
-        temp = body.get("temperature") or {}
-        values = [r.get("value_c") for r in temp.get("readings") or [] if r.get("classification") in ("normal", "fever")]
-        held.readings.extend(v for v in values if isinstance(v, int | float))
-        held.fever = held.fever or temp.get("verdict") == "fever-confirmed"
+    return people
+
+
+def add_readings(people: dict[str, Monitored], todays: Iterable[Sighting]) -> None:
+    """The day's entries (in time order) give the monitored their readings and fevers."""
+    for s in todays:
+        held = people.get(s.person)
+        if held is not None:
+            held.readings.extend(s.readings)
+            held.fever = held.fever or s.fever
+
+
+def ordered(people: dict[str, Monitored]) -> list[Monitored]:
     return sorted(people.values(), key=lambda m: (m.since, m.person))
 
 

@@ -1,10 +1,11 @@
 """The console's view of the server's alerts (owner: sync/server/alerts.py, table `alerts`), and the
-gate entries it counts.
+gate entries and key persons it counts.
 
 Alerts are written when they arrive (the kiosks' priority lane, or ingest of a batch), so the console
 only reads them and acknowledges them through the owner. The day's figures read a small projection,
 console_gate_entries (direction, outcome, colour of each gate entry), filled here incrementally past
-a watermark of received_at so ingest stays untouched (figures.count_day).
+a watermark of received_at so ingest stays untouched (figures.count_day). The same pass copies what
+monitoring reads of gate entries and visitor registrations into console_key_entries (key_entries.py).
 """
 
 from __future__ import annotations
@@ -14,11 +15,13 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, select, update
+from sqlalchemy import Connection, Engine, Table, select, union_all, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from sync.server import alerts as store
+from sync.server.console import key_entries
 from sync.server.console.tables import console_state, gate_entries
+from sync.server.console.tables import key_entries as key_entries_table
 from sync.server.tables import alerts, records
 
 alert_of = store.alert_of
@@ -53,11 +56,15 @@ def _insert_ignore(conn: Connection, table: Table, rows: list[dict[str, Any]]) -
 
 
 def _new_records(conn: Connection, since: str) -> list[Any]:
-    return list(conn.execute(
-        select(records.c.uuid, records.c.device_id, records.c.kind, records.c.body, records.c.created_at, records.c.received_at)
-        .where(records.c.kind == "gate_entry", records.c.received_at >= since)
-        .order_by(records.c.received_at).limit(SCAN_CHUNK)
-    ))
+    """The next chunk of gate entries and visitor registrations received since `since`, in received_at
+    order: each kind read through its own (kind, received_at) index, then merged."""
+    def part(kind: str) -> Any:
+        return (select(records.c.uuid, records.c.device_id, records.c.kind, records.c.body, records.c.created_at, records.c.received_at)
+                .where(records.c.kind == kind, records.c.received_at >= since)
+                .order_by(records.c.received_at).limit(SCAN_CHUNK).subquery())
+
+    both = union_all(*(select(part(kind)) for kind in key_entries.KINDS)).subquery()
+    return list(conn.execute(select(both).order_by(both.c.received_at, both.c.uuid).limit(SCAN_CHUNK)))
 
 
 def refresh(engine: Engine) -> int:
@@ -84,17 +91,25 @@ def _refresh(engine: Engine) -> tuple[int, bool]:
         since = conn.execute(select(console_state.c.value).where(console_state.c.key == WATERMARK)).scalar()
         rows = _new_records(conn, since or "")
         bodies = {r.uuid: _parse(r.body) for r in rows}
-        entries = [r for r in rows if bodies[r.uuid] is not None]
-        copied = set(conn.execute(select(gate_entries.c.record_uuid).where(
-            gate_entries.c.record_uuid.in_([r.uuid for r in entries]))).scalars()) if entries else set()
+        parsed = [r for r in rows if bodies[r.uuid] is not None]
+        # Both projections are written in one transaction: an entry in console_gate_entries is in
+        # console_key_entries too (if monitoring needs it); a visitor registration only in the latter.
+        entries = [r.uuid for r in parsed if r.kind == "gate_entry"]
+        visitors = [r.uuid for r in parsed if r.kind != "gate_entry"]
+        copied = set(conn.execute(select(gate_entries.c.record_uuid).where(gate_entries.c.record_uuid.in_(entries))).scalars()) if entries else set()
+        if visitors:
+            copied |= set(conn.execute(select(key_entries_table.c.record_uuid).where(key_entries_table.c.record_uuid.in_(visitors))).scalars())
+    new = [r for r in parsed if r.uuid not in copied]
     facts = [{"record_uuid": r.uuid, "device_id": r.device_id, "created_at": r.created_at, **entry_facts(bodies[r.uuid] or {})}
-             for r in entries if r.uuid not in copied]
+             for r in new if r.kind == "gate_entry"]
+    keyed = [k for r in new if (k := key_entries.row_of(r.uuid, r.device_id, r.kind, r.created_at, bodies[r.uuid])) is not None]
     full = len(rows) == SCAN_CHUNK
     mark = rows[-1].received_at if full else _clock_mark()
-    if not facts and not _moved(since, mark, LAG_S if not full else 0):
+    if not new and not _moved(since, mark, LAG_S if not full else 0):
         return 0, full
     with engine.begin() as conn:
         _insert_ignore(conn, gate_entries, facts)
+        key_entries.insert(conn, keyed)
         _put_state(conn, mark, insert=since is None)
     return len(facts), full
 

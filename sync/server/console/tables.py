@@ -136,6 +136,29 @@ gate_entries = Table(
 Index("console_gate_entries_day", gate_entries.c.created_at, gate_entries.c.device_id, gate_entries.c.direction,
       gate_entries.c.outcome, gate_entries.c.colour)
 
+# What monitoring reads of each gate entry and visitor registration (sync/server/monitoring.Sighting):
+# key arrivals with their categories, readings and fevers, visitors' masked names; copied by
+# alerts.refresh past the same watermark, so the overview, the daily report and the key-persons page
+# read a few rows instead of 14 days of record bodies (issue 13). Migration v0011 backfills it. Only
+# records that can matter are kept (an entry with no key category, reading or fever is not).
+# role: arrival (an entry "in" with key categories) | entry (readings or a fever only) | visitor.
+key_entries = Table(
+    "console_key_entries",
+    metadata,
+    Column("record_uuid", String(36), primary_key=True),
+    Column("device_id", String(64), nullable=False),
+    Column("created_at", String(40), nullable=False),
+    Column("role", String(8), nullable=False),
+    Column("person", String(64), nullable=False),
+    Column("categories", Text, nullable=False, server_default=""),  # sorted, comma-separated
+    Column("id_masked", Text, nullable=False, server_default=""),
+    Column("name_masked", Text, nullable=False, server_default=""),
+    Column("readings", Text, nullable=False, server_default="[]"),  # JSON list of numbers
+    Column("fever", Boolean, nullable=False, server_default="0"),
+)
+Index("console_key_entries_role", key_entries.c.role, key_entries.c.created_at, key_entries.c.device_id)
+Index("console_key_entries_person", key_entries.c.person, key_entries.c.created_at)
+
 # Read paths of the console over the sync tables: today's gate entries, and records newer than the alert watermark.
 Index("console_records_kind_created", records.c.kind, records.c.created_at)
 Index("console_records_kind_received", records.c.kind, records.c.received_at)
