@@ -209,6 +209,7 @@ def main() -> None:
             "daily report, today": f"{central.url}/console/reports?community={community}&day={today.isoformat()}",
             "daily report, yesterday (full day)": f"{central.url}/console/reports?community={community}&day={(today - timedelta(days=1)).isoformat()}",
             "alert feed fragment": central.url + "/console/alerts/feed",
+            "key persons page, today": central.url + "/console/keypersons",
         }
         results = {}
         for url in pages.values():

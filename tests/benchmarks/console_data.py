@@ -19,6 +19,8 @@ from sync.protocol.chain import GENESIS_HASH, canonical_json, record_hash
 BATCH = 50  # records per upload batch: the kiosk's default batch size
 FEVER_EVERY = 400  # about one entry in 400 is a confirmed fever (an alert record follows it)
 RED_EVERY = 800  # about one in 800 shows a red code
+KEY_EVERY = 200  # about one arrival in 200 is a key person (a key-group flag, or from a medium/high-risk area)
+KEY_GROUPS = ["inbound", "cold-chain", "released-or-recovered", "risk-area-14d"]
 
 
 @dataclass
@@ -37,6 +39,9 @@ def _entry(rng: random.Random, seq: int, direction: str) -> tuple[dict[str, Any]
     value = round(rng.uniform(37.4, 38.6) if fever else rng.uniform(36.0, 37.0), 1)
     readings = [{"value_c": value, "method": "forehead", "classification": "fever" if fever else "normal"}] if direction == "in" else []
     visitor = rng.random() < 0.08
+    key = direction == "in" and rng.randrange(KEY_EVERY) == 0
+    groups = [rng.choice(KEY_GROUPS)] if key and rng.random() < 0.7 else []
+    risk_level = "medium" if key and not groups else None
     body = {
         "direction": direction, "person_kind": "visitor" if visitor else "resident",
         "person_uuid": None if visitor else str(uuid.UUID(int=rng.getrandbits(128))), "lane": "scan", "mode": "normal",
@@ -45,7 +50,7 @@ def _entry(rng: random.Random, seq: int, direction: str) -> tuple[dict[str, Any]
                  "kid": "demo-issuer-1", "holder_name_masked": "张*", "id_masked": f"1101{'*' * 10}{rng.randrange(10000):04d}"},
         "colour": colour, "colour_source": "signed", "attested_colour": None,
         "temperature": {"verdict": verdict, "readings": readings},
-        "key_groups": [], "risk_level": None, "outcome": outcome,
+        "key_groups": groups, "risk_level": risk_level, "outcome": outcome,
         "reasons": (["red-code"] if red else []) + (["fever-confirmed"] if fever else []), "notes": [],
         "occupancy": seq % 900, "capacity": 0,
     }
