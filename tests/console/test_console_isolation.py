@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import select
 
 from kiosk.domain.masking import mask_id
@@ -95,3 +95,35 @@ def test_a_viewer_may_not_open_or_change_the_isolation_list(console: ConsoleServ
     expect(page.locator("nav a[href='/console/isolation']")).to_have_count(0)
     response = page.goto(console.url + "/console/isolation")
     assert response is not None and response.status == 403
+
+
+def test_the_isolation_list_stacks_its_rows_on_a_phone(console: ConsoleServer, browser: Browser, shots: Path) -> None:
+    """At 360 px the list does not scroll sideways: each entry is a block of labelled lines."""
+    comm = console.community()
+    ctx = browser.new_context(viewport={"width": 360, "height": 740}, locale="zh-CN")
+    page = ctx.new_page()
+    page.set_default_timeout(10_000)
+    sign_in(page, console.url, console.account("staff", comm))
+    page.goto(console.url + "/console/isolation")
+    form = page.locator("#isolation-add")
+    form.locator("input[name=id_number]").fill(ID)
+    form.locator("input[name=name]").fill("李窄屏")
+    form.locator("input[name=building]").fill("12")
+    form.locator("input[name=room]").fill("1203")
+    form.locator("input[name=end]").fill((date.today() + timedelta(days=13)).isoformat())
+    form.locator("input[name=reason]").fill("境外入境人员，居家隔离十四天")
+    form.locator("button[type=submit]").click()
+    row = page.locator("#isolations tr[data-entry]")
+    expect(row).to_have_count(1)
+    scroll, client = page.locator("#isolations").evaluate("t => [t.parentElement.scrollWidth, t.parentElement.clientWidth]")
+    assert scroll <= client, f"the list scrolls sideways: {scroll}px in {client}px"
+    cells = row.locator("td")
+    boxes = [cells.nth(i).bounding_box() for i in range(6)]
+    assert all(b is not None for b in boxes)
+    tops = [b["y"] for b in boxes if b is not None]
+    assert tops == sorted(tops) and len(set(tops)) == 6, f"cells are not stacked: {tops}"
+    label = cells.nth(1).evaluate("td => getComputedStyle(td, '::before').content")
+    assert "证件号码" in label, label  # each line names its column ("ID number")
+    expect(cells.nth(1)).to_have_text(mask_id(ID))
+    shot(page, shots, "phone-isolation-stacked")
+    ctx.close()
