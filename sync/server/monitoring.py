@@ -53,7 +53,7 @@ def community_devices(conn: Connection, community: str) -> list[str]:
     return [d for d, c in conn.execute(select(devices.c.device_id, devices.c.community)) if mapped.get(d, c) == community]
 
 
-def _period(cats: set[str], periods: dict[str, int]) -> int:
+def period_of(cats: set[str], periods: dict[str, int]) -> int:
     return max((periods.get(c, DEFAULT_DAYS) for c in cats), default=DEFAULT_DAYS)
 
 
@@ -149,7 +149,7 @@ def key_people(conn: Connection, community: str, day: date, tz: str, periods: di
             continue
         cats = set(s.categories)
         arrived = _local(s.created_at, tz)
-        until = arrived + timedelta(days=_period(cats, periods) - 1)
+        until = arrived + timedelta(days=period_of(cats, periods) - 1)
         if until < day:
             continue
         held = people.get(s.person)
@@ -158,9 +158,8 @@ def key_people(conn: Connection, community: str, day: date, tz: str, periods: di
         else:
             held.categories |= cats
             held.until = max(held.until, until.isoformat())
-    for r in conn.execute(select(home_isolation).where(home_isolation.c.community == community, home_isolation.c.ended_at.is_(None),
-                                                       home_isolation.c.start_date <= day.isoformat(), home_isolation.c.end_date >= day.isoformat())):
-        key = r.roster_uuid or f"isolation:{r.id}"
+    for r in isolated_on(conn, community, day):
+        key = isolation_key(r)
         held = people.get(key)
         if held is None:
             people[key] = held = Monitored(key, "", "", set(), r.start_date, r.end_date)
@@ -172,6 +171,18 @@ def key_people(conn: Connection, community: str, day: date, tz: str, periods: di
             people[person].name_masked = people[person].name_masked or name_masked
             people[person].id_masked = people[person].id_masked or id_masked
     return people
+
+
+def isolated_on(conn: Connection, community: str, day: date) -> list[Any]:
+    """The community's home isolations in force on `day` (not ended early)."""
+    h = home_isolation.c
+    return list(conn.execute(select(home_isolation).where(h.community == community, h.ended_at.is_(None), h.start_date <= day.isoformat(),
+                                                          h.end_date >= day.isoformat())))
+
+
+def isolation_key(r: Any) -> str:
+    """The person of an isolation: its roster entry, else the isolation itself."""
+    return str(r.roster_uuid or f"isolation:{r.id}")
 
 
 def add_readings(people: dict[str, Monitored], todays: Iterable[Sighting]) -> None:

@@ -11,10 +11,13 @@ Periods and the time zone are applied when read, so a setting changed later need
 from __future__ import annotations
 
 import json
-from datetime import date
+from collections import Counter
+from datetime import date, timedelta
+from itertools import combinations
 from typing import Any
 
-from sqlalchemy import Connection, or_, select
+from kiosk.domain.report import KeyCategory, day_window
+from sqlalchemy import Connection, case, distinct, func, literal, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from sync.server import monitoring
@@ -49,10 +52,8 @@ def insert(conn: Connection, rows: list[dict[str, Any]]) -> None:
         conn.execute(ins.on_conflict_do_nothing(), rows)
 
 
-def monitored(conn: Connection, community: str, day: date, tz: str, periods: dict[str, int], *,
-              readings: bool = True) -> list[Monitored]:
-    """monitoring.monitored_on's answer from the projection. Without `readings` only who is monitored
-    and in which categories (what the counts need): the day's entries are not read."""
+def monitored(conn: Connection, community: str, day: date, tz: str, periods: dict[str, int]) -> list[Monitored]:
+    """monitoring.monitored_on's answer, from the projection."""
     ids = monitoring.community_devices(conn, community)
     if not ids:
         return monitoring.ordered(monitoring.key_people(conn, community, day, tz, periods, []))
@@ -62,7 +63,7 @@ def monitored(conn: Connection, community: str, day: date, tz: str, periods: dic
     seen = [_sighting(r) for r in conn.execute(
         select(key_entries).where(k.role.in_(("arrival", "visitor")), *in_window).order_by(k.created_at, k.record_uuid))]
     people = monitoring.key_people(conn, community, day, tz, periods, seen)
-    if readings and people:
+    if people:
         # The day's entries of anyone who may be monitored (the window's key arrivals, the isolated on the
         # roster), in one ordered query: add_readings keeps only the people found above.
         arrivals = select(k.person).where(k.role == "arrival", *in_window)
@@ -73,6 +74,37 @@ def monitored(conn: Connection, community: str, day: date, tz: str, periods: dic
             or_(k.person.in_(arrivals), k.person.in_(isolated))).order_by(k.created_at, k.record_uuid))
         monitoring.add_readings(people, (_sighting(r) for r in todays))
     return monitoring.ordered(people)
+
+
+def category_counts(conn: Connection, community: str, day: date, tz: str, periods: dict[str, int]) -> Counter[str]:
+    """How many people monitored() would list in each category, counted in SQL (the overview and the
+    daily report): a key arrival counts when its category's period still reaches `day` (for an arrival
+    in several categories, the longest), that is when it came on or after the period's first day."""
+    ids = monitoring.community_devices(conn, community)
+    counts: Counter[str] = Counter()
+    isolated = {monitoring.isolation_key(r) for r in monitoring.isolated_on(conn, community, day)}
+    if ids:
+        start, _, day_end = monitoring.window(day, tz, periods)
+        k = key_entries.c
+        since = {cats: first for cats, first in _first_days(day, tz, periods).items() if first != start}
+        cutoff = case(since, value=k.categories, else_=start) if since else start  # one bound when every period is the same
+        counting = select(k.person, k.categories).where(k.role == "arrival", k.created_at >= start, k.created_at < day_end,
+                                                        k.device_id.in_(ids), k.created_at >= cutoff).subquery()
+        marked = literal(",") + counting.c.categories + literal(",")
+        cats = [str(c) for c in KeyCategory if c is not KeyCategory.HOME_ISOLATION]
+        row = conn.execute(select(*(func.count(distinct(case((marked.like(f"%,{c},%"), counting.c.person)))) for c in cats))).one()
+        counts.update(dict(zip(cats, row, strict=True)))
+        isolated |= set(conn.execute(select(counting.c.person).where(marked.like(f"%,{KeyCategory.HOME_ISOLATION},%")).distinct()).scalars())
+    counts[str(KeyCategory.HOME_ISOLATION)] = len(isolated)
+    return counts
+
+
+def _first_days(day: date, tz: str, periods: dict[str, int]) -> dict[str, str]:
+    """Every stored categories value (a sorted, comma-joined set) -> the UTC start of the first day an
+    arrival in those categories can have come and still be monitored on `day`."""
+    values = [str(c) for c in KeyCategory]
+    return {",".join(sorted(subset)): day_window(day - timedelta(days=monitoring.period_of(set(subset), periods) - 1), tz)[0]
+            for n in range(1, len(values) + 1) for subset in combinations(values, n)}
 
 
 def backfill(conn: Connection) -> int:

@@ -34,8 +34,7 @@ CATEGORY_LABELS = {
 def category_counts(conn: Any, community_id: str, day: date, settings: ServerSettings) -> dict[str, int]:
     """How many key persons of each category the community monitors on `day` (a person may be in several),
     for the overview and the daily report; every category listed, zeros included."""
-    people = key_entries.monitored(conn, community_id, day, settings.timezone, monitoring_periods(settings.monitoring_days), readings=False)
-    counts = Counter(cat for m in people for cat in m.categories)
+    counts = key_entries.category_counts(conn, community_id, day, settings.timezone, monitoring_periods(settings.monitoring_days))
     return {k: counts[k] for k in CATEGORY_LABELS}
 
 
