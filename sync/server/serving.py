@@ -29,7 +29,10 @@ KEEP_ALIVE_S = 30  # longer than a kiosk's pause between uploads: an idle close 
 
 def reuseport_socket(host: str, port: int) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    # IPPROTO_TCP, not 0: asyncio sets TCP_NODELAY on accepted connections only when the socket says TCP.
+    # Without it a response's headers and body went as two writes, the body held back by Nagle until the
+    # client's delayed ACK (40 ms on Linux) — on every console page and every kiosk request.
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     sock.bind((host, port))

@@ -64,3 +64,30 @@ def test_kept_alive_kiosks_are_spread_over_the_workers(tmp_path: Path) -> None:
             s.close()
         central.stop()
         drop_pg_database(url)
+
+
+def test_worker_connections_send_without_nagle_delay() -> None:
+    """A worker's socket is marked TCP, so asyncio turns Nagle off on each accepted connection: the body
+    of a response, written after its headers, is not held back until the client's delayed ACK."""
+    import asyncio
+    import socket
+
+    from sync.server.serving import reuseport_socket
+
+    async def main() -> int:
+        sock = reuseport_socket("127.0.0.1", 0)
+        sock.listen()
+        seen: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+
+        async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            seen.set_result(writer.get_extra_info("socket").getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+            writer.close()
+
+        server = await asyncio.start_server(handle, sock=sock)
+        _, writer = await asyncio.open_connection(*sock.getsockname()[:2])
+        nodelay = await asyncio.wait_for(seen, 10)
+        writer.close()
+        server.close()
+        return nodelay
+
+    assert asyncio.run(main()) != 0
