@@ -1,7 +1,7 @@
 """Key persons from console_key_entries equal monitoring.monitored_on's reading of the record bodies
 (issue 13: the counts and the key-persons page parsed 14 days of bodies per page). Same data, every day
 of a month, two communities, several monitoring periods and time zones: the projection filled by
-migration 0011's backfill (SQLite and PostgreSQL) and by alerts.refresh/catch_up as records arrive."""
+migration 0012's backfill (SQLite and PostgreSQL) and by alerts.refresh/catch_up as records arrive."""
 
 from __future__ import annotations
 
@@ -114,13 +114,13 @@ def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     drop_pg_database(pg)
 
 
-def test_migration_0011_backfills_the_key_entries_of_records_already_held(url: str) -> None:
+def test_migration_0012_backfills_the_key_entries_of_records_already_held(url: str) -> None:
     engine = make_engine(url)
     try:
         with engine.begin() as conn:
             cfg = alembic_config(url)
             cfg.attributes["connection"] = conn
-            command.upgrade(cfg, "0010")
+            command.upgrade(cfg, "0011")
         _setup(engine)
         with engine.begin() as conn:
             conn.execute(insert(device_communities), [{"device_id": d, "community_id": c} for d, c in GATES.items()])

@@ -16,10 +16,11 @@ from datetime import date, timedelta
 from itertools import combinations
 from typing import Any
 
-from kiosk.domain.report import KeyCategory, day_window
 from sqlalchemy import Connection, case, distinct, func, literal, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
+from sync.common.daily_report import day_window
+from sync.common.key_persons import KeyCategory
 from sync.server import monitoring
 from sync.server.console.tables import key_entries
 from sync.server.monitoring import Monitored, Sighting
@@ -108,7 +109,7 @@ def _first_days(day: date, tz: str, periods: dict[str, int]) -> dict[str, str]:
 
 
 def backfill(conn: Connection) -> int:
-    """Copy the records already held (migration 0011 runs it), in pages of BACKFILL_PAGE, by uuid."""
+    """Copy the records already held (migration 0012 runs it), in pages of BACKFILL_PAGE, by uuid."""
     done, last = 0, ""
     while True:
         page = conn.execute(

@@ -139,7 +139,7 @@ Index("console_gate_entries_day", gate_entries.c.created_at, gate_entries.c.devi
 # What monitoring reads of each gate entry and visitor registration (sync/server/monitoring.Sighting):
 # key arrivals with their categories, readings and fevers, visitors' masked names; copied by
 # alerts.refresh past the same watermark, so the overview, the daily report and the key-persons page
-# read a few rows instead of 14 days of record bodies (issue 13). Migration v0011 backfills it. Only
+# read a few rows instead of 14 days of record bodies (issue 13). Migration v0012 backfills it. Only
 # records that can matter are kept (an entry with no key category, reading or fever is not).
 # role: arrival (an entry "in" with key categories) | entry (readings or a fever only) | visitor.
 key_entries = Table(

@@ -6,8 +6,8 @@ The overview, the daily report and the key-persons page found the key persons by
 record bodies per page (the console benchmark timed out at 1M records, docs/benchmarks.md); they now
 read this table, which alerts.refresh keeps up to date past its watermark.
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0012
+Revises: 0011
 """
 
 from collections.abc import Sequence
@@ -15,8 +15,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0011"
-down_revision: str | Sequence[str] | None = "0010"
+revision: str = "0012"
+down_revision: str | Sequence[str] | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
