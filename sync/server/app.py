@@ -33,6 +33,7 @@ log = logging.getLogger("kiosk-central")
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     yield
+    app.state.monitoring_check.stop()
     services: AppServices = app.state.services
     services.ctx.close()
 

@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from sync.protocol import PATH_BATCHES, PATH_BUNDLE, PATH_CODE_CHECK, PATH_REPORTS, ErrorCode, ProtocolError
 from sync.server.context import ServerContext
 from sync.server.housekeeping import Schedule, purge
+from sync.server.monitoring_check import MonitoringCheck
 from sync.server.ratelimit import RateLimits, retry_after
 from sync.server.refusals import log_refusal
 
@@ -42,6 +43,8 @@ def install(app: FastAPI, ctx: ServerContext, limits: RateLimits) -> None:
     """Call before the outermost middleware is added (so database outages there still become 503)."""
     schedule = Schedule()
     retention = ctx.settings.sync_log_retention_days
+    monitoring_check = MonitoringCheck(ctx.engine, ctx.settings)
+    app.state.monitoring_check = monitoring_check  # stopped before the context closes (app._lifespan)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -54,6 +57,7 @@ def install(app: FastAPI, ctx: ServerContext, limits: RateLimits) -> None:
         if schedule.due(now):
             purged = await run_in_threadpool(purge, ctx.engine, retention, now)
             log.info("housekeeping: %s", purged)
+        monitoring_check.poke()  # once a local day: key persons' missed days (and fevers) become alerts by themselves
         path, source = request.url.path, client_address(request)
         authenticates = path in DEVICE_PATHS or path.startswith("/admin/")
         try:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import time
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -15,7 +17,8 @@ from kiosk.service.visitors import VisitorForm
 from kiosk.store.vault import Vault
 from sync.factory import make_worker
 from sync.server.tables import alerts
-from tests.sync.conftest import KioskUnderTest, Server
+from tests.server.central import start_central
+from tests.sync.conftest import KioskUnderTest, Server, make_kiosk
 from tests.workflow.conftest import ID_CHAOYANG, ID_DEAN, Clock, table_verify
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -67,3 +70,37 @@ def test_key_persons_without_a_reading_are_listed_masked_and_alerted_once(kiosk:
     before = json.loads(server.central.cli("monitoring", "--date", (yesterday - dt.timedelta(days=2)).isoformat(),
                                            "--community", community, "--json").stdout)
     assert before["monitored"] == 0  # nobody had arrived yet
+
+
+def test_the_server_raises_monitoring_alerts_by_itself(own_server: Server, tmp_path: Path) -> None:
+    """Nobody runs `kiosk-central monitoring`: a key person without a reading yesterday becomes an
+    alert when the server checks (a worker checks the day before on its first request of each day)."""
+    kiosk = make_kiosk(own_server, tmp_path)
+    try:
+        community = "auto-" + kiosk.creds.device_id[:8]
+        own_server.central.cli("community", "add", community, "--name", "自动监测小区")
+        own_server.central.cli("community", "add-gate", community, kiosk.creds.device_id)
+        yesterday = dt.datetime.now(TZ).date() - dt.timedelta(days=1)
+        clock = Clock(dt.datetime.combine(yesterday - dt.timedelta(days=1), dt.time(9), TZ).astimezone(dt.UTC))
+        gate = GateService(kiosk.store, kiosk.cfg, table_verify, clock, vault=Vault.open(kiosk.cfg.data_dir))
+        b = _visitor(gate, "钱多多", ID_DEAN, cold_chain=True)  # arrived the day before yesterday, no reading yesterday
+        gate.pass_gate(GateRequest(person_uuid=b, qr_text="GREEN", readings=(Measurement(36.4, Method.INFRARED),)))
+        assert make_worker(kiosk.cfg, kiosk.store).run_round().unsent == 0
+
+        def missed() -> list[str]:
+            with own_server.engine.connect() as conn:
+                return [r.message for r in conn.execute(select(alerts).where(
+                    alerts.c.community == community, alerts.c.source == "server", alerts.c.kind == "monitoring-missed"))]
+
+        assert missed() == []  # this server process checked when it started, before the records came
+        central = own_server.central
+        central.stop()  # a new worker checks on its first request (start_central's own probe)
+        own_server.central = start_central(central.data_dir, central.db_url, port=int(central.url.rsplit(":", 1)[1]))
+        deadline = time.monotonic() + 20
+        while not missed() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        (message,) = missed()
+        assert "360***********0071" in message and "cold-chain" in message and ID_DEAN not in message
+    finally:
+        kiosk.proxy.close()
+        kiosk.store.close()
