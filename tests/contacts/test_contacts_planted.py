@@ -7,11 +7,9 @@ from __future__ import annotations
 import base64
 import json
 import random
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pytest
 from nacl.public import PrivateKey, SealedBox
 
 from kiosk.domain.identity import check_digit
@@ -22,7 +20,6 @@ from sync.server.context import ServerContext
 from sync.server.device_secrets import community_lookup_key
 from sync.server.passes import project
 from sync.server.settings import from_env
-from tests.server.central import create_pg_database, drop_pg_database
 
 P1 = datetime(2026, 11, 10, 10, 0, tzinfo=UTC)
 P2 = datetime(2026, 11, 10, 15, 55, tzinfo=UTC)  # 23:55 in Asia/Shanghai
@@ -55,16 +52,6 @@ PLANTED: list[tuple[str | None, str, datetime, str]] = [
     ("Z", "g1", datetime(2026, 10, 1, 10, 5, tzinfo=UTC), "in"),  # beside P's pass before the period: nothing
     (None, "g1", P1 + 2 * M, "in"), (None, "g1", P1 - 14 * M, "out"), (None, "g1", P2 + 30 * M, "in"),
 ]
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def ctx(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ServerContext]:
-    pg = create_pg_database() if request.param == "postgresql" else None
-    context = ServerContext.open(from_env(data_dir=tmp_path / "central", db=pg or f"sqlite:///{tmp_path / 'central.db'}"))
-    yield context
-    context.close()
-    if pg:
-        drop_pg_database(pg)
 
 
 def _seal(ctx: ServerContext, text: str) -> str:

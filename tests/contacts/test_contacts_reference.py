@@ -12,13 +12,10 @@ import base64
 import json
 import random
 from collections import defaultdict
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
-import pytest
 from nacl.public import PrivateKey, SealedBox
 from sqlalchemy import insert
 
@@ -30,9 +27,7 @@ from sync.server.contacts_sql import WORD_BITS
 from sync.server.context import ServerContext
 from sync.server.device_secrets import community_lookup_key
 from sync.server.passes import project
-from sync.server.settings import from_env
 from sync.server.tables import devices, pass_gates
-from tests.server.central import create_pg_database, drop_pg_database
 
 DAY, MIN = 86_400_000, 60_000
 T0 = int(datetime(2026, 11, 10, tzinfo=UTC).timestamp() * 1000)
@@ -51,16 +46,6 @@ class Pass:
 def person_id(n: int) -> str:
     first = f"11010119850101{n:03d}"
     return first + check_digit(first)
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def ctx(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ServerContext]:
-    pg = create_pg_database() if request.param == "postgresql" else None
-    context = ServerContext.open(from_env(data_dir=tmp_path / "central", db=pg or f"sqlite:///{tmp_path / 'central.db'}"))
-    yield context
-    context.close()
-    if pg:
-        drop_pg_database(pg)
 
 
 def _generate(ctx: ServerContext, people: int = 40, n: int = 700, seed: int = 5) -> list[Pass]:
