@@ -55,6 +55,13 @@ def test_key_persons_by_category_with_reading_present_or_missing(console: Consol
     assert "0003" not in text, "a person with no key group is not listed"
     expect(section.locator(".by-category")).to_contain_text("入境人员: 1")
     shot(page, shots, "keypersons")
+    wide = page.viewport_size
+    page.set_viewport_size({"width": 360, "height": 740})  # on a phone each person is a block of labelled lines
+    scroll, client = section.locator("table.keypersons").evaluate("t => [t.parentElement.scrollWidth, t.parentElement.clientWidth]")
+    assert scroll <= client, f"the key-persons list scrolls sideways on a phone: {scroll}px in {client}px"
+    shot(page, shots, "phone-keypersons-stacked")
+    assert wide is not None
+    page.set_viewport_size(wide)
     # the overview and the daily report count the same people by category
     page.goto(console.url + "/console/")
     overview = page.locator(f"#key-persons tr[data-community='{comm}']")
