@@ -22,6 +22,7 @@ from sync.server import console, guard, openapi_doc
 from sync.server.api import admin_routes, sync_routes
 from sync.server.api.services import AppServices
 from sync.server.context import ServerContext
+from sync.server.monitoring_check import MonitoringCheck
 from sync.server.notify import Notifier
 from sync.server.ratelimit import RateLimits
 from sync.server.settings import ServerSettings, from_env
@@ -50,7 +51,8 @@ def create_app(settings: ServerSettings) -> FastAPI:
     app.state.services = AppServices(ctx, limits, notifier)
     app.state.ctx = ctx  # the console's pages read it (console.web.ctx_of)
     openapi_doc.install(app)
-    guard.install(app, ctx, limits)
+    app.state.monitoring_check = MonitoringCheck(ctx.engine, settings)  # stopped before the context closes (_lifespan)
+    guard.install(app, ctx, limits, app.state.monitoring_check)
     _install_error_answers(app)
     app.include_router(sync_routes.clock)
     app.include_router(sync_routes.router)

@@ -39,12 +39,10 @@ def error_response(exc: ProtocolError) -> JSONResponse:
     return JSONResponse(exc.to_json(), status_code=exc.status, headers=headers)
 
 
-def install(app: FastAPI, ctx: ServerContext, limits: RateLimits) -> None:
+def install(app: FastAPI, ctx: ServerContext, limits: RateLimits, monitoring_check: MonitoringCheck) -> None:
     """Call before the outermost middleware is added (so database outages there still become 503)."""
     schedule = Schedule()
     retention = ctx.settings.sync_log_retention_days
-    monitoring_check = MonitoringCheck(ctx.engine, ctx.settings)
-    app.state.monitoring_check = monitoring_check  # stopped before the context closes (app._lifespan)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
