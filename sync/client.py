@@ -236,14 +236,14 @@ class Uploader:
         self._max_records = max(1, min(self._max_records, len(left.records)))
 
     def drain(self, max_wait_s: float = 0.0, should_stop: Callable[[], bool] = lambda: False,
-              before_step: Callable[[], bool] | None = None) -> int:
+              before_post: Callable[[], bool] | None = None) -> int:
         """Upload until nothing is due. Waits out retries while the total wait stays under
-        max_wait_s. `before_step` runs between claiming a batch and posting it (the alert lane
+        max_wait_s. `before_post` runs between claiming a batch and posting it (the alert lane
         goes first) and stops the drain by returning False. Returns the number of records still
         not on the server."""
         waited = 0.0
         while not should_stop():
-            step = self.step(before_post=before_step)
+            step = self.step(before_post=before_post)
             if step in (Step.IDLE, Step.REVOKED, Step.LANE_DOWN):
                 break
             if step in (Step.WAIT, Step.RETRIED, Step.HELD):

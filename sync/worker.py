@@ -117,7 +117,7 @@ class SyncWorker:
             retention = purge(self.store, self.retention_days)
             self._next_retention = now + RETENTION_EVERY_S
         unsent = self.uploader.drain(max_wait_s=max_wait_s, should_stop=self._stop.is_set,
-                                     before_step=self._lane_first if self.lane is not None else None)
+                                     before_post=self._lane_first if self.lane is not None else None)
         if self.skew_alert is not None:
             self.skew_alert()
         self.rounds += 1
