@@ -78,3 +78,20 @@ def test_admin_tabs_with_a_day_of_data(run_scenario: Run, open_db: Callable[...,
     assert rows_in_file == total
     assert f["export_message"] == f"已保存 {path.rsplit('/', 1)[1]}：{total} 行"
 
+
+
+def test_a_sync_log_line_names_the_http_status_once() -> None:
+    """The uploader's own messages start with "HTTP 429: …"; the table does not say it twice.
+    A message without the status (a network error, a plain reason) gets it in front."""
+    from zoneinfo import ZoneInfo
+
+    from kiosk.ui.screens.admin_view import log_row
+
+    base = {"at": "2026-11-30T05:00:00+00:00", "direction": "upload", "outcome": "retry", "records": 80, "bytes": None,
+            "duration_ms": 5000.0}
+    tz = ZoneInfo("Asia/Shanghai")
+    own = log_row({**base, "http_status": 429, "message": "HTTP 429: slow down"}, tz)["message"]
+    assert own == "HTTP 429: slow down"
+    bare = log_row({**base, "http_status": 503, "message": "server busy"}, tz)["message"]
+    assert bare == "HTTP 503  server busy"
+    assert log_row({**base, "http_status": None, "message": "connection refused"}, tz)["message"] == "connection refused"

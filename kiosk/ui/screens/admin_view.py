@@ -73,7 +73,10 @@ def outcome_text(outcome: str) -> str:
 
 def log_row(row: Mapping[str, Any], tz: Any) -> dict[str, Any]:
     """One sync attempt as the table's cells (RecycleView data)."""
-    status = f"HTTP {row['http_status']}  " if row.get("http_status") else ""
+    message = row.get("message") or ""
+    status = f"HTTP {row['http_status']}" if row.get("http_status") else ""
+    if status and not message.startswith(status):  # the uploader's own messages already name it
+        message = f"{status}  {message}"
     return {
         "at": local(row["at"], tz),
         "direction": tr._(DIRECTIONS.get(row["direction"], row["direction"])),
@@ -82,7 +85,7 @@ def log_row(row: Mapping[str, Any], tz: Any) -> dict[str, Any]:
         "records": str(row["records"] or ""),
         "nbytes": size(row.get("bytes")),
         "duration": duration(row.get("duration_ms")),
-        "message": (status + (row.get("message") or "")).strip(),
+        "message": message.strip(),
     }
 
 
