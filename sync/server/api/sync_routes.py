@@ -51,9 +51,9 @@ from sync.server import alerts, bundles, console, isolation, openapi_doc, regist
 from sync.server.api.attempts import AttemptDep, LoggedRoute
 from sync.server.api.deps import JSON_BODY_LIMIT, BatchDeviceDep, DeviceDep
 from sync.server.api.services import Services
-from sync.server.batch_stream import parse_batch_stream
 from sync.server.body import read_limited
 from sync.server.enrol import device_lookup_key, enrol, journal_id, roll_key
+from sync.server.fastparse import parse_batch
 from sync.server.ingest import ingest_batch
 from sync.server.settings import local_today
 from sync.server.tables import reports
@@ -86,7 +86,7 @@ def upload_batch(request: Request, device: BatchDeviceDep, services: Services, a
     attempt.batch_id = request.headers.get(H_IDEMPOTENCY, "")[:36] or None
     with ctx.engine.connect() as conn:
         chain_id = journal_id(conn, device.device_id)
-    batch = parse_batch_stream(body, request.headers.get("content-type"), request.headers.get("content-encoding"),
+    batch = parse_batch(body, request.headers.get("content-type"), request.headers.get("content-encoding"),
                                settings.max_batch_records, signer=device.device_id, chain_id=chain_id)
     attempt.batch_id, attempt.records = batch.batch_id, len(batch.records)
     key = request.headers.get(H_IDEMPOTENCY)
