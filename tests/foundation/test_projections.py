@@ -33,6 +33,17 @@ def test_people_and_alerts_rows_have_one_writer_each() -> None:
     assert _writers(r"\binsert\s+into\s+alerts\b|\bupdate\s+alerts\b") == ["kiosk/store/alert_lane.py"]
 
 
+def _table_writes(table: str) -> str:
+    """SQL that adds or changes rows (insert, insert or replace, replace, update) and sqlite-utils' table API."""
+    return (rf"\b(?:insert(?:\s+or\s+\w+)?|replace)\s+into\s+{table}\b|\bupdate\s+{table}\b"
+            rf"|\[\s*['\"]{table}['\"]\s*\]|\.table\(\s*['\"]{table}['\"]")
+
+
+def test_gate_entries_and_temperature_readings_have_one_writer_each() -> None:
+    assert _writers(_table_writes("gate_entries")) == ["kiosk/store/gate_entry_rows.py"]
+    assert _writers(_table_writes("temperature_readings")) == ["kiosk/store/temperature_rows.py"]
+
+
 def _row(uuid: str, name: str, at: str, **more: object) -> dict[str, object]:
     return {"uuid": uuid, "kind": "resident", "name": name, "building": "1", "key_groups": "[]", "source": "bundle",
             "created_at": at, "updated_at": at, **more}
