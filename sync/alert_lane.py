@@ -6,7 +6,7 @@ between batches, so an alert reaches the server within moments of its commit whe
 reachable, and first after a reconnect when it was not. The record stays in the outbox as well: the
 batch that later carries it is the proof in the chain, and the server stores the alert once (same uuid).
 
-Lane states: pending -> sent, or failed (the server refused it: the batch still carries it).
+Lane states (LaneState): pending -> sent, or failed (the server refused it: the batch still carries it).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from kiosk.store import state
 from kiosk.store.db import Store
+from kiosk.store.lane_state import LaneState
 from pydantic import ValidationError
 
 from sync import log as synclog
@@ -40,7 +41,7 @@ class AlertLane:
         self.link = link
 
     def pending(self) -> int:
-        return int(self.store.db.execute("select count(*) from alert_lane where state = 'pending'").fetchone()[0])
+        return int(self.store.db.execute("select count(*) from alert_lane where state = ?", [LaneState.PENDING]).fetchone()[0])
 
     def send(self) -> LaneResult:
         """Send every pending alert, oldest first; stop at the first that gets no usable answer."""
@@ -50,7 +51,7 @@ class AlertLane:
             return LaneResult(0, 0, False, self.pending())
         rows = self.store.db.execute(
             "select l.seq, j.uuid, j.created_at, j.body from alert_lane l join journal j on j.seq = l.seq"
-            " where l.state = 'pending' order by l.seq").fetchall()
+            " where l.state = ? order by l.seq", [LaneState.PENDING]).fetchall()
         for seq, uuid, created_at, body in rows:
             payload = json.dumps({"uuid": uuid, "seq": seq, "created_at": created_at, "body": body},
                                  ensure_ascii=False, separators=(",", ":")).encode("utf-8")
@@ -71,11 +72,11 @@ class AlertLane:
             now = utc_iso()
             with self.store.writing() as w:
                 if verdict is Verdict.ACK:
-                    w.db.execute("update alert_lane set state = 'sent', sent_at = ?, attempts = attempts + 1, last_error = null"
-                                 " where seq = ?", [now, seq])
+                    w.db.execute("update alert_lane set state = ?, sent_at = ?, attempts = attempts + 1, last_error = null"
+                                 " where seq = ?", [LaneState.SENT, now, seq])
                 elif verdict in (Verdict.PARK, Verdict.SPLIT):  # refused for good: its batch still carries it
-                    w.db.execute("update alert_lane set state = 'failed', attempts = attempts + 1, last_error = ? where seq = ?",
-                                 [(error or "refused")[:500], seq])
+                    w.db.execute("update alert_lane set state = ?, attempts = attempts + 1, last_error = ? where seq = ?",
+                                 [LaneState.FAILED, (error or "refused")[:500], seq])
                 else:
                     w.db.execute("update alert_lane set attempts = attempts + 1, last_error = ? where seq = ?",
                                  [(error or "no answer")[:500], seq])

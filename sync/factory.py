@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from kiosk.config import Config
 from kiosk.domain.backoff import Backoff
@@ -24,13 +24,9 @@ from sync.control import socket_path
 from sync.credentials import Credentials
 from sync.link import ServerLink
 from sync.protocol import load_public_key
-from sync.puller import Protector, Puller
+from sync.puller import Puller
 from sync.recheck import Revealer
 from sync.worker import SyncWorker
-
-
-class VaultLike(Protector, Revealer, Protocol):
-    """kiosk.store.vault.Vault: protect() for the roster, reveal() for re-checks by ID."""
 
 
 def stored_skew(store: Store) -> float:
@@ -73,11 +69,12 @@ def make_uploader(cfg: Config, store: Store, link: ServerLink) -> Uploader:
                     doctor=lambda: doctor_status.load(data_dir))
 
 
-def make_puller(store: Store, link: ServerLink, vault: Protector) -> Puller:
-    return Puller(store, link, load_public_key(link.creds.bundle_public_key), vault)
+def make_puller(store: Store, link: ServerLink) -> Puller:
+    return Puller(store, link, load_public_key(link.creds.bundle_public_key))
 
 
-def open_vault(cfg: Config) -> VaultLike:
+def open_vault(cfg: Config) -> Revealer:
+    """The vault the worker's re-checks by ID reveal numbers with."""
     from kiosk.store.vault import Vault
 
     return Vault.for_config(cfg)
@@ -88,7 +85,7 @@ def make_worker(
     store: Store,
     *,
     checker: CodeChecker | None = None,
-    vault: VaultLike | None = None,
+    vault: Revealer | None = None,
     clock: Callable[[], float] = time.time,
     file_reports: Callable[[], Any] | None = None,
 ) -> SyncWorker:
@@ -99,7 +96,7 @@ def make_worker(
     return SyncWorker(
         store,
         make_uploader(cfg, store, link),
-        make_puller(store, link, vault),
+        make_puller(store, link),
         interval_s=cfg["sync.interval_s"],
         pull_interval_s=cfg["sync.pull_interval_s"],
         retention_days=cfg["store.retention_days"],

@@ -13,7 +13,7 @@ import enum
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from kiosk.store import state
@@ -28,12 +28,6 @@ from sync.protocol.chain import canonical_json
 from sync.protocol.clock import utc_iso
 
 KEEP_BUNDLES = 5
-
-
-class Protector(Protocol):
-    """kiosk.store.vault.Vault as the puller needs it."""
-
-    def protect(self, value: str) -> tuple[bytes, str]: ...
 
 
 class PullStatus(enum.StrEnum):
@@ -67,7 +61,7 @@ def _issued_at(store: Store) -> datetime | None:
         return None
 
 
-def apply_bundle(store: Store, bundle: dict[str, Any], etag: str, vault: Protector, fetched_at: str | None = None) -> PullResult:
+def apply_bundle(store: Store, bundle: dict[str, Any], etag: str, fetched_at: str | None = None) -> PullResult:
     """One transaction: everything of the bundle is in force afterwards, or nothing is."""
     now = utc_iso()
     fetched_at = fetched_at or now
@@ -127,11 +121,10 @@ def apply_bundle(store: Store, bundle: dict[str, Any], etag: str, vault: Protect
 
 
 class Puller:
-    def __init__(self, store: Store, link: ServerLink, bundle_key: Ed25519PublicKey, vault: Protector) -> None:
+    def __init__(self, store: Store, link: ServerLink, bundle_key: Ed25519PublicKey) -> None:
         self.store = store
         self.link = link
         self.bundle_key = bundle_key
-        self.vault = vault
 
     def pull(self) -> PullResult:
         started = utc_iso()
@@ -173,4 +166,4 @@ class Puller:
                 PullStatus.REJECTED,
                 error=f"bundle not applied: issued {bundle['issued_at']}, older than the one in force (a replay?)",
             )
-        return apply_bundle(self.store, bundle, new_etag, self.vault)
+        return apply_bundle(self.store, bundle, new_etag)

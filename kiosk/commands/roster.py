@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from typing import Any
 
 from kiosk.commands import config_from, open_kiosk_store
@@ -45,16 +46,19 @@ def import_csv(args: argparse.Namespace) -> int:
     return 0
 
 
+def _read_people(args: argparse.Namespace, find: Callable[[Any], list[Any]]) -> list[Any]:
+    """`find(db)` over the kiosk database, opened without the writer lock (a running kiosk holds it)."""
+    store = open_kiosk_store(config_from(args), lock=False)
+    try:
+        return find(store.db)
+    finally:
+        store.close()
+
+
 def search(args: argparse.Namespace) -> int:
     from kiosk.service.people import search_people
 
-    cfg = config_from(args)
-    store = open_kiosk_store(cfg, lock=False)
-    try:
-        found = search_people(store.db, args.text)
-    finally:
-        store.close()
-    for p in found:
+    for p in _read_people(args, lambda db: search_people(db, args.text)):
         print(f"{p.name_masked}\t{p.kind}\t{p.building}-{p.unit}-{p.room}\t{p.id_masked}\t{p.phone_masked}")
     return 0
 
@@ -62,12 +66,7 @@ def search(args: argparse.Namespace) -> int:
 def key_groups(args: argparse.Namespace) -> int:
     from kiosk.service.people import key_group_people
 
-    cfg = config_from(args)
-    store = open_kiosk_store(cfg, lock=False)
-    try:
-        found = key_group_people(store.db)
-    finally:
-        store.close()
+    found = _read_people(args, key_group_people)
     for p in found:
         print(f"{p.name_masked}\t{p.kind}\t{','.join(p.key_groups)}\torigin {p.origin_region or '-'}\t{p.id_masked}\t{p.phone_masked}")
     print(f"{len(found)} key-group people")

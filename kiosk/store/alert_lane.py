@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from kiosk.store.db import Record, Writer
+from kiosk.store.lane_state import LaneState
 
 
 def raise_alert(w: Writer, kind: str, message: str, *, entry_uuid: str | None = None, created_at: str | None = None,
@@ -24,7 +25,7 @@ def raise_alert(w: Writer, kind: str, message: str, *, entry_uuid: str | None = 
         body["entry_uuid"] = entry_uuid
     rec = w.append("alert", body, created_at=created_at)
     project_alert(w.db, rec, body)
-    w.db.execute("insert into alert_lane (seq) values (?)", [rec.seq])
+    w.db.execute("insert into alert_lane (seq, state) values (?, ?)", [rec.seq, LaneState.PENDING])
     return rec
 
 

@@ -46,7 +46,7 @@ def test_contacts_look_up_masked_and_an_admin_reveal_is_audited(console: Console
     admin = console.account("admin")
     sign_in(page, console.url, admin)
     kiosk = make_kiosk(console.url, add_gate(page, console.url, "密接测试门", comm), "密接测试门")
-    make_puller(kiosk.store, make_link(kiosk.cfg, kiosk.creds, kiosk.store), Vault.open(kiosk.cfg.data_dir)).pull()
+    make_puller(kiosk.store, make_link(kiosk.cfg, kiosk.creds, kiosk.store)).pull()
     t0 = dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(hours=3)
     _pass(kiosk, t0, PERSON)
     _pass(kiosk, t0 + dt.timedelta(minutes=5), CONTACT)

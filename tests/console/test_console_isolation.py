@@ -12,7 +12,6 @@ from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import select
 
 from kiosk.domain.masking import mask_id
-from kiosk.store.vault import Vault
 from sync.factory import make_link, make_puller
 from sync.puller import PullResult, PullStatus
 from sync.server.console.tables import audit_log
@@ -22,7 +21,7 @@ ID = "11010519491231002X"
 
 
 def _pull(kiosk: Any) -> PullResult:
-    return make_puller(kiosk.store, make_link(kiosk.cfg, kiosk.creds, kiosk.store), Vault.open(kiosk.cfg.data_dir)).pull()
+    return make_puller(kiosk.store, make_link(kiosk.cfg, kiosk.creds, kiosk.store)).pull()
 
 
 def _held(kiosk: Any) -> list[tuple[Any, ...]]:

@@ -11,7 +11,6 @@ from uuid import uuid4
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
-from kiosk.store.vault import Vault
 from sync.factory import make_link, make_puller
 from sync.puller import PullResult, PullStatus
 from sync.server.console.tables import audit_log
@@ -20,7 +19,7 @@ from tests.console.conftest import ConsoleServer, add_gate, shot, sign_in
 
 
 def _pull(kiosk: Any) -> PullResult:
-    return make_puller(kiosk.store, make_link(kiosk.cfg, kiosk.creds, kiosk.store), Vault.open(kiosk.cfg.data_dir)).pull()
+    return make_puller(kiosk.store, make_link(kiosk.cfg, kiosk.creds, kiosk.store)).pull()
 
 
 def _groups(kiosk: Any, uuid: str) -> list[str]:

@@ -11,7 +11,6 @@ from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import func, select
 
 from kiosk.store import state
-from kiosk.store.vault import Vault
 from sync.factory import make_link, make_puller
 from sync.puller import PullResult, PullStatus
 from sync.server.console.tables import audit_log
@@ -88,8 +87,7 @@ def test_roster_csv_with_a_bad_row_is_refused_whole(console: ConsoleServer, page
 
 
 def _pull(kiosk: Any) -> PullResult:
-    vault = Vault.open(kiosk.cfg.data_dir)
-    return make_puller(kiosk.store, make_link(kiosk.cfg, kiosk.creds, kiosk.store), vault).pull()
+    return make_puller(kiosk.store, make_link(kiosk.cfg, kiosk.creds, kiosk.store)).pull()
 
 
 def test_lockdown_of_a_community_reaches_only_its_gates(console: ConsoleServer, page: Page, make_kiosk: Any) -> None:

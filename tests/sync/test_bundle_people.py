@@ -29,7 +29,7 @@ def test_a_bundle_resident_is_found_by_the_number_typed_at_the_gate(cfg: Config,
         "risk_areas": [],
         "policy": {"mode": "normal"},
     }
-    apply_bundle(store, bundle, '"e1"', vault)
+    apply_bundle(store, bundle, '"e1"')
     person = find_by_id_number(store.db, vault, ID)
     assert person is not None and person.name == "赵敏"
     assert find_by_id_number(store.db, vault, "110105194912310037") is None

@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 
 from kiosk.cli import main
-from kiosk.store.vault import Vault
 from sync import doctor_status
 from sync.factory import make_link, make_puller
 from sync.protocol import BatchEnvelope, gunzip_limited
@@ -46,7 +45,7 @@ def test_doctor_all_green_then_uploaded_with_the_batch(sqlite_server: Server, tm
         assert not got["bundle"]["ok"] and code == 1  # nothing pulled yet: exit 1, and says what to do
         assert "kiosk sync --once" in got["bundle"]["fix"]
 
-        make_puller(k.store, make_link(k.cfg, k.creds, k.store), Vault.open(k.cfg.data_dir)).pull()
+        make_puller(k.store, make_link(k.cfg, k.creds, k.store)).pull()
         code, healthy = doctor(monkeypatch, k.cfg.data_dir, srv.central.url)
         assert code == 0 and healthy["ok"], [c for c in healthy["checks"] if not c["ok"]]
         assert doctor_status.load(k.cfg.data_dir) == healthy  # kept for upload

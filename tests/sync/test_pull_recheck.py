@@ -29,7 +29,7 @@ def test_bundle_is_pulled_verified_and_applied_once(sqlite_server: Server, tmp_p
     k = make_kiosk(srv, tmp_path)
     vault = Vault.open(k.cfg.data_dir)
     try:
-        puller = make_puller(k.store, make_link(k.cfg, k.creds, k.store), vault)
+        puller = make_puller(k.store, make_link(k.cfg, k.creds, k.store))
         first = puller.pull()
         assert first.status is PullStatus.APPLIED and first.roster == 1 and first.risk_areas == 1
         person = k.store.db.execute(
@@ -69,8 +69,7 @@ def test_bundle_is_pulled_verified_and_applied_once(sqlite_server: Server, tmp_p
 def test_a_bundle_signed_by_another_key_is_not_applied(server: Server, kiosk: KioskUnderTest) -> None:
     other = public_key_pem(Ed25519PrivateKey.generate().public_key())
     creds = dataclasses.replace(kiosk.creds, bundle_public_key=other)
-    vault = Vault.open(kiosk.cfg.data_dir)
-    result = make_puller(kiosk.store, make_link(kiosk.cfg, creds, kiosk.store), vault).pull()
+    result = make_puller(kiosk.store, make_link(kiosk.cfg, creds, kiosk.store)).pull()
     assert result.status is PullStatus.REJECTED and "not the pinned key" in (result.error or "")
     assert kiosk.store.db.execute("select count(*) from bundles").fetchone()[0] == 0
     assert kiosk.store.db.execute("select count(*) from journal").fetchone()[0] == 0
@@ -115,10 +114,9 @@ def test_offline_codes_are_rechecked_and_a_mismatch_raises_an_alert(server: Serv
 def test_an_older_bundle_than_the_one_in_force_is_not_applied(server: Server, kiosk: KioskUnderTest) -> None:
     from sync.puller import apply_bundle
 
-    vault = Vault.open(kiosk.cfg.data_dir)
     future = {"version": 1, "issued_at": "2099-01-01T00:00:00+00:00", "policy": {"mode": "lockdown"}}
-    apply_bundle(kiosk.store, future, '"future"', vault)
-    result = make_puller(kiosk.store, make_link(kiosk.cfg, kiosk.creds, kiosk.store), vault).pull()
+    apply_bundle(kiosk.store, future, '"future"')
+    result = make_puller(kiosk.store, make_link(kiosk.cfg, kiosk.creds, kiosk.store)).pull()
     assert result.status is PullStatus.REJECTED and "older than the one in force" in (result.error or "")
     assert kiosk.store.db.execute("select value from kiosk_state where key = 'mode_from_bundle'").fetchone() == ("lockdown",)
     assert kiosk.store.db.execute("select count(*) from bundles").fetchone()[0] == 1

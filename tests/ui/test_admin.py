@@ -66,6 +66,10 @@ def test_admin_tabs_with_a_day_of_data(run_scenario: Run, open_db: Callable[...,
     tallest = max(f["chart_bars"], key=lambda b: b[5])
     assert tallest[5] > 0.5 * f["chart_size"][1]  # the busiest hour's bar fills most of the chart
     assert f["yesterday_hourly"] == c["yesterday"]["by_hour"]
+    # every label and line of the card in full at every shape (需人工核查 was cut to 需人工… beside its number)
+    assert "需人工核查" in f["report_texts"] and "解除医学观察或康复人员" in f["report_texts"]
+    assert f["report_cut"] == [], "\n".join(f["report_cut"])
+    assert f["report_cut_elderly"] == [], "\n".join(f["report_cut_elderly"])  # and in elderly mode's larger type
     assert dict(map(tuple, f["yesterday_figures"]))["进入人次"] == str(c["yesterday"]["in"])
     # export: USB folder shown with free space, the week as XLSX, file name and rows confirmed
     assert f["usb_text"].startswith("已找到 U 盘目录") and "可用" in f["usb_text"]

@@ -8,10 +8,12 @@ import zlib
 
 import base45
 import cbor2
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kiosk.domain.codes import VerifyContext, cose, verify
+from kiosk.domain.codes.errors import CodeError
 from kiosk.domain.models import CodeStatus, VerificationResult
 from tests.verify.factory import T0, make_dcc, make_signer
 
@@ -93,3 +95,17 @@ def test_one_changed_character_never_stays_valid(pos: int, char: str) -> None:
     result = one_result(mutated)
     if mutated != GOOD and mutated.strip() != GOOD:
         assert result.status is not CodeStatus.VALID
+
+
+@pytest.mark.parametrize(("protected", "payload", "step", "reason"), [
+    (b"\xff", cbor2.dumps({}), "cose", "the protected header is not valid CBOR"),
+    (cbor2.dumps([1]), cbor2.dumps({}), "cose", "the protected header is not a map"),
+    (b"", b"\xff", "cbor", "the signed payload is not valid CBOR"),
+    (b"", cbor2.dumps([1]), "cbor", "the signed payload is not a CBOR map of claims"),
+])
+def test_a_header_or_payload_that_is_not_a_cbor_map_is_malformed(protected: bytes, payload: bytes, step: str,
+                                                                 reason: str) -> None:
+    with pytest.raises(CodeError) as caught:
+        msg = cose.decode_sign1(cbor2.dumps([protected, {}, payload, b"sig"]))
+        cose.decode_claims(msg.payload)
+    assert (caught.value.status, caught.value.step, caught.value.reason) == (CodeStatus.MALFORMED, step, reason)

@@ -21,12 +21,12 @@ UID = "roster-0001"
 NORMAL = (Measurement(36.5, Method.INFRARED),)
 
 
-def _bundle(store: Store, vault: Vault, end: str, start: str = "2026-11-20", **entry: Any) -> None:
+def _bundle(store: Store, end: str, start: str = "2026-11-20", **entry: Any) -> None:
     apply_bundle(store, {
         "version": 1, "issued_at": "2026-11-27T00:00:00+00:00",
         "roster": [{"uuid": UID, "name": "赵敏", "id_hash": "", "id_masked": "", "building": "3", "room": "402"}],
         "isolation": [{"person_uuid": UID, "name_masked": "赵*", "building": "3", "room": "402", "start": start, "end": end, **entry}],
-    }, f'"{end}"', vault)
+    }, f'"{end}"')
 
 
 def _lane(store: Store) -> list[tuple[str, str]]:
@@ -34,10 +34,10 @@ def _lane(store: Store) -> list[tuple[str, str]]:
         "select json_extract(j.body, '$.kind'), l.state from alert_lane l join journal j on j.seq = l.seq order by l.seq")]
 
 
-def test_stopped_going_out_let_home_and_both_alerted(gate: GateService, store: Store, vault: Vault) -> None:
+def test_stopped_going_out_let_home_and_both_alerted(gate: GateService, store: Store) -> None:
     DutyRoster(store).add_guard("王师傅", "010-12345678", pin="2580")
     DutyRoster(store).sign_in("王师傅", "2580")
-    _bundle(store, vault, end="2026-12-03")
+    _bundle(store, end="2026-12-03")
     out = gate.pass_gate(GateRequest(direction=Direction.OUT, person_uuid=UID, qr_text="GREEN", readings=NORMAL))
     assert out.decision.outcome is Outcome.DENY and out.decision.reasons == (Reason.HOME_ISOLATION,)
     assert out.isolation is not None and out.isolation.end == "2026-12-03" and out.duty_phone == "010-12345678"
@@ -50,23 +50,23 @@ def test_stopped_going_out_let_home_and_both_alerted(gate: GateService, store: S
     assert entries == ["deny", "pass"]  # recorded, both
 
 
-def test_someone_else_and_the_unlisted_go_out_as_before(gate: GateService, store: Store, vault: Vault) -> None:
-    _bundle(store, vault, end="2026-12-03")
+def test_someone_else_and_the_unlisted_go_out_as_before(gate: GateService, store: Store) -> None:
+    _bundle(store, end="2026-12-03")
     out = gate.pass_gate(GateRequest(direction=Direction.OUT, id_number=ID_DEAN, readings=NORMAL))
     assert out.decision.outcome is Outcome.PASS and out.isolation is None
     assert _lane(store) == []
 
 
-def test_an_offline_kiosk_lifts_it_after_the_end_date_by_itself(gate: GateService, store: Store, vault: Vault, clock: Clock) -> None:
-    _bundle(store, vault, end="2026-11-28")  # the clock says 2026-11-28 09:00 in Shanghai: the last day
+def test_an_offline_kiosk_lifts_it_after_the_end_date_by_itself(gate: GateService, store: Store, clock: Clock) -> None:
+    _bundle(store, end="2026-11-28")  # the clock says 2026-11-28 09:00 in Shanghai: the last day
     assert gate.pass_gate(GateRequest(direction=Direction.OUT, person_uuid=UID, qr_text="GREEN")).decision.outcome is Outcome.DENY
     clock.advance(hours=15)  # 2026-11-29 00:00 in Shanghai: over, and no bundle came since
     out = gate.pass_gate(GateRequest(direction=Direction.OUT, person_uuid=UID, qr_text="GREEN"))
     assert out.decision.outcome is Outcome.PASS and out.isolation is None
 
 
-def test_not_yet_in_force_before_its_start(gate: GateService, store: Store, vault: Vault) -> None:
-    _bundle(store, vault, start="2026-11-29", end="2026-12-12")
+def test_not_yet_in_force_before_its_start(gate: GateService, store: Store) -> None:
+    _bundle(store, start="2026-11-29", end="2026-12-12")
     assert gate.pass_gate(GateRequest(direction=Direction.OUT, person_uuid=UID, qr_text="GREEN")).decision.outcome is Outcome.PASS
 
 
@@ -77,7 +77,7 @@ def test_matched_by_the_typed_id_number_through_the_community_hash(store: Store,
     vault = Vault.open(cfg.data_dir)
     apply_bundle(store, {"version": 1, "issued_at": "2026-11-27T00:00:00+00:00", "isolation": [
         {"id_hash": roster_lookup_hash(raw, "id", ID_DEAN), "id_masked": "360***********0071", "start": "2026-11-20", "end": "2026-12-03"}]},
-        '"x"', vault)
+        '"x"')
     gate = GateService(store, cfg, table_verify, clock, vault=vault)
     out = gate.pass_gate(GateRequest(direction=Direction.OUT, id_number=ID_DEAN.lower(), readings=NORMAL))
     assert out.decision.outcome is Outcome.DENY and Reason.HOME_ISOLATION in out.decision.reasons

@@ -109,15 +109,8 @@ def decode_sign1(data: bytes) -> Sign1:
         raise malformed("cose", "COSE_Sign1 headers are not a byte string and a map")
     if not isinstance(payload, bytes) or not isinstance(signature, bytes):
         raise malformed("cose", "COSE_Sign1 payload or signature is not a byte string")
-    protected: Any = {}
-    if protected_raw:
-        try:
-            protected = cbor2.loads(protected_raw)
-        except Exception:
-            raise malformed("cose", "the protected header is not valid CBOR") from None
-        if not isinstance(protected, Mapping):
-            raise malformed("cose", "the protected header is not a map")
-    return Sign1(protected_raw, dict(protected), dict(unprotected), payload, signature)
+    protected = _cbor_map(protected_raw, "cose", "the protected header") if protected_raw else {}
+    return Sign1(protected_raw, protected, dict(unprotected), payload, signature)
 
 
 def check_alg(msg: Sign1) -> int:
@@ -147,11 +140,16 @@ def verify_signature(msg: Sign1, key: PublicKey) -> None:
         raise bad from None
 
 
-def decode_claims(payload: bytes) -> dict[Any, Any]:
+def _cbor_map(data: bytes, step: str, what: str, kind: str = "a map") -> dict[Any, Any]:
+    """`data` decoded as a CBOR map, or CodeError(malformed) at `step` naming `what` it is."""
     try:
-        claims = cbor2.loads(payload)
-    except Exception:
-        raise malformed("cbor", "the signed payload is not valid CBOR") from None
-    if not isinstance(claims, Mapping):
-        raise malformed("cbor", "the signed payload is not a CBOR map of claims")
-    return dict(claims)
+        value = cbor2.loads(data)
+    except Exception:  # cbor2 raises several types on hostile input; all mean "not CBOR"
+        raise malformed(step, f"{what} is not valid CBOR") from None
+    if not isinstance(value, Mapping):
+        raise malformed(step, f"{what} is not {kind}")
+    return dict(value)
+
+
+def decode_claims(payload: bytes) -> dict[Any, Any]:
+    return _cbor_map(payload, "cbor", "the signed payload", "a CBOR map of claims")

@@ -126,14 +126,16 @@ class AdminScreen(KitScreen):
         self.outcome_filter = outcome
         self.load_sync()
 
-    def _fill(self, grid_id: str, cells: Sequence[tuple[str, str]], widths: Sequence[float] = ()) -> None:
-        """Put (text, palette colour name) cells into a grid of the tab; `widths`: each column's share."""
+    def _fill(self, grid_id: str, cells: Sequence[tuple[str, str]], widths: Sequence[float] = (),
+              kind: str = "Cell") -> None:
+        """Put (text, palette colour name) cells into a grid of the tab; `widths`: each column's share;
+        `kind`: the cell's kv class (ReportCell wraps a long text instead of cutting it)."""
         from kiosk.ui.theme import colors
 
         grid = self.ids[grid_id]
         grid.clear_widgets()
         for i, (text, colour) in enumerate(cells):
-            cell = Factory.Cell(text=text, color=colors[colour])
+            cell = getattr(Factory, kind)(text=text, color=colors[colour])
             if widths:
                 cell.size_hint_x = widths[i % len(widths)]
             grid.add_widget(cell)
@@ -150,11 +152,12 @@ class AdminScreen(KitScreen):
         rep = self.report
         for grid, key, widths in (("report_figures", "figures", (0.32, 0.18)), ("report_codes", "codes", (0.8, 0.2)),
                                   ("report_key", "key", (0.8, 0.2))):
-            self._fill(grid, [(t, "TEXT_MUTED" if i == 0 else "TEXT") for pair in rep.get(key, []) for i, t in enumerate(pair)], widths)
+            self._fill(grid, [(t, "TEXT_MUTED" if i == 0 else "TEXT") for pair in rep.get(key, []) for i, t in enumerate(pair)],
+                       widths, "ReportCell")
         box = self.ids.report_people
         box.clear_widgets()
         for line in rep.get("people", []):
-            box.add_widget(Factory.CardLine(text=line))
+            box.add_widget(Factory.ReportLine(text=line))
 
     # -- sync actions ------------------------------------------------------------------------
     def sync_now(self) -> None:

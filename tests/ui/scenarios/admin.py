@@ -48,6 +48,27 @@ def _small_buttons(d: Any, screen: str) -> list[str]:
     return list(d.call(check))
 
 
+def _cut_labels(d: Any, screen: str, widget_id: str) -> tuple[list[str], list[str]]:
+    """The texts of the labels inside a widget, and those not shown in full: shortened with "…",
+    lines dropped by their box, or a texture wider or taller than the label."""
+    from kivy.uix.label import Label
+
+    def check() -> tuple[list[str], list[str]]:
+        texts, cut = [], []
+        for w in d.widget(screen, widget_id).walk(restrict=True):
+            if not isinstance(w, Label) or not w.text:
+                continue
+            w.texture_update()
+            shown = "".join(word.text for line in w._label._cached_lines for word in line.words)
+            texts.append(w.text)
+            if (w.is_shortened or "".join(shown.split()) != "".join(w.text.split())
+                    or w.texture_size[0] > w.width + 1 or w.texture_size[1] > w.height + 1):
+                cut.append(f"{w.text!r} shows as {shown!r} in {w.width:.0f}x{w.height:.0f}")
+        return texts, cut
+
+    return d.call(check)
+
+
 def admin_day(d: Any, cfg: Any, store: Any, ctx: dict[str, Any]) -> dict[str, Any]:
     f: dict[str, Any] = {"small": [], "generated": {"today": ctx["counts"], "yesterday": ctx["yesterday"]}}
     adm = lambda: d.screen("admin")  # noqa: E731
@@ -111,7 +132,16 @@ def admin_day(d: Any, cfg: Any, store: Any, ctx: dict[str, Any]) -> dict[str, An
     f["chart_size"] = d.call(lambda: list(d.widget("admin", "chart").size))
     f["report_day"] = d.call(lambda: adm().report_day)
     f["small"] += _small_buttons(d, "admin")
+    f["report_texts"], f["report_cut"] = _cut_labels(d, "admin", "report_card")
     d.screenshot("admin-day-5-report")
+    from kiosk.ui.theme import theme  # elderly mode's larger type: a label too long for its column wraps
+
+    d.call(lambda: setattr(theme, "elderly", True))
+    d.settle(5)
+    f["report_cut_elderly"] = _cut_labels(d, "admin", "report_card")[1]
+    d.screenshot("admin-day-5-report-elderly")
+    d.call(lambda: setattr(theme, "elderly", False))
+    d.settle(5)
     d.tap("admin", "prev_day")
     yesterday = str(dt.date.fromisoformat(ctx["today"]) - dt.timedelta(days=1))
     d.wait_until(lambda: adm().report_day == yesterday and adm().report.get("figures"), 10, "the day before")
