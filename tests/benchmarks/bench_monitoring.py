@@ -11,7 +11,7 @@ projection's catch-up, key_entries.monitored (what the command and the automatic
 monitoring.monitored_on (the records' bodies parsed: the reference), whose answers must be equal.
 
 Run: .venv/bin/python tests/benchmarks/bench_monitoring.py [--records 1000000] [--gates 50] [--days 14] [--runs 3]
-     [--keep] [--db URL --data-dir PATH (a kept database: no build)]
+     [--keep [--build-only]] [--db URL --data-dir PATH (a kept database: no build)]
 Needs PostgreSQL on 127.0.0.1:5432 (user postgres, trust auth): a throwaway database is created and dropped.
 """
 
@@ -151,6 +151,7 @@ def main() -> None:
     ap.add_argument("--keep", action="store_true", help="keep the database and data folder (prints both) for another run")
     ap.add_argument("--db", help="a kept database's URL: measure it, build nothing (with --data-dir)")
     ap.add_argument("--data-dir", help="the kept database's data folder")
+    ap.add_argument("--build-only", action="store_true", help="with --keep: build the database, measure later (a quieter machine)")
     args = ap.parse_args()
 
     print(f"load average at start: {load()}", flush=True)
@@ -161,7 +162,8 @@ def main() -> None:
     data_dir = Path(tempfile.mkdtemp(prefix="bench-monitoring-"))
     try:
         build(db_url, data_dir, args)
-        measure(db_url, data_dir, args)
+        if not args.build_only:
+            measure(db_url, data_dir, args)
     finally:
         if args.keep:
             print(f"kept: --db {db_url} --data-dir {data_dir}")
