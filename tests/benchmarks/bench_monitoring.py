@@ -4,11 +4,12 @@
 The history is the console benchmark's (tests/benchmarks/console_data.py: records shaped as kiosks
 upload them, about one arrival in 200 a key person), COPYed into a throwaway database for 50 gates of
 one community over the last 14 days. The console's projections are then brought up to date, as a
-running server has them. Each timed run starts with the community's server-raised alerts deleted, so
-every run raises the same alerts. Last, the command once more after its projection was left a day
-behind (a server whose console nobody opened that day), and the parts timed in this process: the
-projection's catch-up, key_entries.monitored (what the command and the automatic check read) and
-monitoring.monitored_on (the records' bodies parsed: the reference), whose answers must be equal.
+running server has them. Each timed run starts with the community's server-raised alerts deleted,
+so every run raises the same alerts. First the floor: the command for a community without gates.
+Last, the command once more after its projection was left a day behind (a server whose console
+nobody opened that day), and the parts timed in this process: the projection's catch-up,
+key_entries.monitored (what the command and the automatic check read) and monitoring.monitored_on
+(the records' bodies parsed: the reference), whose answers must be equal.
 
 Run: .venv/bin/python tests/benchmarks/bench_monitoring.py [--records 1000000] [--gates 50] [--days 14] [--runs 3]
      [--keep [--build-only]] [--db URL --data-dir PATH (a kept database: no build)]
@@ -76,11 +77,11 @@ def build(db_url: str, data_dir: Path, args: argparse.Namespace) -> None:
     engine.dispose()
 
 
-def run_command(engine: Engine, db_url: str, data_dir: Path, day: date) -> tuple[float, dict[str, Any]]:
+def run_command(engine: Engine, db_url: str, data_dir: Path, day: date, community: str = COMMUNITY) -> tuple[float, dict[str, Any]]:
     """One `kiosk-central monitoring --json` in its own process, after the community's server alerts are deleted."""
     with engine.begin() as conn:
-        conn.execute(delete(alerts).where(alerts.c.community == COMMUNITY, alerts.c.source == "server"))
-    argv = [str(BIN), "monitoring", "--date", day.isoformat(), "--community", COMMUNITY, "--json", "--data-dir", str(data_dir), "--db", db_url]
+        conn.execute(delete(alerts).where(alerts.c.community == community, alerts.c.source == "server"))
+    argv = [str(BIN), "monitoring", "--date", day.isoformat(), "--community", community, "--json", "--data-dir", str(data_dir), "--db", db_url]
     t0 = time.perf_counter()
     proc = subprocess.run(argv, capture_output=True, text=True, check=True)
     return time.perf_counter() - t0, json.loads(proc.stdout)
@@ -102,6 +103,10 @@ def set_back(engine: Engine, hours: float) -> None:
 def measure(db_url: str, data_dir: Path, args: argparse.Namespace) -> None:
     engine = make_engine(db_url)
     today = local_today(TZ)
+    # The floor: the same command for a community without gates (interpreter, imports, settings, the
+    # database opened and its schema checked; the catch-up with nothing new).
+    floor = [run_command(engine, db_url, data_dir, today, "no-gates")[0] for _ in range(args.runs)]
+    print(f"  a community without gates: {statistics.median(floor):.2f} s median (load {load()})", flush=True)
     rows = []
     for label, day in (("yesterday (full day, alerts raised)", today - timedelta(days=1)), ("today (so far)", today)):
         times, outs = [], []
@@ -136,7 +141,8 @@ def measure(db_url: str, data_dir: Path, args: argparse.Namespace) -> None:
     for (label, times, out), part in zip(rows, parts, strict=True):
         print(f"| {label} | {len(times)} | {statistics.median(times):.2f} s | {min(times):.2f} s | {out['monitored']:,} | {out['missing']:,} | {part[5]:,} |")
     print(f"| yesterday, projection a day behind | 1 | {behind:.2f} s | | | | |")
-    print(f"\nin this process: catch-up with nothing new {caught * 1000:.0f} ms")
+    print(f"| a community without gates (the floor) | {len(floor)} | {statistics.median(floor):.2f} s | {min(floor):.2f} s | 0 | 0 | 0 |")
+    print(f"\nin this process, after the runs: the projection's catch-up {caught * 1000:.0f} ms (nothing new if the command caught up)")
     print("\n| day | key_entries.monitored (projection) | monitoring.monitored_on (bodies) | people |\n| --- | --- | --- | --- |")
     for label, t_new, t_old, n, _, _ in parts:
         print(f"| {label} | {t_new * 1000:.0f} ms | {t_old:.1f} s | {n:,} |")
