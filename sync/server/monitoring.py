@@ -115,8 +115,9 @@ def window(day: date, tz: str, periods: dict[str, int]) -> tuple[str, str, str]:
 
 def monitored_on(conn: Connection, community: str, day: date, tz: str, periods: dict[str, int]) -> list[Monitored]:
     """Every key person monitored on `day`, with that day's readings from the community's gates, read
-    from the records' JSON bodies (the command line's source; the console reads the same facts from
-    console_key_entries, and a test holds the two equal)."""
+    from the records' JSON bodies: the reference. The console, `kiosk-central monitoring` and the
+    automatic check read the same facts from console_key_entries (key_entries.monitored); tests hold
+    the two equal (tests/console/test_console_key_entries.py, tests/server/test_monitoring_cli_reference.py)."""
     ids = community_devices(conn, community)
     start, day_start, day_end = window(day, tz, periods)
     rows: Any = conn.execute(select(records.c.created_at, records.c.body, records.c.kind).where(
