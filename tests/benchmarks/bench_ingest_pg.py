@@ -31,6 +31,7 @@ from collections import Counter
 from pathlib import Path
 
 import requests
+import uuid6
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
@@ -47,7 +48,7 @@ FIELDS = ("uuid", "seq", "kind", "created_at", "body", "prev_hash", "hash")
 def kiosk_records(journal_id: str, first_seq: int, n: int, prev: str) -> list[dict[str, object]]:
     out = []
     for seq in range(first_seq, first_seq + n):  # what a busy gate writes: a gate pass with its decision
-        uid = str(uuid.uuid4())
+        uid = str(uuid6.uuid7())  # as the kiosk's store names records (kiosk/store/db.py): time-ordered
         at = f"2026-11-28T07:{seq // 60 % 60:02d}:{seq % 60:02d}.000000+00:00"
         body = canonical_json({"direction": "in", "person_kind": "resident", "code_format": "cn-token", "code_colour": "green",
                                "temperature_c": 36.5, "outcome": "pass", "reasons": [], "guard": "guard-01", "n": seq})
