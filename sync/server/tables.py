@@ -9,14 +9,13 @@ from sqlalchemy import (
     Float,
     Index,
     Integer,
-    MetaData,
     String,
     Table,
     Text,
     UniqueConstraint,
 )
 
-metadata = MetaData()
+from sync.server.db import metadata
 
 # Enrolled kiosks, with the server's running view of each one's hash chain.
 devices = Table(
