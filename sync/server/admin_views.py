@@ -7,8 +7,9 @@ from typing import Any
 
 from sqlalchemy import Engine, func, select
 
+from sync.server.devices.tables import devices
 from sync.server.ingest import ChainState, find_gaps
-from sync.server.tables import devices, records, reports
+from sync.server.tables import records, reports
 
 
 def device_views(engine: Engine) -> list[dict[str, Any]]:

@@ -17,7 +17,8 @@ from typing import Any
 from sqlalchemy import Connection, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from sync.server.tables import alerts, devices
+from sync.server.devices.tables import devices
+from sync.server.tables import alerts
 
 KINDS = ("fever-confirmed", "red-code", "isolation-breach", "recheck-mismatch", "unsent-past-retention", "clock-skew",
          "monitoring-missed", "monitoring-fever")

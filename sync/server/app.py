@@ -22,9 +22,9 @@ from sync.server import console, guard, openapi_doc
 from sync.server.api import admin_routes, sync_routes
 from sync.server.api.services import AppServices
 from sync.server.context import ServerContext
+from sync.server.devices.ratelimit import RateLimits
 from sync.server.monitoring_check import MonitoringCheck
 from sync.server.notify import Notifier
-from sync.server.ratelimit import RateLimits
 from sync.server.settings import ServerSettings, from_env
 from sync.server.shedding import ShedLoad
 

@@ -104,7 +104,7 @@ def cmd_admin_token(args: argparse.Namespace) -> int:
 
 def cmd_device_add(args: argparse.Namespace) -> int:
     """The server assigns the device id and binds a one-time enrolment code to it."""
-    from sync.server.enrol import new_device
+    from sync.server.devices.enrol import new_device
 
     settings = settings_from(args)
     if not 1 <= args.count <= 1000:
@@ -141,7 +141,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
 def cmd_device_revoke(args: argparse.Namespace) -> int:
     """A lost or stolen kiosk: its requests are refused from now on, for good; its records stay."""
     from sync.protocol import utc_now_iso
-    from sync.server.enrol import revoke
+    from sync.server.devices.enrol import revoke
 
     with open_context(args).engine.begin() as conn:
         done = revoke(conn, args.device_id, utc_now_iso())

@@ -18,7 +18,7 @@ from sync.common.identity import validate_id, validate_mobile, validate_name
 from sync.common.masking import mask_id, mask_phone
 from sync.server import bundles, risk_areas
 from sync.server.context import ServerContext
-from sync.server.device_secrets import community_lookup_key
+from sync.server.devices.device_secrets import community_lookup_key
 from sync.server.tables import roster, trust_entries
 
 Common = Callable[[argparse.ArgumentParser], None]

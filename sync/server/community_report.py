@@ -19,8 +19,9 @@ from sqlalchemy import Connection, select
 
 from sync.common.daily_report import DailyReport, day_window
 from sync.common.key_persons import KeyCategory
+from sync.server.devices.tables import devices
 from sync.server.monitoring import community_devices
-from sync.server.tables import alerts, devices, records
+from sync.server.tables import alerts, records
 
 COUNTS = tuple(f for f in DailyReport.__dataclass_fields__ if f not in ("day", "key_persons"))
 

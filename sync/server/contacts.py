@@ -23,9 +23,10 @@ from sync.common.masking import mask_id, mask_name
 from sync.protocol import roster_lookup_hash
 from sync.server.console.audit import audit
 from sync.server.contacts_sql import around_anchors, close_param, gates_of, in_scope, secondary_query, who_cols
-from sync.server.device_secrets import community_lookup_key
+from sync.server.devices.device_secrets import community_lookup_key
+from sync.server.devices.tables import devices
 from sync.server.identity import unseal_id
-from sync.server.tables import devices, pass_gates, pass_people, passes, roster
+from sync.server.tables import pass_gates, pass_people, passes, roster
 
 # Memory for depth 2's statement on PostgreSQL (SET LOCAL: this transaction only). At 1,000,000 passes
 # it groups ~480,000 index entries into ~24,000 rows and sorts them into the answer's order (7.5 MB);

@@ -9,7 +9,8 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine, delete
 
-from sync.server.tables import rate_counters, refused_requests, sync_log
+from sync.server.devices.tables import rate_counters, refused_requests
+from sync.server.tables import sync_log
 
 INTERVAL_S = 3600
 

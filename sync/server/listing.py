@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, select
 
 from sync.protocol.classify import Verdict, classify
-from sync.server.tables import devices
+from sync.server.devices.tables import devices
 
 SHORT_ID = 8  # a long id (a UUID) is cut to its first 8 characters; the server's own ids (gate-<12 hex>) are short already
 SHORT_ENOUGH = 17

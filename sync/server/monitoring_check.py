@@ -17,8 +17,8 @@ from sync.server import monitoring
 from sync.server.console import alerts as console_alerts
 from sync.server.console import key_entries
 from sync.server.console.scope import device_community_map
+from sync.server.devices.tables import devices
 from sync.server.settings import ServerSettings, local_today, monitoring_periods
-from sync.server.tables import devices
 
 log = logging.getLogger("kiosk-central")
 

@@ -16,8 +16,9 @@ from sqlalchemy import Connection, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from sync.common.masking import mask_id, mask_name
+from sync.server.devices.tables import devices
 from sync.server.identity import pass_identity
-from sync.server.tables import devices, pass_gates, pass_people, passes, records
+from sync.server.tables import pass_gates, pass_people, passes, records
 
 GATE_KIND = "gate_entry"
 BACKFILL_PAGE = 5000

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, func, insert, select
 
 from sync.protocol import utc_now_iso
-from sync.server.refusals import storable
+from sync.server.devices.refusals import storable
 from sync.server.tables import sync_log
 
 MESSAGE_MAX = 500

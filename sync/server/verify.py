@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, select, update
 
 from sync.protocol import verify_chain
-from sync.server.tables import devices, records
+from sync.server.devices.tables import devices
+from sync.server.tables import records
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,7 @@ from sync.protocol import roster_lookup_hash  # noqa: E402
 from sync.server.contacts import WORK_MEM, ContactQuery, Keys, find_contacts  # noqa: E402
 from sync.server.contacts_sql import around_anchors, close_param, secondary_query  # noqa: E402
 from sync.server.context import ServerContext  # noqa: E402
-from sync.server.device_secrets import community_lookup_key  # noqa: E402
+from sync.server.devices.device_secrets import community_lookup_key  # noqa: E402
 from sync.server.settings import from_env  # noqa: E402
 from sync.server.tables import pass_people  # noqa: E402
 from tests.server.central import create_pg_database, drop_pg_database  # noqa: E402

@@ -17,7 +17,7 @@ from kiosk.domain.masking import mask_id, mask_name
 from sync.protocol import roster_lookup_hash
 from sync.server.contacts import ContactQuery, Keys, find_contacts
 from sync.server.context import ServerContext
-from sync.server.device_secrets import community_lookup_key
+from sync.server.devices.device_secrets import community_lookup_key
 from sync.server.passes import project
 from sync.server.settings import from_env
 

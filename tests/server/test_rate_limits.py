@@ -137,7 +137,7 @@ def test_windows_end(pair: tuple[Central, Central]) -> None:
     from sqlalchemy import update
 
     from sync.server.db import make_engine
-    from sync.server.tables import rate_counters
+    from sync.server.devices.tables import rate_counters
 
     a, _ = pair
     addr = _addr()

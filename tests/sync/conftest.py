@@ -22,8 +22,9 @@ from sync.protocol.chain import verify_chain
 from sync.provision import provision
 from sync.server import bundles, registry
 from sync.server.db import make_engine
-from sync.server.enrol import new_enrol_code
-from sync.server.tables import devices, records, roster
+from sync.server.devices.enrol import new_enrol_code
+from sync.server.devices.tables import devices
+from sync.server.tables import records, roster
 from sync.server.tables import risk_areas as server_risk_areas
 from tests.server.central import Central, create_pg_database, drop_pg_database, start_central
 from tests.sync.faultproxy import FaultProxy

@@ -33,7 +33,7 @@ from sync.protocol import (
 )
 from sync.server import guard
 from sync.server.api.services import app_services
-from sync.server.refusals import log_refusal
+from sync.server.devices.refusals import log_refusal
 from sync.server.synclog import log_attempt, write_attempt
 
 # The sync log's name of each endpoint

@@ -20,7 +20,7 @@ from sync.protocol.auth import H_DEVICE
 from sync.server.api.attempts import Attempt, AttemptDep
 from sync.server.api.services import AppServices, Services
 from sync.server.body import read_limited
-from sync.server.device_auth import authenticate
+from sync.server.devices.device_auth import authenticate
 
 JSON_BODY_LIMIT = 256 * 1024  # enrol / code check / reports / alerts / key roll / bundle
 

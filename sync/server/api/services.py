@@ -8,8 +8,8 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from sync.server.context import ServerContext
+from sync.server.devices.ratelimit import RateLimits
 from sync.server.notify import Notifier
-from sync.server.ratelimit import RateLimits
 
 
 @dataclass(frozen=True)

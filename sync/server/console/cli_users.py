@@ -151,7 +151,7 @@ def cmd_community_list(args: argparse.Namespace) -> int:
 
 def assign_gate(conn: Connection, community_id: str, device_id: str) -> None:
     from sync.server.console.tables import device_communities
-    from sync.server.tables import devices
+    from sync.server.devices.tables import devices
 
     if conn.execute(select(communities.c.community_id).where(communities.c.community_id == community_id)).first() is None:
         raise ValueError(f"unknown community {community_id!r} (kiosk-central community add)")

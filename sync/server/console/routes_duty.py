@@ -17,7 +17,7 @@ from sync.server.console.i18n import N_
 from sync.server.console.scope import device_community_map, visible_gates
 from sync.server.console.tables import communities, duty
 from sync.server.console.web import Checked, Editor, Forbidden, Invalid, Signed, engine_of, render
-from sync.server.tables import devices
+from sync.server.devices.tables import devices
 
 router = APIRouter()
 PHONE_RE = re.compile(r"\+?[0-9][0-9 -]{4,18}[0-9]")

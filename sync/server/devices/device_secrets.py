@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import Engine, select, update
 
-from sync.server.tables import devices
+from sync.server.devices.tables import devices
 
 log = logging.getLogger("kiosk-central")
 FERNET_PREFIX = "gAAAAA"  # every Fernet token starts so in base64

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import Engine, delete, insert, select
 
 from sync.protocol import utc_now_iso
-from sync.server.tables import refused_requests
+from sync.server.devices.tables import refused_requests
 
 KEEP = 10_000
 TRIM_EVERY = 100  # rows between two trims

@@ -31,10 +31,10 @@ from sync.protocol import (
     utc_now_iso,
 )
 from sync.server.context import ServerContext
-from sync.server.device_auth import REVOKED_MESSAGE
-from sync.server.device_secrets import community_lookup_key, seal, unseal
+from sync.server.devices.device_auth import REVOKED_MESSAGE
+from sync.server.devices.device_secrets import community_lookup_key, seal, unseal
+from sync.server.devices.tables import devices, enroll_codes
 from sync.server.identity import identity_public_b64
-from sync.server.tables import devices, enroll_codes
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: typed by a person
 COMMUNITY_RE = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")

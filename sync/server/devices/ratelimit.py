@@ -25,8 +25,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
 from sync.protocol import ErrorCode, ProtocolError
+from sync.server.devices.tables import rate_counters
 from sync.server.settings import ServerSettings
-from sync.server.tables import rate_counters
 
 
 class DatabaseStorage(Storage):

@@ -25,8 +25,8 @@ from sync.protocol import (
     verify_signature,
 )
 from sync.protocol.auth import H_DIGEST, SignedHeaders
-from sync.server.device_secrets import unseal
-from sync.server.tables import devices, nonces
+from sync.server.devices.device_secrets import unseal
+from sync.server.devices.tables import devices, nonces
 
 log = logging.getLogger("kiosk-central")
 REVOKED_MESSAGE = "this gate was revoked by the admin; revocation is permanent: keep its data and ask the admin for a new device"
