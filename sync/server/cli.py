@@ -124,7 +124,7 @@ def cmd_device_add(args: argparse.Namespace) -> int:
 
 def cmd_verify(args: argparse.Namespace) -> int:
     """Re-read and re-check every stored chain (or one device's); exit 1 when one fails."""
-    from sync.server.verify import verify_devices
+    from sync.server.records.verify import verify_devices
 
     with open_context(args).engine.begin() as conn:
         results = verify_devices(conn, args.device)
@@ -157,7 +157,8 @@ def cmd_device_enable(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     from sync.server import cli_admin, cli_contacts, cli_precise
-    from sync.server.cli_listing import (
+    from sync.server.console import cli_users
+    from sync.server.records.cli import (
         add_listing_options,
         add_sync_log_options,
         cmd_device_list,
@@ -165,7 +166,6 @@ def build_parser() -> argparse.ArgumentParser:
         cmd_reports,
         cmd_sync_log,
     )
-    from sync.server.console import cli_users
 
     parser = argparse.ArgumentParser(prog="kiosk-central", description="Reference central server for checkpoint kiosks")
     sub = parser.add_subparsers(dest="command", required=True)

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Engine, delete
 
 from sync.server.devices.tables import rate_counters, refused_requests
-from sync.server.tables import sync_log
+from sync.server.records.tables import sync_log
 
 INTERVAL_S = 3600
 

@@ -24,7 +24,8 @@ from sync.common.key_persons import KeyCategory, key_categories
 from sync.common.masking import mask_name
 from sync.server import alerts
 from sync.server.devices.tables import devices
-from sync.server.tables import home_isolation, records
+from sync.server.records.tables import records
+from sync.server.tables import home_isolation
 
 DEFAULT_DAYS = 14
 NAMESPACE = uuid.UUID("9a8f5a52-3a58-4d7e-9d39-0f3e1c1b6a11")  # server-raised alert ids: uuid5(NAMESPACE, ...)

@@ -18,7 +18,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sync.common.masking import mask_id, mask_name
 from sync.server.devices.tables import devices
 from sync.server.identity import pass_identity
-from sync.server.tables import pass_gates, pass_people, passes, records
+from sync.server.records.tables import records
+from sync.server.tables import pass_gates, pass_people, passes
 
 GATE_KIND = "gate_entry"
 BACKFILL_PAGE = 5000

@@ -19,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from kiosk.store.db import open_store  # noqa: E402
 from sync.protocol import encode_batch, parse_batch, read_body, wire_record  # noqa: E402
-from sync.server.batch_stream import parse_batch_stream  # noqa: E402
+from sync.server.records.batch_stream import parse_batch_stream  # noqa: E402
 
 
 def main() -> int:

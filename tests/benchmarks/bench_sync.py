@@ -114,7 +114,7 @@ def run_once(central_url: str, engine: object, work: Path, n: int, batch: int, m
     from sqlalchemy import func, select
 
     from sync.server.devices.tables import devices
-    from sync.server.tables import records
+    from sync.server.records.tables import records
 
     with engine.connect() as conn:  # type: ignore[attr-defined]
         held = conn.execute(select(func.count(), func.count(func.distinct(records.c.uuid))).where(records.c.device_id == device_id)).one()

@@ -23,7 +23,8 @@ from sync.server.console.tables import device_communities
 from sync.server.console.tables import key_entries as key_table
 from sync.server.db import alembic_config, make_engine, upgrade
 from sync.server.devices.tables import devices
-from sync.server.tables import home_isolation, records
+from sync.server.records.tables import records
+from sync.server.tables import home_isolation
 from tests.server.central import create_pg_database, drop_pg_database
 
 START = date(2026, 11, 1)

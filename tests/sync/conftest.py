@@ -24,8 +24,9 @@ from sync.server import bundles, registry
 from sync.server.db import make_engine
 from sync.server.devices.enrol import new_enrol_code
 from sync.server.devices.tables import devices
-from sync.server.tables import records, roster
+from sync.server.records.tables import records
 from sync.server.tables import risk_areas as server_risk_areas
+from sync.server.tables import roster
 from tests.server.central import Central, create_pg_database, drop_pg_database, start_central
 from tests.sync.faultproxy import FaultProxy
 

@@ -34,7 +34,7 @@ from sync.protocol import (
 from sync.server import guard
 from sync.server.api.services import app_services
 from sync.server.devices.refusals import log_refusal
-from sync.server.synclog import log_attempt, write_attempt
+from sync.server.records.synclog import log_attempt, write_attempt
 
 # The sync log's name of each endpoint
 ENDPOINTS = {PATH_ENROLL: "enroll", PATH_BATCHES: "batches", PATH_BUNDLE: "bundle", PATH_CODE_CHECK: "code-check",

@@ -51,10 +51,10 @@ from sync.server import alerts, bundles, console, isolation, openapi_doc, regist
 from sync.server.api.attempts import AttemptDep, LoggedRoute
 from sync.server.api.deps import JSON_BODY_LIMIT, BatchDeviceDep, DeviceDep
 from sync.server.api.services import Services
-from sync.server.batch_stream import parse_batch_stream
-from sync.server.body import read_limited
 from sync.server.devices.enrol import device_lookup_key, enrol, journal_id, roll_key
-from sync.server.ingest import ingest_batch
+from sync.server.records.batch_stream import parse_batch_stream
+from sync.server.records.body import read_limited
+from sync.server.records.ingest import ingest_batch
 from sync.server.settings import local_today
 from sync.server.tables import reports
 

@@ -22,7 +22,8 @@ from sync.server import alerts as store
 from sync.server.console import key_entries
 from sync.server.console.tables import console_state, gate_entries
 from sync.server.console.tables import key_entries as key_entries_table
-from sync.server.tables import alerts, records
+from sync.server.records.tables import records
+from sync.server.tables import alerts
 
 alert_of = store.alert_of
 

@@ -24,7 +24,8 @@ from sync.common.key_persons import KeyCategory
 from sync.server import monitoring
 from sync.server.console.tables import key_entries
 from sync.server.monitoring import Monitored, Sighting
-from sync.server.tables import home_isolation, records
+from sync.server.records.tables import records
+from sync.server.tables import home_isolation
 
 KINDS = ("gate_entry", "visitor")
 BACKFILL_PAGE = 5000

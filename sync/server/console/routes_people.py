@@ -38,7 +38,8 @@ from sync.server.console.web import (
     gettext_for,
     render,
 )
-from sync.server.tables import roster, sync_log
+from sync.server.records.tables import sync_log
+from sync.server.tables import roster
 
 router = APIRouter()
 # Key-group flags a resident may carry (set by routes_keygroups.py), as the People page names them.

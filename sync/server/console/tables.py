@@ -9,7 +9,7 @@ from __future__ import annotations
 from sqlalchemy import Boolean, Column, Float, Index, Integer, String, Table, Text, UniqueConstraint
 
 from sync.server.tables import alerts as server_alerts
-from sync.server.tables import metadata, records
+from sync.server.tables import metadata
 
 communities = Table(
     "console_communities",
@@ -158,7 +158,3 @@ key_entries = Table(
 )
 Index("console_key_entries_role", key_entries.c.role, key_entries.c.created_at, key_entries.c.device_id)
 Index("console_key_entries_person", key_entries.c.person, key_entries.c.created_at)
-
-# Read paths of the console over the sync tables: today's gate entries, and records newer than the alert watermark.
-Index("console_records_kind_created", records.c.kind, records.c.created_at)
-Index("console_records_kind_received", records.c.kind, records.c.received_at)

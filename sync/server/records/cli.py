@@ -2,7 +2,7 @@
 
 Each names gates by label and short device id, shows local times (--timezone, env
 KIOSK_CENTRAL_TIMEZONE, default Asia/Shanghai), leaves empty fields empty and offers --json
-with the same fields (sync/server/listing.py)."""
+with the same fields (sync/server/records/listing.py)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, func, select
 
 from sync.server.context import ServerContext
-from sync.server.listing import (
+from sync.server.records.listing import (
     OUTCOMES,
     emit,
     gate_names,
@@ -28,7 +28,7 @@ from sync.server.listing import (
     seconds_between,
     short_id,
 )
-from sync.server.tables import records, sync_log
+from sync.server.records.tables import records, sync_log
 
 Common = Callable[[argparse.ArgumentParser], None]
 TIMES = ("at", "last_contact", "newest_record", "received_at", "enrolled_at")
@@ -102,7 +102,7 @@ def cmd_sync_log(args: argparse.Namespace) -> int:
 
 
 def _gate_rows(args: argparse.Namespace) -> tuple[list[dict[str, Any]], ZoneInfo]:
-    from sync.server.admin_views import device_views
+    from sync.server.records.admin_views import device_views
 
     ctx, tz = _open(args)
     views = device_views(ctx.engine)
@@ -159,7 +159,7 @@ def cmd_device_list(args: argparse.Namespace) -> int:
 def cmd_reports(args: argparse.Namespace) -> int:
     from datetime import date
 
-    from sync.server.admin_views import report_list
+    from sync.server.records.admin_views import report_list
 
     if args.date:
         date.fromisoformat(args.date)  # ValueError -> exit 2 with the reason

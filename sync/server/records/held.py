@@ -11,7 +11,7 @@ from __future__ import annotations
 from sqlalchemy import Connection, func, select
 
 from sync.protocol.messages import MAX_HELD_RANGES, SeqRange
-from sync.server.tables import records
+from sync.server.records.tables import records
 
 
 def held_ranges(conn: Connection, device_id: str, above_seq: int, max_seq: int) -> tuple[list[SeqRange], bool]:

@@ -17,9 +17,9 @@ from sqlalchemy.dialects import sqlite
 from sync.protocol import BatchAck, BatchEnvelope, ChainReport, ErrorCode, ProtocolError, SeqRange, WireRecord
 from sync.server import alerts
 from sync.server.devices.tables import devices
-from sync.server.held import held_ranges
 from sync.server.passes import project
-from sync.server.tables import batches, records
+from sync.server.records.held import held_ranges
+from sync.server.records.tables import batches, records
 
 WALK_CHUNK = 5000
 MAX_GAPS_REPORTED = 50

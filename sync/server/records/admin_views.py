@@ -8,8 +8,9 @@ from typing import Any
 from sqlalchemy import Engine, func, select
 
 from sync.server.devices.tables import devices
-from sync.server.ingest import ChainState, find_gaps
-from sync.server.tables import records, reports
+from sync.server.records.ingest import ChainState, find_gaps
+from sync.server.records.tables import records
+from sync.server.tables import reports
 
 
 def device_views(engine: Engine) -> list[dict[str, Any]]:

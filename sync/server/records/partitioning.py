@@ -5,7 +5,7 @@ The partition key is the record's own `created_at` month (ISO text, so a range o
 prefixes): a retry of a record always lands in the partition that already holds it, so the
 insert's `on conflict do nothing` still makes a retry harmless. PostgreSQL requires the key in
 every unique index, so uniqueness becomes (uuid, created_at) and (device_id, seq, created_at);
-the ingest's own check of stored seqs (sync/server/ingest.py) still refuses another record at a
+the ingest's own check of stored seqs (sync/server/records/ingest.py) still refuses another record at a
 held seq. A default partition takes anything outside the months made, so an insert never fails.
 """
 

@@ -14,7 +14,7 @@ from sqlalchemy import Connection, select, update
 
 from sync.protocol import verify_chain
 from sync.server.devices.tables import devices
-from sync.server.tables import records
+from sync.server.records.tables import records
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from sqlalchemy import Connection, Engine, func, insert, select
 
 from sync.protocol import utc_now_iso
 from sync.server.devices.refusals import storable
-from sync.server.tables import sync_log
+from sync.server.records.tables import sync_log
 
 MESSAGE_MAX = 500
 
