@@ -156,8 +156,9 @@ def cmd_device_enable(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from sync.server import cli_admin, cli_contacts, cli_precise
+    from sync.server import cli_contacts, cli_precise
     from sync.server.console import cli_users
+    from sync.server.lists import cli as cli_admin
     from sync.server.records.cli import (
         add_listing_options,
         add_sync_log_options,

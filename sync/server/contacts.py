@@ -26,7 +26,8 @@ from sync.server.contacts_sql import around_anchors, close_param, gates_of, in_s
 from sync.server.devices.device_secrets import community_lookup_key
 from sync.server.devices.tables import devices
 from sync.server.identity import unseal_id
-from sync.server.tables import pass_gates, pass_people, passes, roster
+from sync.server.lists.tables import roster
+from sync.server.tables import pass_gates, pass_people, passes
 
 # Memory for depth 2's statement on PostgreSQL (SET LOCAL: this transaction only). At 1,000,000 passes
 # it groups ~480,000 index entries into ~24,000 rows and sorts them into the answer's order (7.5 MB);

@@ -47,11 +47,12 @@ from sync.protocol import (
     sign_bundle,
     utc_now_iso,
 )
-from sync.server import alerts, bundles, console, isolation, openapi_doc, registry
+from sync.server import alerts, console, isolation, openapi_doc
 from sync.server.api.attempts import AttemptDep, LoggedRoute
 from sync.server.api.deps import JSON_BODY_LIMIT, BatchDeviceDep, DeviceDep
 from sync.server.api.services import Services
 from sync.server.devices.enrol import device_lookup_key, enrol, journal_id, roll_key
+from sync.server.lists import bundles, registry
 from sync.server.records.batch_stream import parse_batch_stream
 from sync.server.records.body import read_limited
 from sync.server.records.ingest import ingest_batch

@@ -19,8 +19,9 @@ from sync.server.console.auth import now_iso
 from sync.server.console.i18n import N_
 from sync.server.console.scope import visible_communities
 from sync.server.console.web import Checked, Editor, Forbidden, Invalid, ctx_of, render
+from sync.server.lists.tables import roster
 from sync.server.settings import local_today
-from sync.server.tables import home_isolation, roster
+from sync.server.tables import home_isolation
 
 router = APIRouter()
 Text40 = Annotated[str, Form(max_length=40)]

@@ -1,6 +1,6 @@
 """Key groups (重点人群) on the People page: a resident's flags — inbound, cold chain, released or
 recovered, risk area within 14 days — set by staff or admins. The flags go to the kiosks with the roster in
-the next signed bundle (sync/server/bundles.py), where the gate's key-person rules read them; every change
+the next signed bundle (sync/server/lists/bundles.py), where the gate's key-person rules read them; every change
 is audited in the same transaction."""
 
 from __future__ import annotations
@@ -13,13 +13,13 @@ from fastapi.responses import Response
 from sqlalchemy import select, update
 from starlette.concurrency import run_in_threadpool
 
-from sync.server import bundles
 from sync.server.console.audit import audit
 from sync.server.console.auth import now_iso
 from sync.server.console.i18n import N_
 from sync.server.console.routes_people import GROUP_NAMES, people_page
 from sync.server.console.web import Checked, Editor, Invalid, NotFound, ctx_of
-from sync.server.tables import roster
+from sync.server.lists import bundles
+from sync.server.lists.tables import roster
 
 router = APIRouter()
 

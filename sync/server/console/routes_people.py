@@ -19,8 +19,6 @@ from starlette.concurrency import run_in_threadpool
 
 from sync.common.key_persons import KeyGroup
 from sync.common.masking import mask_id, mask_phone
-from sync.server import bundles
-from sync.server.cli_admin import ROSTER_FIELDS, _clean_person
 from sync.server.console.audit import audit
 from sync.server.console.auth import now_iso
 from sync.server.console.i18n import N_
@@ -38,8 +36,10 @@ from sync.server.console.web import (
     gettext_for,
     render,
 )
+from sync.server.lists import bundles
+from sync.server.lists.cli import ROSTER_FIELDS, _clean_person
+from sync.server.lists.tables import roster
 from sync.server.records.tables import sync_log
-from sync.server.tables import roster
 
 router = APIRouter()
 # Key-group flags a resident may carry (set by routes_keygroups.py), as the People page names them.

@@ -1,6 +1,6 @@
 """Risk areas (风险地区): the list every kiosk receives in its signed bundle, shown with each region's
 GB/T 2260 name; staff and admins set a region's level (or take it off the list). The table and its rules
-are sync/server/risk_areas.py's, as for `kiosk-central risk-area set`; every change is audited in the same
+are sync/server/lists/risk_areas.py's, as for `kiosk-central risk-area set`; every change is audited in the same
 transaction."""
 
 from __future__ import annotations
@@ -11,11 +11,11 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from sync.server import risk_areas
 from sync.server.console.audit import audit
 from sync.server.console.auth import now_iso
 from sync.server.console.i18n import N_
 from sync.server.console.web import Checked, Editor, Invalid, ctx_of, render
+from sync.server.lists import risk_areas
 from sync.server.settings import local_today
 
 router = APIRouter()

@@ -12,7 +12,7 @@ from sqlalchemy import Connection, delete, select
 from sync.common.identity import normalise_mobile, normalise_number
 from sync.common.masking import mask_id, mask_phone
 from sync.protocol import roster_lookup_hash
-from sync.server.tables import risk_areas, roster, server_state, trust_entries
+from sync.server.lists.tables import risk_areas, roster, server_state, trust_entries
 
 NEVER = "1970-01-01T00:00:00+00:00"
 

@@ -18,7 +18,7 @@ from sync.common.masking import mask_id, mask_name
 from sync.protocol import CodeCheckRequest, CodeCheckResponse, roster_lookup_hash
 from sync.server.identity import unseal_id
 from sync.server.keys import identity_key, secrets_dir
-from sync.server.tables import code_registry
+from sync.server.lists.tables import code_registry
 
 COLOURS = ("green", "yellow", "red")
 

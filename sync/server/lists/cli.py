@@ -16,10 +16,10 @@ from sqlalchemy import Connection, delete, select
 
 from sync.common.identity import validate_id, validate_mobile, validate_name
 from sync.common.masking import mask_id, mask_phone
-from sync.server import bundles, risk_areas
 from sync.server.context import ServerContext
 from sync.server.devices.device_secrets import community_lookup_key
-from sync.server.tables import roster, trust_entries
+from sync.server.lists import bundles, risk_areas
+from sync.server.lists.tables import roster, trust_entries
 
 Common = Callable[[argparse.ArgumentParser], None]
 ROSTER_FIELDS = ("name", "id_number", "phone", "building", "unit", "room")
@@ -165,7 +165,7 @@ def cmd_bundle_show(args: argparse.Namespace) -> int:
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], common: Common) -> None:
-    from sync.server.cli_codes import register_codes
+    from sync.server.lists.cli_codes import register_codes
 
     ros = sub.add_parser("roster", help="the resident roster sent to kiosks").add_subparsers(dest="roster_command", required=True)
     p = ros.add_parser("add", help="add or replace one resident")

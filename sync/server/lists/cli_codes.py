@@ -18,9 +18,10 @@ from sqlalchemy import delete
 
 from sync.common.cn_signed import issue_cn_signed, load_issuer_key
 from sync.common.identity import validate_id, validate_name
-from sync.server import bundles, keys, registry
+from sync.server import keys
 from sync.server.context import ServerContext
-from sync.server.tables import trust_entries
+from sync.server.lists import bundles, registry
+from sync.server.lists.tables import trust_entries
 
 ISSUER = "kiosk-central demo issuer"
 

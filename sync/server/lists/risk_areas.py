@@ -11,8 +11,8 @@ from sqlalchemy import delete, select
 from sqlalchemy.engine import Connection
 
 from sync.common.regions import lookup_region
-from sync.server import bundles
-from sync.server.tables import risk_areas
+from sync.server.lists import bundles
+from sync.server.lists.tables import risk_areas
 
 LEVELS = ("low", "medium", "high")
 
