@@ -156,7 +156,8 @@ def cmd_device_enable(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from sync.server import cli_contacts, cli_precise
+    from sync.server import cli_contacts
+    from sync.server.alerts import cli as cli_precise
     from sync.server.console import cli_users
     from sync.server.lists import cli as cli_admin
     from sync.server.records.cli import (

@@ -19,10 +19,10 @@ from sqlalchemy import Connection, select
 
 from sync.common.daily_report import DailyReport, day_window
 from sync.common.key_persons import KeyCategory
+from sync.server.alerts.monitoring import community_devices
+from sync.server.alerts.tables import alerts
 from sync.server.devices.tables import devices
-from sync.server.monitoring import community_devices
 from sync.server.records.tables import records
-from sync.server.tables import alerts
 
 COUNTS = tuple(f for f in DailyReport.__dataclass_fields__ if f not in ("day", "key_persons"))
 

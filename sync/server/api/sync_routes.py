@@ -47,7 +47,8 @@ from sync.protocol import (
     sign_bundle,
     utc_now_iso,
 )
-from sync.server import alerts, console, isolation, openapi_doc
+from sync.server import console, openapi_doc
+from sync.server.alerts import alerts, isolation
 from sync.server.api.attempts import AttemptDep, LoggedRoute
 from sync.server.api.deps import JSON_BODY_LIMIT, BatchDeviceDep, DeviceDep
 from sync.server.api.services import Services

@@ -1,4 +1,4 @@
-"""The console's view of the server's alerts (owner: sync/server/alerts.py, table `alerts`), and the
+"""The console's view of the server's alerts (owner: sync/server/alerts/alerts.py, table `alerts`), and the
 gate entries and key persons it counts.
 
 Alerts are written when they arrive (the kiosks' priority lane, or ingest of a batch), so the console
@@ -18,12 +18,12 @@ from typing import Any
 from sqlalchemy import Connection, Engine, Table, select, union_all, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from sync.server import alerts as store
+from sync.server.alerts import alerts as store
+from sync.server.alerts.tables import alerts
 from sync.server.console import key_entries
 from sync.server.console.tables import console_state, gate_entries
 from sync.server.console.tables import key_entries as key_entries_table
 from sync.server.records.tables import records
-from sync.server.tables import alerts
 
 alert_of = store.alert_of
 

@@ -1,6 +1,6 @@
 """Home isolation (居家隔离): the masked list of the account's communities, placing a person (a roster
 resident or an ID number) and ending an entry early with a note. Staff and admins only; every change is
-audited in the same transaction. The list and its bundle part are sync/server/isolation.py's (as the CLI's)."""
+audited in the same transaction. The list and its bundle part are sync/server/alerts/isolation.py's (as the CLI's)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from sync.common.identity import validate_id
-from sync.server import isolation
+from sync.server.alerts import isolation
+from sync.server.alerts.tables import home_isolation
 from sync.server.console.audit import audit
 from sync.server.console.auth import now_iso
 from sync.server.console.i18n import N_
@@ -21,7 +22,6 @@ from sync.server.console.scope import visible_communities
 from sync.server.console.web import Checked, Editor, Forbidden, Invalid, ctx_of, render
 from sync.server.lists.tables import roster
 from sync.server.settings import local_today
-from sync.server.tables import home_isolation
 
 router = APIRouter()
 Text40 = Annotated[str, Form(max_length=40)]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy import Boolean, Column, Float, Index, Integer, String, Table, Text, UniqueConstraint
 
-from sync.server.tables import alerts as server_alerts
+from sync.server.alerts.tables import alerts as server_alerts
 from sync.server.tables import metadata
 
 communities = Table(
@@ -85,7 +85,7 @@ code_communities = Table(
     Column("community_id", String(40), nullable=False),
 )
 
-# Alerts live in sync.server.tables (owner: sync/server/alerts.py); the console reads and acknowledges them there.
+# Alerts live in sync.server.tables (owner: sync/server/alerts/alerts.py); the console reads and acknowledges them there.
 alerts = server_alerts
 
 duty = Table(

@@ -15,7 +15,7 @@ from sqlalchemy import Connection, Row, insert, select, text, update
 from sqlalchemy.dialects import sqlite
 
 from sync.protocol import BatchAck, BatchEnvelope, ChainReport, ErrorCode, ProtocolError, SeqRange, WireRecord
-from sync.server import alerts
+from sync.server.alerts import alerts
 from sync.server.devices.tables import devices
 from sync.server.passes import project
 from sync.server.records.held import held_ranges

@@ -13,7 +13,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import Engine, select
 
-from sync.server import monitoring
+from sync.server.alerts import monitoring
 from sync.server.console import alerts as console_alerts
 from sync.server.console import key_entries
 from sync.server.console.scope import device_community_map

@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sync.common.identity import validate_id
-from sync.server import alerts, isolation
+from sync.server.alerts import alerts, isolation
 from sync.server.console.audit import audit
 from sync.server.context import ServerContext
 from sync.server.settings import local_today
@@ -103,7 +103,7 @@ def cmd_alerts(args: argparse.Namespace) -> int:
 
 
 def cmd_monitoring(args: argparse.Namespace) -> int:
-    from sync.server import monitoring
+    from sync.server.alerts import monitoring
     from sync.server.settings import monitoring_periods
 
     ctx = _ctx(args)

@@ -17,9 +17,9 @@ from sqlalchemy import Connection, select, update
 from sync.common.identity import normalise_number
 from sync.common.masking import mask_id, mask_name
 from sync.protocol import roster_lookup_hash
+from sync.server.alerts.tables import home_isolation
 from sync.server.lists import bundles
 from sync.server.lists.tables import roster
-from sync.server.tables import home_isolation
 
 
 class IsolationError(ValueError):

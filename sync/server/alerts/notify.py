@@ -25,7 +25,7 @@ from typing import Any
 import requests
 from sqlalchemy import Engine, select, update
 
-from sync.server.tables import alerts
+from sync.server.alerts.tables import alerts
 
 log = logging.getLogger("kiosk-central.notify")
 LEASE_S = 60

@@ -17,8 +17,8 @@ from typing import Any
 from sqlalchemy import Connection, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from sync.server.alerts.tables import alerts
 from sync.server.devices.tables import devices
-from sync.server.tables import alerts
 
 KINDS = ("fever-confirmed", "red-code", "isolation-breach", "recheck-mismatch", "unsent-past-retention", "clock-skew",
          "monitoring-missed", "monitoring-fever")

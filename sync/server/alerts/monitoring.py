@@ -22,10 +22,10 @@ from sqlalchemy import Connection, select
 from sync.common.daily_report import day_window
 from sync.common.key_persons import KeyCategory, key_categories
 from sync.common.masking import mask_name
-from sync.server import alerts
+from sync.server.alerts import alerts
+from sync.server.alerts.tables import home_isolation
 from sync.server.devices.tables import devices
 from sync.server.records.tables import records
-from sync.server.tables import home_isolation
 
 DEFAULT_DAYS = 14
 NAMESPACE = uuid.UUID("9a8f5a52-3a58-4d7e-9d39-0f3e1c1b6a11")  # server-raised alert ids: uuid5(NAMESPACE, ...)
