@@ -156,9 +156,9 @@ def cmd_device_enable(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from sync.server import cli_contacts
     from sync.server.alerts import cli as cli_precise
     from sync.server.console import cli_users
+    from sync.server.contacts import cli as cli_contacts
     from sync.server.lists import cli as cli_admin
     from sync.server.records.cli import (
         add_listing_options,

@@ -16,8 +16,8 @@ from sqlalchemy.dialects import sqlite
 
 from sync.protocol import BatchAck, BatchEnvelope, ChainReport, ErrorCode, ProtocolError, SeqRange, WireRecord
 from sync.server.alerts import alerts
+from sync.server.contacts.passes import project
 from sync.server.devices.tables import devices
-from sync.server.passes import project
 from sync.server.records.held import held_ranges
 from sync.server.records.tables import batches, records
 

@@ -1,4 +1,4 @@
-"""The two queries of a close-contact look-up (sync.server.contacts), on the `passes` projection.
+"""The two queries of a close-contact look-up (sync.server.contacts.tracing), on the `passes` projection.
 
 Both read only the covering indexes passes_person_at (person_no, at_ms, gate, direction) and
 passes_gate_at (gate, at_ms, person_no, direction), and group and join on the 4-byte person_no.
@@ -41,7 +41,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.sql import Select
 from sqlalchemy.types import NullType
 
-from sync.server.tables import pass_gates, pass_people, passes
+from sync.server.contacts.tables import pass_gates, pass_people, passes
 
 WORD_BITS = 62  # gates per word: a sum of distinct powers of two below 2**62 cannot overflow SQLite's 64-bit sum
 

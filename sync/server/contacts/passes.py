@@ -16,10 +16,10 @@ from sqlalchemy import Connection, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from sync.common.masking import mask_id, mask_name
+from sync.server.contacts.tables import pass_gates, pass_people, passes
 from sync.server.devices.tables import devices
 from sync.server.identity import pass_identity
 from sync.server.records.tables import records
-from sync.server.tables import pass_gates, pass_people, passes
 
 GATE_KIND = "gate_entry"
 BACKFILL_PAGE = 5000

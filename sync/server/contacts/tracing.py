@@ -3,7 +3,7 @@
 Close contacts (depth 1): everyone who passed the same gate, either direction, within ±window of any
 pass of the person in [start, end]. Secondary (depth 2): everyone within the window of a close
 contact's passes (in the same period) at the same gate, less the person and the close contacts.
-The queries are in sync.server.contacts_sql: depth 1 one statement from the person's number, depth 2
+The queries are in sync.server.contacts.queries: depth 1 one statement from the person's number, depth 2
 one statement from the close contacts' numbers to a row per person found.
 Masked output uses the masked forms the kiosks sent (pass_people); only --full opens the sealed ones.
 """
@@ -22,12 +22,12 @@ from sqlalchemy import Connection, select
 from sync.common.masking import mask_id, mask_name
 from sync.protocol import roster_lookup_hash
 from sync.server.console.audit import audit
-from sync.server.contacts_sql import around_anchors, close_param, gates_of, in_scope, secondary_query, who_cols
+from sync.server.contacts.queries import around_anchors, close_param, gates_of, in_scope, secondary_query, who_cols
+from sync.server.contacts.tables import pass_gates, pass_people, passes
 from sync.server.devices.device_secrets import community_lookup_key
 from sync.server.devices.tables import devices
 from sync.server.identity import unseal_id
 from sync.server.lists.tables import roster
-from sync.server.tables import pass_gates, pass_people, passes
 
 # Memory for depth 2's statement on PostgreSQL (SET LOCAL: this transaction only). At 1,000,000 passes
 # it groups ~480,000 index entries into ~24,000 rows and sorts them into the answer's order (7.5 MB);

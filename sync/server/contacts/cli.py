@@ -50,7 +50,7 @@ def _when(text: str, tz: ZoneInfo, *, end: bool) -> dt.datetime:
 
 
 def parse_query(args: argparse.Namespace, now: dt.datetime) -> Any:
-    from sync.server.contacts import ContactQuery
+    from sync.server.contacts.tracing import ContactQuery
 
     check = validate_id("cn-id", args.id_number, now.date())
     if not check.ok:
@@ -75,7 +75,7 @@ def cmd_contacts(args: argparse.Namespace) -> int:
     from sync.server.cli import open_context
     from sync.server.console.auth import load_account
     from sync.server.console.scope import visible_gates
-    from sync.server.contacts import Keys, audited_lookup
+    from sync.server.contacts.tracing import Keys, audited_lookup
 
     q = parse_query(args, dt.datetime.now(dt.UTC))
     ctx = open_context(args)
