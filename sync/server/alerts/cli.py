@@ -131,7 +131,7 @@ def cmd_monitoring(args: argparse.Namespace) -> int:
 def cmd_report_daily(args: argparse.Namespace) -> int:
     import sys
 
-    from sync.server import community_report
+    from sync.server.reports import community_report
 
     ctx = _ctx(args)
     day = _day(args.date, "--date") if args.date else local_today(ctx.settings.timezone)

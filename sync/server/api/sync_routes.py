@@ -57,8 +57,8 @@ from sync.server.lists import bundles, registry
 from sync.server.records.batch_stream import parse_batch_stream
 from sync.server.records.body import read_limited
 from sync.server.records.ingest import ingest_batch
+from sync.server.reports.tables import reports
 from sync.server.settings import local_today
-from sync.server.tables import reports
 
 ERRORS: dict[int | str, dict[str, Any]] = {s: {"model": ErrorResponse} for s in (400, 401, 403, 408, 413, 415, 422, 429)}
 _schema = openapi_doc.request_body

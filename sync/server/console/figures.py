@@ -9,7 +9,8 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import Connection, func, select
 
-from sync.server.console.tables import alerts, gate_entries
+from sync.server.alerts.tables import alerts
+from sync.server.console.tables import gate_entries
 from sync.server.console.web import TZ
 
 UTC_OFFSET_H = 8  # Asia/Shanghai has no daylight saving: the local hour is the UTC hour + 8

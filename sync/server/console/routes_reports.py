@@ -21,8 +21,8 @@ from sync.server.console.auth import Account, now_iso
 from sync.server.console.i18n import N_
 from sync.server.console.routes_keypersons import CATEGORY_LABELS, category_counts
 from sync.server.console.scope import visible_communities, visible_gates
-from sync.server.console.tables import daily_reports
 from sync.server.console.web import Checked, Editor, Forbidden, Invalid, Signed, ctx_of, engine_of, render
+from sync.server.reports.tables import daily_reports
 from sync.server.settings import ServerSettings
 
 router = APIRouter()

@@ -1,4 +1,4 @@
-"""Read-only admin views shared by the HTTP admin routes and the CLI: devices, records, reports."""
+"""Read-only admin views shared by the HTTP admin routes and the CLI: devices and their records."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from sqlalchemy import Engine, func, select
 from sync.server.devices.tables import devices
 from sync.server.records.ingest import ChainState, find_gaps
 from sync.server.records.tables import records
-from sync.server.tables import reports
 
 
 def device_views(engine: Engine) -> list[dict[str, Any]]:
@@ -50,10 +49,3 @@ def record_counts(engine: Engine, device_id: str | None = None) -> dict[str, int
     with engine.connect() as conn:
         return {str(k): int(v) for k, v in conn.execute(query).all()}
 
-
-def report_list(engine: Engine, date: str | None = None) -> list[dict[str, Any]]:
-    query = select(reports.c.report_id, reports.c.device_id, reports.c.date, reports.c.kind, reports.c.received_at).order_by(reports.c.received_at)
-    if date:
-        query = query.where(reports.c.date == date)
-    with engine.connect() as conn:
-        return [dict(r._mapping) for r in conn.execute(query)]

@@ -159,7 +159,7 @@ def cmd_device_list(args: argparse.Namespace) -> int:
 def cmd_reports(args: argparse.Namespace) -> int:
     from datetime import date
 
-    from sync.server.records.admin_views import report_list
+    from sync.server.reports.gate_reports import report_list
 
     if args.date:
         date.fromisoformat(args.date)  # ValueError -> exit 2 with the reason
