@@ -18,10 +18,10 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import OperationalError
 
 from sync.protocol import H_SERVER_TIME, ErrorCode, ProtocolError, utc_now_iso
-from sync.server import console, guard, openapi_doc
+from sync.server import console, guard
 from sync.server.alerts.monitoring_check import MonitoringCheck
 from sync.server.alerts.notify import Notifier
-from sync.server.api import admin_routes, sync_routes
+from sync.server.api import admin_routes, openapi_doc, sync_routes
 from sync.server.api.services import AppServices
 from sync.server.context import ServerContext
 from sync.server.devices.ratelimit import RateLimits

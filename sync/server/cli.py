@@ -1,7 +1,9 @@
 """`kiosk-central`: run the reference central server and administer it.
 
 Server settings are options here with KIOSK_CENTRAL_* environment fall-backs (not kiosk/settings.py).
-Commands that only read or fill the database never start the web server.
+Commands that only read or fill the database never start the web server. The server's own commands
+are here (serve, migrate, init, admin-token, device, verify); each room registers its own
+(lists/cli.py, alerts/cli.py, contacts/cli.py, console/cli_users.py, records/cli.py's listings).
 """
 
 from __future__ import annotations
@@ -156,10 +158,10 @@ def cmd_device_enable(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from sync.server.alerts import cli as cli_precise
+    from sync.server.alerts import cli as alerts_cli
     from sync.server.console import cli_users
-    from sync.server.contacts import cli as cli_contacts
-    from sync.server.lists import cli as cli_admin
+    from sync.server.contacts import cli as contacts_cli
+    from sync.server.lists import cli as lists_cli
     from sync.server.records.cli import (
         add_listing_options,
         add_sync_log_options,
@@ -243,10 +245,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_verify)
 
-    cli_admin.register(sub, _common)
-    cli_precise.register(sub, _common)  # home isolation, alerts, monitoring, community report
+    lists_cli.register(sub, _common)  # roster, risk areas, mode, trust, bundle, demo codes
+    alerts_cli.register(sub, _common)  # home isolation, alerts, monitoring, community report
     cli_users.register(sub, _common)  # console accounts and communities
-    cli_contacts.register(sub, _common)
+    contacts_cli.register(sub, _common)
     return parser
 
 

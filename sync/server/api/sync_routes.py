@@ -47,8 +47,9 @@ from sync.protocol import (
     sign_bundle,
     utc_now_iso,
 )
-from sync.server import console, openapi_doc
+from sync.server import console
 from sync.server.alerts import alerts, isolation
+from sync.server.api import openapi_doc
 from sync.server.api.attempts import AttemptDep, LoggedRoute
 from sync.server.api.deps import JSON_BODY_LIMIT, BatchDeviceDep, DeviceDep
 from sync.server.api.services import Services
