@@ -1,6 +1,6 @@
 """A generated data set with contacts planted at the window's edges, across midnight (local and UTC),
 across gates and with repeated passes: depth 1 and depth 2 found exactly, on SQLite and PostgreSQL.
-Passes enter through the ingest's own projection (sync.server.contacts.tracing.passes.project)."""
+Passes enter through the ingest's own projection (sync.server.contacts.passes.project)."""
 
 from __future__ import annotations
 

@@ -123,7 +123,7 @@ gate_entries = Table(
 Index("console_gate_entries_day", gate_entries.c.created_at, gate_entries.c.device_id, gate_entries.c.direction,
       gate_entries.c.outcome, gate_entries.c.colour)
 
-# What monitoring reads of each gate entry and visitor registration (sync/server/monitoring.Sighting):
+# What monitoring reads of each gate entry and visitor registration (sync/server/alerts/monitoring.Sighting):
 # key arrivals with their categories, readings and fevers, visitors' masked names; copied by
 # alerts.refresh past the same watermark, so the overview, the daily report and the key-persons page
 # read a few rows instead of 14 days of record bodies (issue 13). Migration v0012 backfills it. Only
