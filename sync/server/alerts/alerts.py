@@ -11,22 +11,18 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from sync.protocol.clock import utc_iso
 from sync.server.alerts.tables import alerts
 from sync.server.devices.tables import devices
 
 KINDS = ("fever-confirmed", "red-code", "isolation-breach", "recheck-mismatch", "unsent-past-retention", "clock-skew",
          "monitoring-missed", "monitoring-fever")
 STATES = ("new", "acknowledged", "closed")
-
-
-def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
 def alert_of(kind: str, body_text: str) -> tuple[str, str] | None:
@@ -115,7 +111,7 @@ def from_records(conn: Connection, device_id: str, recs: Iterable[Any], now: str
 def raise_server_alert(conn: Connection, alert_id: str, community: str, kind: str, message: str, created_at: str,
                        notify: bool) -> bool:
     """An alert the server raises itself (health monitoring); `alert_id` makes it once only."""
-    return _insert_ignore(conn, [_row(alert_id, None, community, kind, message, None, "server", created_at, now_iso(), notify)]) == 1
+    return _insert_ignore(conn, [_row(alert_id, None, community, kind, message, None, "server", created_at, utc_iso(), notify)]) == 1
 
 
 def listing(conn: Connection, state: str | None = None, community: str | None = None, limit: int = 500) -> list[dict[str, Any]]:
@@ -141,13 +137,13 @@ def get(conn: Connection, record_uuid: str) -> dict[str, Any] | None:
 def acknowledge(conn: Connection, record_uuid: str, by: str, note: str = "") -> bool:
     """new -> acknowledged. False when there is no such alert or it was already acknowledged or closed."""
     done = conn.execute(update(alerts).where(alerts.c.record_uuid == record_uuid, alerts.c.state == "new")
-                        .values(state="acknowledged", acked_by=by, acked_at=now_iso(), ack_note=note))
+                        .values(state="acknowledged", acked_by=by, acked_at=utc_iso(), ack_note=note))
     return done.rowcount == 1
 
 
 def close(conn: Connection, record_uuid: str, by: str, note: str) -> bool:
     """new or acknowledged -> closed, with a note (an unacknowledged alert is acknowledged by the same person)."""
-    at = now_iso()
+    at = utc_iso()
     row = conn.execute(select(alerts.c.state, alerts.c.acked_by).where(alerts.c.record_uuid == record_uuid)).first()
     if row is None or row.state == "closed":
         return False

@@ -6,10 +6,11 @@ from __future__ import annotations
 import argparse
 import json
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from sync.common.identity import validate_id
+from sync.protocol.clock import utc_iso
 from sync.server.alerts import alerts, isolation
 from sync.server.console.audit import audit
 from sync.server.context import ServerContext
@@ -22,10 +23,6 @@ def _ctx(args: argparse.Namespace) -> ServerContext:
     from sync.server.cli import open_context
 
     return open_context(args)
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def _day(text: str, what: str) -> date:
@@ -57,7 +54,7 @@ def cmd_isolation_add(args: argparse.Namespace) -> int:
     end = _day(args.end, "--end") if args.end else start + timedelta(days=args.days - 1)
     with ctx.engine.begin() as conn:
         entry = isolation.place(conn, ctx.data_key, community=args.community, start=start, end=end, reason=args.reason,
-                                placed_by=args.by, now_iso=_now(), roster_uuid=args.resident or "", id_number=id_number,
+                                placed_by=args.by, now_iso=utc_iso(timespec="seconds"), roster_uuid=args.resident or "", id_number=id_number,
                                 name=args.name or "", building=args.building or "", unit=args.unit or "", room=args.room or "")
         audit(conn, args.by, "isolation.add", str(entry), f"{args.community} {start}..{end}: {args.reason}")
     print(entry)
@@ -67,7 +64,7 @@ def cmd_isolation_add(args: argparse.Namespace) -> int:
 def cmd_isolation_end(args: argparse.Namespace) -> int:
     ctx = _ctx(args)
     with ctx.engine.begin() as conn:
-        if not isolation.end(conn, args.entry_id, args.by, args.note or "", _now()):
+        if not isolation.end(conn, args.entry_id, args.by, args.note or "", utc_iso(timespec="seconds")):
             raise ValueError(f"no isolation {args.entry_id} in force (see kiosk-central isolation list --all)")
         audit(conn, args.by, "isolation.end", str(args.entry_id), args.note or "")
     print(f"isolation {args.entry_id} ended; the next bundle lifts it")

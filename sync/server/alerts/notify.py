@@ -19,12 +19,13 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import requests
 from sqlalchemy import Engine, select, update
 
+from sync.protocol.clock import utc_iso, utc_now
 from sync.server.alerts.tables import alerts
 
 log = logging.getLogger("kiosk-central.notify")
@@ -45,22 +46,18 @@ def backoff_s(attempts: int) -> float:
     return float(min(2 ** max(attempts, 1), 600))
 
 
-def _iso(t: datetime) -> str:
-    return t.isoformat(timespec="microseconds")
-
-
 def deliver_due(engine: Engine, url: str, secret: str, post: Post = requests.post, limit: int = 20) -> int:
     """Send every alert whose notification is due; returns how many were delivered."""
-    now = datetime.now(UTC)
+    now = utc_now()
     with engine.connect() as conn:
-        due = list(conn.execute(select(alerts).where(alerts.c.notify_state == "pending", alerts.c.notify_next_at <= _iso(now))
+        due = list(conn.execute(select(alerts).where(alerts.c.notify_state == "pending", alerts.c.notify_next_at <= utc_iso(now))
                                 .order_by(alerts.c.notify_next_at).limit(limit)))
     sent = 0
     for row in due:
         with engine.begin() as conn:  # lease it: the process whose update matches sends it
             won = conn.execute(update(alerts).where(alerts.c.record_uuid == row.record_uuid, alerts.c.notify_state == "pending",
                                                     alerts.c.notify_next_at == row.notify_next_at)
-                               .values(notify_next_at=_iso(now + timedelta(seconds=LEASE_S)))).rowcount == 1
+                               .values(notify_next_at=utc_iso(now + timedelta(seconds=LEASE_S)))).rowcount == 1
         if not won:
             continue
         body = json.dumps({k: row._mapping[k] for k in ("record_uuid", "device_id", "community", "kind", "message",
@@ -82,7 +79,7 @@ def deliver_due(engine: Engine, url: str, secret: str, post: Post = requests.pos
         else:
             log.warning("alert %s: webhook failed (%s), attempt %d", row.record_uuid, error, attempts)
             values = {"notify_state": "failed" if attempts >= MAX_ATTEMPTS else "pending", "notify_attempts": attempts,
-                      "notify_error": error, "notify_next_at": _iso(datetime.now(UTC) + timedelta(seconds=backoff_s(attempts)))}
+                      "notify_error": error, "notify_next_at": utc_iso(utc_now() + timedelta(seconds=backoff_s(attempts)))}
         with engine.begin() as conn:
             conn.execute(update(alerts).where(alerts.c.record_uuid == row.record_uuid).values(**values))
     return sent

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Table, select, union_all, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from sync.protocol.clock import utc_iso, utc_now
 from sync.server.alerts import alerts as store
 from sync.server.alerts.tables import alerts
 from sync.server.console import key_entries
@@ -121,7 +122,7 @@ def _clock_mark() -> str:
     within LAG_S of now. Trailing the clock, not the newest record, keeps a poll's re-read to the
     last LAG_S of traffic even when the gates fall silent after a large upload (issue 13: 2,000
     records re-read per poll cost 0.2-0.5 s a page)."""
-    return (datetime.now(UTC) - timedelta(seconds=LAG_S)).isoformat(timespec="seconds")
+    return utc_iso(utc_now() - timedelta(seconds=LAG_S), "seconds")
 
 
 def _moved(since: str | None, mark: str, by_s: float) -> bool:

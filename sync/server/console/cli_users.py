@@ -14,8 +14,9 @@ from collections.abc import Callable
 
 from sqlalchemy import Connection, delete, insert, select, update
 
+from sync.protocol.clock import utc_iso
 from sync.server.console.audit import audit
-from sync.server.console.auth import ROLES, check_name, check_password, end_sessions_of, hash_password, now_iso
+from sync.server.console.auth import ROLES, check_name, check_password, end_sessions_of, hash_password
 from sync.server.console.tables import communities, user_communities, users
 from sync.server.context import ServerContext
 
@@ -71,7 +72,7 @@ def add_user(conn: Connection, name: str, role: str, password: str, community_id
         raise ValueError(f"a {role} account needs at least one --community (admins see every community)")
     if conn.execute(select(users.c.name).where(users.c.name == name)).first():
         raise ValueError(f"the account {name!r} exists already (user reset-password, user disable)")
-    conn.execute(insert(users).values(name=name, role=role, password_hash=hash_password(password), disabled=False, created_at=now_iso()))
+    conn.execute(insert(users).values(name=name, role=role, password_hash=hash_password(password), disabled=False, created_at=utc_iso(timespec="seconds")))
     for c in dict.fromkeys(community_ids):
         conn.execute(insert(user_communities).values(name=name, community_id=c))
 

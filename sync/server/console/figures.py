@@ -12,6 +12,7 @@ from sqlalchemy import Connection, func, select
 from sync.server.alerts.tables import alerts
 from sync.server.console.tables import gate_entries
 from sync.server.console.web import TZ
+from sync.server.settings import local_today
 
 UTC_OFFSET_H = 8  # Asia/Shanghai has no daylight saving: the local hour is the UTC hour + 8
 
@@ -23,7 +24,8 @@ def day_window(day: date) -> tuple[str, str]:
 
 
 def today() -> date:
-    return datetime.now(TZ).date()
+    """Today in the console's zone."""
+    return local_today(TZ.key)
 
 
 @dataclass

@@ -13,8 +13,8 @@ from fastapi.responses import Response
 from sqlalchemy import select, update
 from starlette.concurrency import run_in_threadpool
 
+from sync.protocol.clock import utc_iso
 from sync.server.console.audit import audit
-from sync.server.console.auth import now_iso
 from sync.server.console.i18n import N_
 from sync.server.console.routes_people import GROUP_NAMES, people_page
 from sync.server.console.web import Checked, Editor, Invalid, NotFound, ctx_of
@@ -45,7 +45,7 @@ async def set_groups(request: Request, uuid: str, session: Editor, checked: Chec
             if json.loads(before or "[]") == groups:
                 return  # nothing changed: no bundle change, nothing to audit
             conn.execute(update(roster).where(roster.c.uuid == uuid).values(key_groups=json.dumps(groups)))
-            bundles.touch(conn, now_iso())
+            bundles.touch(conn, utc_iso(timespec="seconds"))
             audit(conn, session.account.name, "person.key_groups", uuid, ",".join(groups) or "none")
 
     await run_in_threadpool(write)

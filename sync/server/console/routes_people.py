@@ -19,8 +19,8 @@ from starlette.concurrency import run_in_threadpool
 
 from sync.common.key_persons import KeyGroup
 from sync.common.masking import mask_id, mask_phone
+from sync.protocol.clock import utc_iso
 from sync.server.console.audit import audit
-from sync.server.console.auth import now_iso
 from sync.server.console.i18n import N_
 from sync.server.console.scope import visible_communities, visible_gates
 from sync.server.console.tables import communities
@@ -125,7 +125,7 @@ async def import_roster(request: Request, session: Editor, checked: Checked, fil
             with ctx.engine.begin() as conn:  # all rows or none
                 for p in people:
                     fields = {k: v for k, v in p.items() if k != "uuid"}
-                    bundles.add_resident(conn, ctx.data_key, uuid=p["uuid"] or None, now_iso=now_iso(), **fields)
+                    bundles.add_resident(conn, ctx.data_key, uuid=p["uuid"] or None, now_iso=utc_iso(timespec="seconds"), **fields)
                 audit(conn, session.account.name, "roster.import", file.filename or "", f"{len(people)} resident(s)")
 
         await run_in_threadpool(write)
@@ -157,7 +157,7 @@ async def set_mode(request: Request, session: Editor, checked: Checked, communit
         with engine_of(request).begin() as conn:
             if community_id not in {c.community_id for c in visible_communities(conn, session.account)}:
                 raise Forbidden(N_("Unknown community."))
-            now = now_iso()
+            now = utc_iso(timespec="seconds")
             conn.execute(update(communities).where(communities.c.community_id == community_id).values(mode=mode, mode_changed_at=now))
             bundles.touch(conn, now)
             audit(conn, session.account.name, "community.mode", community_id, mode)

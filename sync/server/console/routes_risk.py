@@ -11,8 +11,8 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
+from sync.protocol.clock import utc_iso
 from sync.server.console.audit import audit
-from sync.server.console.auth import now_iso
 from sync.server.console.i18n import N_
 from sync.server.console.web import Checked, Editor, Invalid, ctx_of, render
 from sync.server.lists import risk_areas
@@ -51,7 +51,7 @@ async def _set(request: Request, session: Any, region_code: str, level: str, sin
 
     def write() -> None:
         with ctx.engine.begin() as conn:
-            risk_areas.set_level(conn, code, level, since, now_iso())
+            risk_areas.set_level(conn, code, level, since, utc_iso(timespec="seconds"))
             audit(conn, session.account.name, "risk_area.set", code, f"{level} since {since}" if level != "none" else "removed")
 
     await run_in_threadpool(write)

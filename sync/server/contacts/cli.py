@@ -17,6 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sync.common.identity import validate_id
+from sync.protocol.clock import utc_now
 
 ROLES = {False: ("admin", "staff"), True: ("admin",)}
 MAX_WINDOW_MIN = 240
@@ -77,7 +78,7 @@ def cmd_contacts(args: argparse.Namespace) -> int:
     from sync.server.console.scope import visible_gates
     from sync.server.contacts.tracing import Keys, audited_lookup
 
-    q = parse_query(args, dt.datetime.now(dt.UTC))
+    q = parse_query(args, utc_now())
     ctx = open_context(args)
     keys = Keys(ctx.lookup_master, ctx.identity_private, ctx.data_key)
     with ctx.engine.begin() as conn:

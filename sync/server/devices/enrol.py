@@ -14,7 +14,7 @@ import hashlib
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
@@ -30,6 +30,7 @@ from sync.protocol import (
     public_key_pem,
     utc_now_iso,
 )
+from sync.protocol.clock import utc_iso, utc_now
 from sync.server.context import ServerContext
 from sync.server.devices.device_auth import REVOKED_MESSAGE
 from sync.server.devices.device_secrets import community_lookup_key, seal, unseal
@@ -64,9 +65,9 @@ def new_device(conn: Connection, label: str, ttl_hours: int, community: str = DE
     raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(12))
     code = f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
     device_id = f"gate-{secrets.token_hex(6)}"
-    now = datetime.now(UTC)
-    expires = (now + timedelta(hours=ttl_hours)).isoformat(timespec="seconds")
-    conn.execute(insert(enroll_codes).values(code_hash=_code_hash(code), label=label, created_at=now.isoformat(timespec="seconds"),
+    now = utc_now()
+    expires = utc_iso(now + timedelta(hours=ttl_hours), "seconds")
+    conn.execute(insert(enroll_codes).values(code_hash=_code_hash(code), label=label, created_at=utc_iso(now, "seconds"),
                                              expires_at=expires, device_id=device_id, community=community))
     return IssuedDevice(device_id, code, expires, community)
 

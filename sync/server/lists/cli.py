@@ -9,13 +9,14 @@ import hashlib
 import json
 import re
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 
 from sqlalchemy import Connection, delete, select
 
 from sync.common.identity import validate_id, validate_mobile, validate_name
 from sync.common.masking import mask_id, mask_phone
+from sync.protocol.clock import utc_iso
 from sync.server.context import ServerContext
 from sync.server.devices.device_secrets import community_lookup_key
 from sync.server.lists import bundles, risk_areas
@@ -29,10 +30,6 @@ def _engine(args: argparse.Namespace) -> ServerContext:
     from sync.server.cli import open_context
 
     return open_context(args)
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def _clean_person(raw: dict[str, str], where: str) -> dict[str, str]:
@@ -60,7 +57,7 @@ def _clean_person(raw: dict[str, str], where: str) -> dict[str, str]:
 
 def _roster_add(conn: Connection, ctx: ServerContext, person: dict[str, str]) -> str:
     fields = {k: v for k, v in person.items() if k != "uuid"}
-    return bundles.add_resident(conn, ctx.data_key, uuid=person.get("uuid") or None, now_iso=_now(), **fields)
+    return bundles.add_resident(conn, ctx.data_key, uuid=person.get("uuid") or None, now_iso=utc_iso(timespec="seconds"), **fields)
 
 
 def cmd_roster_add(args: argparse.Namespace) -> int:
@@ -68,7 +65,7 @@ def cmd_roster_add(args: argparse.Namespace) -> int:
     ctx = _engine(args)
     with ctx.engine.begin() as conn:
         uid = _roster_add(conn, ctx, person | {"uuid": args.uuid or ""})
-        bundles.touch(conn, _now())
+        bundles.touch(conn, utc_iso(timespec="seconds"))
     print(uid)
     return 0
 
@@ -85,7 +82,7 @@ def cmd_roster_import(args: argparse.Namespace) -> int:
     with ctx.engine.begin() as conn:
         for person in people:
             _roster_add(conn, ctx, person)
-        bundles.touch(conn, _now())
+        bundles.touch(conn, utc_iso(timespec="seconds"))
     print(f"imported {len(people)} resident(s)")
     return 0
 
@@ -111,7 +108,7 @@ def cmd_risk_set(args: argparse.Namespace) -> int:
     risk_areas.check(args.region_code, args.level, since)  # refused before the database is opened
     ctx = _engine(args)
     with ctx.engine.begin() as conn:
-        code = risk_areas.set_level(conn, args.region_code, args.level, since, _now())
+        code = risk_areas.set_level(conn, args.region_code, args.level, since, utc_iso(timespec="seconds"))
     print(f"{code}: {args.level}")
     return 0
 
@@ -120,7 +117,7 @@ def cmd_mode(args: argparse.Namespace) -> int:
     ctx = _engine(args)
     with ctx.engine.begin() as conn:
         if args.mode:
-            bundles.set_mode(conn, args.mode, _now())
+            bundles.set_mode(conn, args.mode, utc_iso(timespec="seconds"))
         print(bundles.get_state(conn, "mode", "normal"))
     return 0
 
@@ -137,7 +134,7 @@ def cmd_trust_add_dsc(args: argparse.Namespace) -> int:
     with ctx.engine.begin() as conn:
         conn.execute(delete(trust_entries).where(trust_entries.c.kind == "dsc", trust_entries.c.kid == kid))
         conn.execute(trust_entries.insert().values(kind="dsc", kid=kid, material=base64.b64encode(der).decode("ascii"), issuer=""))
-        bundles.touch(conn, _now())
+        bundles.touch(conn, utc_iso(timespec="seconds"))
     print(kid)
     return 0
 
@@ -151,7 +148,7 @@ def cmd_trust_revoke(args: argparse.Namespace) -> int:
         kind = f"revoked_{args.what}"
         conn.execute(delete(trust_entries).where(trust_entries.c.kind == kind, trust_entries.c.kid == value))
         conn.execute(trust_entries.insert().values(kind=kind, kid=value, material="", issuer=""))
-        bundles.touch(conn, _now())
+        bundles.touch(conn, utc_iso(timespec="seconds"))
     print(f"revoked {args.what} {value}")
     return 0
 

@@ -11,13 +11,14 @@ import argparse
 import json
 import uuid
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 from sqlalchemy import delete
 
 from sync.common.cn_signed import issue_cn_signed, load_issuer_key
 from sync.common.identity import validate_id, validate_name
+from sync.protocol.clock import utc_iso, utc_now, utc_now_iso
 from sync.server import keys
 from sync.server.context import ServerContext
 from sync.server.lists import bundles, registry
@@ -42,11 +43,11 @@ def cmd_issue_code(args: argparse.Namespace) -> int:
     if not 1 <= args.valid_days <= 31:
         raise ValueError("--valid-days must be 1-31")
     ctx = _ctx(args)
-    now = datetime.now(UTC)
+    now = utc_now()
     if args.kind == "cn-token":
         with ctx.engine.begin() as conn:
             issued = registry.issue_token(conn, ctx.settings.data_dir, ctx.settings.base_url, name=name, id_number=check.number,
-                                          colour=args.colour, now_iso=now.isoformat(timespec="milliseconds"))
+                                          colour=args.colour, now_iso=utc_iso(now, "milliseconds"))
         text, extra = issued.qr_text, {"token": issued.token}
     else:
         issuer = load_issuer_key(keys.issuer_key_pem(ctx.settings.data_dir))
@@ -56,7 +57,7 @@ def cmd_issue_code(args: argparse.Namespace) -> int:
         with ctx.engine.begin() as conn:  # publish the issuer key in the bundle (idempotent)
             conn.execute(delete(trust_entries).where(trust_entries.c.kind == "cn_issuer", trust_entries.c.kid == issuer.kid_b64))
             conn.execute(trust_entries.insert().values(kind="cn_issuer", kid=issuer.kid_b64, material=issuer.public_pem(), issuer=ISSUER))
-            bundles.touch(conn, now.isoformat(timespec="seconds"))
+            bundles.touch(conn, utc_iso(now, "seconds"))
         extra = {"code_id": code_id, "kid": issuer.kid_b64}
     if args.png:
         import segno
@@ -72,7 +73,7 @@ def cmd_issue_code(args: argparse.Namespace) -> int:
 def cmd_set_colour(args: argparse.Namespace) -> int:
     ctx = _ctx(args)
     with ctx.engine.begin() as conn:
-        if not registry.set_colour(conn, args.token, args.colour, datetime.now(UTC).isoformat(timespec="milliseconds")):
+        if not registry.set_colour(conn, args.token, args.colour, utc_now_iso()):
             raise ValueError(f"no code with token {args.token!r} in the registry")
     print(f"{args.token}: {args.colour}")
     return 0

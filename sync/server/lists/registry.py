@@ -7,7 +7,6 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -95,7 +94,3 @@ def _holder(data_dir: Path, row: Any, lookup_key: bytes | None) -> dict[str, str
         return {}
     return {"holder_hash": roster_lookup_hash(lookup_key, "id", number), "holder_sealed": row.holder_sealed,
             "holder_name_sealed": row.holder_name_sealed or ""}
-
-
-def utc_now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds")

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, func, select
 
+from sync.protocol.clock import utc_iso
 from sync.server.context import ServerContext
 from sync.server.records.listing import (
     OUTCOMES,
@@ -23,7 +24,6 @@ from sync.server.records.listing import (
     local,
     local_iso,
     match_gate,
-    now_iso,
     outcome,
     seconds_between,
     short_id,
@@ -108,7 +108,7 @@ def _gate_rows(args: argparse.Namespace) -> tuple[list[dict[str, Any]], ZoneInfo
     views = device_views(ctx.engine)
     with ctx.engine.connect() as conn:
         lags = _lags(conn)
-    now = now_iso()
+    now = utc_iso()
     rows = []
     for d in views:
         if args.gate and not match_gate(d["device_id"], d["label"] or "", args.gate):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
@@ -75,10 +75,6 @@ def seconds_between(earlier: str | None, later: str | None) -> float | None:
         return (datetime.fromisoformat(later) - datetime.fromisoformat(earlier)).total_seconds()
     except ValueError:
         return None
-
-
-def now_iso() -> str:
-    return datetime.now(UTC).isoformat()
 
 
 def outcome(endpoint: str, status: int, error_code: str | None) -> str:
