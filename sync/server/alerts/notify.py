@@ -25,6 +25,7 @@ from typing import Any
 import requests
 from sqlalchemy import Engine, select, update
 
+from sync.common.backoff import Backoff
 from sync.protocol.clock import utc_iso, utc_now
 from sync.server.alerts.tables import alerts
 
@@ -41,9 +42,8 @@ def sign(secret: str, timestamp: str, body: bytes) -> str:
     return "sha256=" + hmac.new(secret.encode("utf-8"), timestamp.encode("ascii") + b"." + body, hashlib.sha256).hexdigest()
 
 
-def backoff_s(attempts: int) -> float:
-    """2, 4, 8 ... seconds, at most ten minutes."""
-    return float(min(2 ** max(attempts, 1), 600))
+# The wait after the n-th failed delivery: 2, 4, 8 ... seconds, at most ten minutes (the one Backoff rule).
+backoff_s = Backoff(base_s=2.0, cap_s=600.0).ceiling
 
 
 def deliver_due(engine: Engine, url: str, secret: str, post: Post = requests.post, limit: int = 20) -> int:

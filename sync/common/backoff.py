@@ -1,5 +1,6 @@
-"""Retry delays, one rule for every retry on the kiosk: exponential, capped; full jitter and
-Retry-After for the sync client.
+"""Retry delays, one rule for every retry of both ends: exponential, capped; full jitter and
+Retry-After for the kiosk's sync client. The kiosk reopens its camera and scanners by it, and the
+central server retries its alert webhook by it (sync/server/alerts/notify.py).
 
 After the n-th consecutive failure (n counted from 1) the wait is at most `ceiling(n)`: base_s,
 doubling with each further failure, never above cap_s. A lost camera or scanner is reopened
