@@ -37,7 +37,6 @@ from sync.server.console.web import (
     render,
 )
 from sync.server.lists import bundles
-from sync.server.lists.cli import ROSTER_FIELDS, _clean_person
 from sync.server.lists.tables import roster
 from sync.server.records.tables import sync_log
 
@@ -61,16 +60,16 @@ def parse_roster_csv(data: bytes) -> tuple[list[dict[str, str]], list[str]]:
         return [], [f"the file is not UTF-8 text (byte {exc.start})"]
     reader = csv.DictReader(io.StringIO(text, newline=""))
     if "name" not in (reader.fieldnames or []):
-        return [], [f"the header row must name the columns {', '.join(ROSTER_FIELDS)} (missing: name)"]
-    unknown = [f for f in reader.fieldnames or [] if f not in (*ROSTER_FIELDS, "uuid")]
+        return [], [f"the header row must name the columns {', '.join(bundles.ROSTER_FIELDS)} (missing: name)"]
+    unknown = [f for f in reader.fieldnames or [] if f not in (*bundles.ROSTER_FIELDS, "uuid")]
     if unknown:
-        return [], [f"unknown column {unknown[0]!r}; the columns are {', '.join(ROSTER_FIELDS)}[,uuid]"]
+        return [], [f"unknown column {unknown[0]!r}; the columns are {', '.join(bundles.ROSTER_FIELDS)}[,uuid]"]
     people, problems = [], []
     for row in reader:
         if reader.line_num > MAX_ROWS + 1:
             return [], [f"more than {MAX_ROWS} rows: split the file"]
         try:
-            people.append(_clean_person({k: v or "" for k, v in row.items() if k}, f"line {reader.line_num}: ") | {"uuid": (row.get("uuid") or "").strip()})
+            people.append(bundles.clean_person({k: v or "" for k, v in row.items() if k}, f"line {reader.line_num}: ") | {"uuid": (row.get("uuid") or "").strip()})
         except ValueError as exc:
             problems.append(str(exc))
     if not people and not problems:

@@ -11,22 +11,21 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sync.common.identity import validate_id
 from sync.protocol.clock import utc_now
+from sync.server.cli import Common, Subcommands, command, open_context
 
 ROLES = {False: ("admin", "staff"), True: ("admin",)}
 MAX_WINDOW_MIN = 240
 MAX_DAYS = 60
 
 
-def register(sub: Any, common: Callable[[argparse.ArgumentParser], None]) -> None:
-    p = sub.add_parser("contacts", help="close contacts (depth 1) and secondary contacts (depth 2) of a person, as JSON")
-    common(p)
+def register(sub: Subcommands, common: Common) -> None:
+    p = command(sub, "contacts", cmd_contacts, common, help="close contacts (depth 1) and secondary contacts (depth 2) of a person, as JSON")
     p.add_argument("--id", dest="id_number", required=True, help="the person's ID number (18-digit resident ID)")
     p.add_argument("--from", dest="start", help="first day YYYY-MM-DD (or ISO time); default 14 days before --to")
     p.add_argument("--to", dest="end", help="last day YYYY-MM-DD (or ISO time); default now")
@@ -36,7 +35,6 @@ def register(sub: Any, common: Callable[[argparse.ArgumentParser], None]) -> Non
     p.add_argument("--full", action="store_true", help="clear names and ID numbers (admin role; audited as a reveal)")
     p.add_argument("--by", required=True, help="your console account (audited; see `kiosk-central user list`)")
     p.add_argument("--tz", default="Asia/Shanghai", help="zone of --from/--to dates (default Asia/Shanghai)")
-    p.set_defaults(func=cmd_contacts)
 
 
 def _when(text: str, tz: ZoneInfo, *, end: bool) -> dt.datetime:
@@ -73,7 +71,6 @@ def parse_query(args: argparse.Namespace, now: dt.datetime) -> Any:
 
 
 def cmd_contacts(args: argparse.Namespace) -> int:
-    from sync.server.cli import open_context
     from sync.server.console.auth import load_account
     from sync.server.console.scope import visible_gates
     from sync.server.contacts.tracing import Keys, audited_lookup

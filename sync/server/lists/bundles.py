@@ -1,15 +1,17 @@
-"""Building the bundle the kiosks pull, from the admin-maintained tables, and recording changes to it."""
+"""Building the bundle the kiosks pull, from the admin-maintained tables, and recording changes to it;
+the roster's entries checked (clean_person) and sealed on the way in."""
 
 from __future__ import annotations
 
 import json
+from datetime import date
 from typing import Any
 from uuid import uuid4
 
 from cryptography.fernet import Fernet
 from sqlalchemy import Connection, delete, select
 
-from sync.common.identity import normalise_mobile, normalise_number
+from sync.common.identity import normalise_mobile, normalise_number, validate_id, validate_mobile, validate_name
 from sync.common.masking import mask_id, mask_phone
 from sync.protocol import roster_lookup_hash
 from sync.server.lists.tables import risk_areas, roster, server_state, trust_entries
@@ -56,10 +58,36 @@ def unseal(key: Fernet, value: str) -> str:
     return key.decrypt(value.encode("ascii")).decode("utf-8")
 
 
+ROSTER_FIELDS = ("name", "id_number", "phone", "building", "unit", "room")  # a resident's fields, in the CSV's column order
+
+
+def clean_person(raw: dict[str, str], where: str) -> dict[str, str]:
+    """Validated roster fields, or ValueError naming the field and what is wrong."""
+    name, err = validate_name(raw.get("name", ""))
+    if err:
+        raise ValueError(f"{where}{err}")
+    out = {"name": name, "building": raw.get("building", "").strip(), "unit": raw.get("unit", "").strip(), "room": raw.get("room", "").strip()}
+    idn = raw.get("id_number", "").strip()
+    if idn:
+        check = validate_id("cn-id", idn, date.today())
+        if not check.ok:
+            raise ValueError(f"{where}{check.errors[0]}")
+        idn = check.number
+    phone = raw.get("phone", "").strip()
+    if phone:
+        phone, perr = validate_mobile(phone)
+        if perr:
+            raise ValueError(f"{where}{perr}")
+    for f in ("building", "unit", "room"):
+        if len(out[f]) > 20:
+            raise ValueError(f"{where}{f}: at most 20 characters")
+    return out | {"id_number": idn, "phone": phone}
+
+
 def add_resident(conn: Connection, key: Fernet, *, name: str, id_number: str = "", phone: str = "", building: str = "",
                  unit: str = "", room: str = "", uuid: str | None = None, now_iso: str) -> str:
     """Add or replace one roster entry (ID number and phone sealed) and move the bundle on.
-    The caller validates the values (the CLI does: sync.common.identity)."""
+    The caller validates the values (clean_person)."""
     uid = uuid or str(uuid4())
     conn.execute(delete(roster).where(roster.c.uuid == uid))
     conn.execute(roster.insert().values(uuid=uid, name=name, id_number=seal(key, id_number), phone=seal(key, phone),

@@ -8,51 +8,18 @@ import csv
 import hashlib
 import json
 import re
-from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
 from sqlalchemy import Connection, delete, select
 
-from sync.common.identity import validate_id, validate_mobile, validate_name
 from sync.common.masking import mask_id, mask_phone
 from sync.protocol.clock import utc_iso
+from sync.server.cli import Common, Subcommands, command, open_context
 from sync.server.context import ServerContext
 from sync.server.devices.device_secrets import community_lookup_key
 from sync.server.lists import bundles, risk_areas
 from sync.server.lists.tables import roster, trust_entries
-
-Common = Callable[[argparse.ArgumentParser], None]
-ROSTER_FIELDS = ("name", "id_number", "phone", "building", "unit", "room")
-
-
-def _engine(args: argparse.Namespace) -> ServerContext:
-    from sync.server.cli import open_context
-
-    return open_context(args)
-
-
-def _clean_person(raw: dict[str, str], where: str) -> dict[str, str]:
-    """Validated roster fields, or ValueError naming the field and what is wrong."""
-    name, err = validate_name(raw.get("name", ""))
-    if err:
-        raise ValueError(f"{where}{err}")
-    out = {"name": name, "building": raw.get("building", "").strip(), "unit": raw.get("unit", "").strip(), "room": raw.get("room", "").strip()}
-    idn = raw.get("id_number", "").strip()
-    if idn:
-        check = validate_id("cn-id", idn, date.today())
-        if not check.ok:
-            raise ValueError(f"{where}{check.errors[0]}")
-        idn = check.number
-    phone = raw.get("phone", "").strip()
-    if phone:
-        phone, perr = validate_mobile(phone)
-        if perr:
-            raise ValueError(f"{where}{perr}")
-    for f in ("building", "unit", "room"):
-        if len(out[f]) > 20:
-            raise ValueError(f"{where}{f}: at most 20 characters")
-    return out | {"id_number": idn, "phone": phone}
 
 
 def _roster_add(conn: Connection, ctx: ServerContext, person: dict[str, str]) -> str:
@@ -61,8 +28,8 @@ def _roster_add(conn: Connection, ctx: ServerContext, person: dict[str, str]) ->
 
 
 def cmd_roster_add(args: argparse.Namespace) -> int:
-    person = _clean_person({f: getattr(args, f) or "" for f in ROSTER_FIELDS}, "")
-    ctx = _engine(args)
+    person = bundles.clean_person({f: getattr(args, f) or "" for f in bundles.ROSTER_FIELDS}, "")
+    ctx = open_context(args)
     with ctx.engine.begin() as conn:
         uid = _roster_add(conn, ctx, person | {"uuid": args.uuid or ""})
         bundles.touch(conn, utc_iso(timespec="seconds"))
@@ -76,9 +43,9 @@ def cmd_roster_import(args: argparse.Namespace) -> int:
         reader = csv.DictReader(fh)
         missing = {"name"} - set(reader.fieldnames or [])
         if missing:
-            raise ValueError(f"{args.csv}: the header must name the columns {', '.join(ROSTER_FIELDS)} (missing: name)")
-        people = [_clean_person(row, f"{args.csv} line {reader.line_num}: ") | {"uuid": (row.get("uuid") or "").strip()} for row in reader]
-    ctx = _engine(args)
+            raise ValueError(f"{args.csv}: the header must name the columns {', '.join(bundles.ROSTER_FIELDS)} (missing: name)")
+        people = [bundles.clean_person(row, f"{args.csv} line {reader.line_num}: ") | {"uuid": (row.get("uuid") or "").strip()} for row in reader]
+    ctx = open_context(args)
     with ctx.engine.begin() as conn:
         for person in people:
             _roster_add(conn, ctx, person)
@@ -88,7 +55,7 @@ def cmd_roster_import(args: argparse.Namespace) -> int:
 
 
 def cmd_roster_list(args: argparse.Namespace) -> int:
-    ctx = _engine(args)
+    ctx = open_context(args)
     with ctx.engine.connect() as conn:
         rows = [
             {"uuid": r.uuid, "name": r.name, "id_masked": mask_id(bundles.unseal(ctx.data_key, r.id_number)),
@@ -106,7 +73,7 @@ def cmd_roster_list(args: argparse.Namespace) -> int:
 def cmd_risk_set(args: argparse.Namespace) -> int:
     since = args.since or date.today().isoformat()
     risk_areas.check(args.region_code, args.level, since)  # refused before the database is opened
-    ctx = _engine(args)
+    ctx = open_context(args)
     with ctx.engine.begin() as conn:
         code = risk_areas.set_level(conn, args.region_code, args.level, since, utc_iso(timespec="seconds"))
     print(f"{code}: {args.level}")
@@ -114,7 +81,7 @@ def cmd_risk_set(args: argparse.Namespace) -> int:
 
 
 def cmd_mode(args: argparse.Namespace) -> int:
-    ctx = _engine(args)
+    ctx = open_context(args)
     with ctx.engine.begin() as conn:
         if args.mode:
             bundles.set_mode(conn, args.mode, utc_iso(timespec="seconds"))
@@ -130,7 +97,7 @@ def cmd_trust_add_dsc(args: argparse.Namespace) -> int:
     cert = x509.load_pem_x509_certificate(raw) if b"-----BEGIN" in raw else x509.load_der_x509_certificate(raw)
     der = cert.public_bytes(Encoding.DER)
     kid = args.kid or base64.b64encode(hashlib.sha256(der).digest()[:8]).decode("ascii")
-    ctx = _engine(args)
+    ctx = open_context(args)
     with ctx.engine.begin() as conn:
         conn.execute(delete(trust_entries).where(trust_entries.c.kind == "dsc", trust_entries.c.kid == kid))
         conn.execute(trust_entries.insert().values(kind="dsc", kid=kid, material=base64.b64encode(der).decode("ascii"), issuer=""))
@@ -143,7 +110,7 @@ def cmd_trust_revoke(args: argparse.Namespace) -> int:
     value = args.sha256.lower()
     if not re.fullmatch(r"[0-9a-f]{64}", value):
         raise ValueError("the revoked hash must be 64 hex digits (SHA-256)")
-    ctx = _engine(args)
+    ctx = open_context(args)
     with ctx.engine.begin() as conn:
         kind = f"revoked_{args.what}"
         conn.execute(delete(trust_entries).where(trust_entries.c.kind == kind, trust_entries.c.kid == value))
@@ -154,61 +121,45 @@ def cmd_trust_revoke(args: argparse.Namespace) -> int:
 
 
 def cmd_bundle_show(args: argparse.Namespace) -> int:
-    ctx = _engine(args)
+    ctx = open_context(args)
     with ctx.engine.connect() as conn:
         content = bundles.build(conn, ctx.data_key, community_lookup_key(ctx.lookup_master, args.community))
     print(json.dumps(content, ensure_ascii=False, indent=2))
     return 0
 
 
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], common: Common) -> None:
+def register(sub: Subcommands, common: Common) -> None:
     from sync.server.lists.cli_codes import register_codes
 
     ros = sub.add_parser("roster", help="the resident roster sent to kiosks").add_subparsers(dest="roster_command", required=True)
-    p = ros.add_parser("add", help="add or replace one resident")
-    common(p)
+    p = command(ros, "add", cmd_roster_add, common, help="add or replace one resident")
     p.add_argument("--uuid")
     p.add_argument("--name", required=True)
-    for f in ROSTER_FIELDS[1:]:
+    for f in bundles.ROSTER_FIELDS[1:]:
         p.add_argument(f"--{f.replace('_', '-')}", dest=f, default="")
-    p.set_defaults(func=cmd_roster_add)
-    p = ros.add_parser("import", help="add residents from a CSV file (all rows or none)")
-    common(p)
+    p = command(ros, "import", cmd_roster_import, common, help="add residents from a CSV file (all rows or none)")
     p.add_argument("csv")
-    p.set_defaults(func=cmd_roster_import)
-    p = ros.add_parser("list", help="the roster, ID numbers and phones masked")
-    common(p)
+    p = command(ros, "list", cmd_roster_list, common, help="the roster, ID numbers and phones masked")
     p.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_roster_list)
 
     risk = sub.add_parser("risk-area", help="risk areas sent to kiosks").add_subparsers(dest="risk_command", required=True)
-    p = risk.add_parser("set", help="set a region's level ('none' removes it)")
-    common(p)
+    p = command(risk, "set", cmd_risk_set, common, help="set a region's level ('none' removes it)")
     p.add_argument("region_code")
     p.add_argument("level", choices=["low", "medium", "high", "none"])
     p.add_argument("--since", help="YYYY-MM-DD (default today)")
-    p.set_defaults(func=cmd_risk_set)
 
-    p = sub.add_parser("mode", help="show or set the community mode sent to kiosks")
-    common(p)
+    p = command(sub, "mode", cmd_mode, common, help="show or set the community mode sent to kiosks")
     p.add_argument("mode", nargs="?", choices=["normal", "lockdown"])
-    p.set_defaults(func=cmd_mode)
 
     tr = sub.add_parser("trust", help="signer certificates and revocations in the bundle").add_subparsers(dest="trust_command", required=True)
-    p = tr.add_parser("add-dsc", help="add a DCC signer certificate (PEM or DER file)")
-    common(p)
+    p = command(tr, "add-dsc", cmd_trust_add_dsc, common, help="add a DCC signer certificate (PEM or DER file)")
     p.add_argument("cert")
     p.add_argument("--kid", help="base64 kid (default: first 8 bytes of SHA-256 of the certificate)")
-    p.set_defaults(func=cmd_trust_add_dsc)
-    p = tr.add_parser("revoke", help="revoke a certificate by UVCI hash or signature hash")
-    common(p)
+    p = command(tr, "revoke", cmd_trust_revoke, common, help="revoke a certificate by UVCI hash or signature hash")
     p.add_argument("what", choices=["uvci", "signature"])
     p.add_argument("sha256")
-    p.set_defaults(func=cmd_trust_revoke)
 
-    p = sub.add_parser("bundle", help="show the bundle a community's kiosks receive (look-up hashes and masked forms)")
-    common(p)
+    p = command(sub, "bundle", cmd_bundle_show, common, help="show the bundle a community's kiosks receive (look-up hashes and masked forms)")
     p.add_argument("--community", default="default")
-    p.set_defaults(func=cmd_bundle_show)
     register_codes(sub, common)
 

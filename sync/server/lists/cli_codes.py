@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import json
 import uuid
-from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -20,17 +19,12 @@ from sync.common.cn_signed import issue_cn_signed, load_issuer_key
 from sync.common.identity import validate_id, validate_name
 from sync.protocol.clock import utc_iso, utc_now, utc_now_iso
 from sync.server import keys
-from sync.server.context import ServerContext
+from sync.server.cli import Common, Subcommands, command, open_context
 from sync.server.lists import bundles, registry
 from sync.server.lists.tables import trust_entries
 
 ISSUER = "kiosk-central demo issuer"
 
-
-def _ctx(args: argparse.Namespace) -> ServerContext:
-    from sync.server.cli import open_context
-
-    return open_context(args)
 
 
 def cmd_issue_code(args: argparse.Namespace) -> int:
@@ -42,7 +36,7 @@ def cmd_issue_code(args: argparse.Namespace) -> int:
         raise ValueError(str(check.errors[0]))
     if not 1 <= args.valid_days <= 31:
         raise ValueError("--valid-days must be 1-31")
-    ctx = _ctx(args)
+    ctx = open_context(args)
     now = utc_now()
     if args.kind == "cn-token":
         with ctx.engine.begin() as conn:
@@ -71,7 +65,7 @@ def cmd_issue_code(args: argparse.Namespace) -> int:
 
 
 def cmd_set_colour(args: argparse.Namespace) -> int:
-    ctx = _ctx(args)
+    ctx = open_context(args)
     with ctx.engine.begin() as conn:
         if not registry.set_colour(conn, args.token, args.colour, utc_now_iso()):
             raise ValueError(f"no code with token {args.token!r} in the registry")
@@ -79,9 +73,8 @@ def cmd_set_colour(args: argparse.Namespace) -> int:
     return 0
 
 
-def register_codes(sub: argparse._SubParsersAction[argparse.ArgumentParser], common: Callable[[argparse.ArgumentParser], None]) -> None:
-    p = sub.add_parser("issue-code", help="mint a demo health code (cn-token URL in the registry, or a cn-signed HCN1: code)")
-    common(p)
+def register_codes(sub: Subcommands, common: Common) -> None:
+    p = command(sub, "issue-code", cmd_issue_code, common, help="mint a demo health code (cn-token URL in the registry, or a cn-signed HCN1: code)")
     p.add_argument("--kind", choices=["cn-token", "cn-signed"], default="cn-token")
     p.add_argument("--name", required=True)
     p.add_argument("--id-number", required=True)
@@ -89,11 +82,8 @@ def register_codes(sub: argparse._SubParsersAction[argparse.ArgumentParser], com
     p.add_argument("--valid-days", type=int, default=7, help="cn-signed only (1-31)")
     p.add_argument("--png", type=Path, help="also write the QR code as a PNG")
     p.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_issue_code)
 
     codes = sub.add_parser("code", help="the demo code registry").add_subparsers(dest="code_command", required=True)
-    p = codes.add_parser("set-colour", help="change a cn-token's colour (as the platform would)")
-    common(p)
+    p = command(codes, "set-colour", cmd_set_colour, common, help="change a cn-token's colour (as the platform would)")
     p.add_argument("token")
     p.add_argument("colour", choices=list(registry.COLOURS))
-    p.set_defaults(func=cmd_set_colour)
