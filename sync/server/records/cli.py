@@ -7,7 +7,6 @@ with the same fields (sync/server/records/listing.py)."""
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -30,7 +29,6 @@ from sync.server.records.listing import (
 )
 from sync.server.records.tables import records, sync_log
 
-Common = Callable[[argparse.ArgumentParser], None]
 TIMES = ("at", "last_contact", "newest_record", "received_at", "enrolled_at")
 
 
