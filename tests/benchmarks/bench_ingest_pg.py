@@ -3,8 +3,10 @@
 End to end: 20 simulated kiosks upload at once to the real `kiosk-central serve --workers N`
 (signed gzip batches of kiosk-shaped records; strict parse, record hashes, chain link,
 idempotency, sync log). Database only: batches of the same shape inserted by ONE connection with
-the server's own statement (sync.server.records.ingest.PG_INSERT), one transaction per batch. The two
-alternate within each round (same noise for both); medians and the ratio end-to-end / database-only.
+the server's own statement (sync.server.records.ingest.PG_INSERT), one transaction per batch; and, since the
+server also writes the contacts projection (issue 12), the same with the passes' rows added by the
+server's statement (sync.server.contacts.passes.PG_PASSES). The three alternate within each round (same
+noise for all); medians and the ratios end-to-end / database-only.
 Also: how the kiosks' connections and the CPU split over the server's worker processes.
 
 Run: .venv/bin/python tests/benchmarks/bench_ingest_pg.py [--kiosks 20] [--per-kiosk 5000] [--batch 500]
@@ -34,6 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from sync.protocol import PATH_BATCHES, PATH_ENROLL, encode_batch, sign_request  # noqa: E402
 from sync.protocol.chain import GENESIS_HASH, canonical_json, record_hash  # noqa: E402
+from sync.server.contacts.passes import PG_PASSES, at_ms  # noqa: E402
 from sync.server.db import make_engine  # noqa: E402
 from sync.server.records.ingest import PG_INSERT  # noqa: E402
 from tests.server.central import Central, batch_headers, create_pg_database, drop_pg_database, start_central  # noqa: E402
@@ -148,7 +151,12 @@ def end_to_end(central: Central, kiosks: list[SimKiosk], work: list[list[tuple[s
             "cpu_us": sum(cpu.values()) / total * 1e6}
 
 
-def database_only(url: str, batches: list[tuple[str, str, list[dict[str, object]]]]) -> float:
+def database_only(url: str, batches: list[tuple[str, str, list[dict[str, object]]]], with_passes: bool = False) -> float:
+    """The records alone (the issue's baseline); with_passes: also the contacts projection's rows, built
+    beforehand, with the server's own statement (the same database work as the server does per batch)."""
+    passes = {bid: json.dumps([{"record_uuid": r["uuid"], "community": "default", "gate": device_id, "at_ms": at_ms(str(r["created_at"])),
+                                "direction": "in", "person_hash": None, "source": None, "person_no": None} for r in recs])
+              for device_id, bid, recs in batches} if with_passes else {}
     engine = make_engine(url, pool_size=1)
     try:
         with engine.connect() as conn:
@@ -160,6 +168,8 @@ def database_only(url: str, batches: list[tuple[str, str, list[dict[str, object]
                     rows = json.dumps([{f: r[f] for f in FIELDS} for r in recs], ensure_ascii=False)
                     n += len(conn.execute(PG_INSERT, {"device_id": device_id, "received_at": "2026-11-29T00:00:00+00:00",
                                                       "batch_id": bid, "rows": rows}).all())
+                    if with_passes:
+                        conn.execute(PG_PASSES, {"rows": passes[bid]})
             wall = time.perf_counter() - t0
     finally:
         engine.dispose()
@@ -187,22 +197,28 @@ def main() -> None:
         base_seq = 0
         for rnd in range(args.rounds):
             work = [k.next_batches(args.per_kiosk, args.batch) for k in kiosks]
-            same_shape = []  # the database-only side: the same number of batches of the same records' shape
+            same_shape, with_passes = [], []  # the database-only sides: as many batches of the same records' shape
             for j in base_journal:
                 recs = kiosk_records(j, base_seq + 1, args.per_kiosk, GENESIS_HASH)
                 same_shape += [(j, str(uuid.uuid4()), recs[i : i + args.batch]) for i in range(0, len(recs), args.batch)]
+                recs = kiosk_records(j + "-p", base_seq + 1, args.per_kiosk, GENESIS_HASH)
+                with_passes += [(j + "-p", str(uuid.uuid4()), recs[i : i + args.batch]) for i in range(0, len(recs), args.batch)]
             base_seq += args.per_kiosk
-            order = ("db", "e2e") if rnd % 2 == 0 else ("e2e", "db")
+            order = ("db", "e2e", "db+passes") if rnd % 2 == 0 else ("db+passes", "e2e", "db")
             result: dict[str, object] = {}
             for side in order:
                 if side == "db":
                     result["db_rate"] = database_only(url, same_shape)
+                elif side == "db+passes":
+                    result["dbp_rate"] = database_only(url, with_passes, with_passes=True)
                 else:
                     result.update(end_to_end(central, kiosks, work, args.profile))
             ratio = float(result["rate"]) / float(result["db_rate"])  # type: ignore[arg-type]
+            result["ratio_p"] = float(result["rate"]) / float(result["dbp_rate"])  # type: ignore[arg-type]
             rows.append((ratio, result))
             print(f"round {rnd + 1}: end to end {result['rate']:8,.0f} records/s (batch p50 {result['p50']:.0f} ms, "
                   f"p95 {result['p95']:.0f} ms); database only {result['db_rate']:8,.0f} records/s; ratio {ratio:.2f}; "
+                  f"database only with passes {result['dbp_rate']:8,.0f} records/s, ratio {result['ratio_p']:.2f}; "
                   f"connections per worker {result['conns']}; worker CPU s {result['cpu']} ({result['cpu_us']:.0f} µs per record)", flush=True)
     finally:
         central.stop()
@@ -211,8 +227,10 @@ def main() -> None:
     db = statistics.median(float(r["db_rate"]) for _, r in rows)  # type: ignore[arg-type]
     print(f"\nmedian of {args.rounds} interleaved rounds, {args.kiosks} kiosks, batches of {args.batch}, {args.workers} workers:")
     cpu_us = statistics.median(float(r["cpu_us"]) for _, r in rows)  # type: ignore[arg-type]
+    dbp = statistics.median(float(r["dbp_rate"]) for _, r in rows)  # type: ignore[arg-type]
+    ratio_p = statistics.median(float(r["ratio_p"]) for _, r in rows)  # type: ignore[arg-type]
     print(f"end to end {e2e:,.0f} records/s; database only {db:,.0f} records/s; median ratio {statistics.median(r for r, _ in rows):.2f}; "
-          f"server CPU {cpu_us:.0f} µs per record")
+          f"database only with passes {dbp:,.0f} records/s, median ratio {ratio_p:.2f}; server CPU {cpu_us:.0f} µs per record")
 
 
 if __name__ == "__main__":

@@ -30,7 +30,7 @@ class Gate:
 
 
 def _entry(rng: random.Random, seq: int, direction: str) -> tuple[dict[str, Any], str]:
-    """A gate_entry body as kiosk/service/gate.py writes it, and the temperature verdict."""
+    """A gate_entry body as kiosk/service/gate_record.py puts it together, and the temperature verdict."""
     fever = direction == "in" and rng.randrange(FEVER_EVERY) == 0
     red = rng.randrange(RED_EVERY) == 0
     colour = "red" if red else "green"

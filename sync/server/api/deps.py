@@ -31,6 +31,7 @@ class Device:
 
     device_id: str
     body: bytes
+    chain_id: str  # the id its records are hashed under (sync.server.devices.device_auth.SignedBy)
 
 
 def signed_path(request: Request) -> str:
@@ -42,13 +43,13 @@ async def _authenticated(request: Request, services: AppServices, attempt: Attem
     attempt.claimed = request.headers.get(H_DEVICE)
     body = await read_limited(request, limit, settings.body_timeout_s)
     attempt.nbytes = len(body)
-    device_id = await run_in_threadpool(
+    signed = await run_in_threadpool(
         authenticate, services.ctx.engine, request.headers, request.method, signed_path(request), body, time.time(),
         settings.clock_window_s, services.ctx.device_key,
     )
-    attempt.device_id = device_id
-    await run_in_threadpool(services.limits.hit_device, device_id)
-    return Device(device_id, body)
+    attempt.device_id = signed.device_id
+    await run_in_threadpool(services.limits.hit_device, signed.device_id)
+    return Device(signed.device_id, body, signed.chain_id)
 
 
 async def authenticated_device(request: Request, services: Services, attempt: AttemptDep) -> Device:

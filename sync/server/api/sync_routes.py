@@ -53,10 +53,10 @@ from sync.server.api import openapi_doc
 from sync.server.api.attempts import AttemptDep, LoggedRoute
 from sync.server.api.deps import JSON_BODY_LIMIT, BatchDeviceDep, DeviceDep
 from sync.server.api.services import Services
-from sync.server.devices.enrol import device_lookup_key, enrol, journal_id, roll_key
+from sync.server.devices.enrol import device_lookup_key, enrol, roll_key
 from sync.server.lists import bundles, registry
-from sync.server.records.batch_stream import parse_batch_stream
 from sync.server.records.body import read_limited
+from sync.server.records.fastparse import parse_batch
 from sync.server.records.ingest import ingest_batch
 from sync.server.reports.tables import reports
 from sync.server.settings import local_today
@@ -87,10 +87,8 @@ async def enroll(request: Request, services: Services, attempt: AttemptDep) -> E
 def upload_batch(request: Request, device: BatchDeviceDep, services: Services, attempt: AttemptDep) -> Any:
     ctx, settings, body = services.ctx, services.ctx.settings, device.body
     attempt.batch_id = request.headers.get(H_IDEMPOTENCY, "")[:36] or None
-    with ctx.engine.connect() as conn:
-        chain_id = journal_id(conn, device.device_id)
-    batch = parse_batch_stream(body, request.headers.get("content-type"), request.headers.get("content-encoding"),
-                               settings.max_batch_records, signer=device.device_id, chain_id=chain_id)
+    batch = parse_batch(body, request.headers.get("content-type"), request.headers.get("content-encoding"),
+                        settings.max_batch_records, signer=device.device_id, chain_id=device.chain_id)
     attempt.batch_id, attempt.records = batch.batch_id, len(batch.records)
     key = request.headers.get(H_IDEMPOTENCY)
     if key is not None and key != batch.batch_id:

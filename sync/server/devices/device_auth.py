@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import random
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 from cryptography.fernet import Fernet
 from sqlalchemy import Connection, Engine, delete, insert, select, update
@@ -32,18 +33,27 @@ log = logging.getLogger("kiosk-central")
 REVOKED_MESSAGE = "this gate was revoked by the admin; revocation is permanent: keep its data and ask the admin for a new device"
 
 
+@dataclass(frozen=True)
+class SignedBy:
+    """Who signed a request: the device id, and the id its records are hashed under (its journal id, or
+    the device id), read in the same look-up so a batch needs no second one."""
+
+    device_id: str
+    chain_id: str
+
+
 def authenticate(
     engine: Engine, headers: Mapping[str, str], method: str, path: str, body: bytes, now: float, window_s: int,
     device_key: Fernet,
-) -> str:
-    """Returns the device id, or raises ProtocolError (401/400/403). The nonce is spent even if the request later fails."""
+) -> SignedBy:
+    """Returns who signed, or raises ProtocolError (401/400/403). The nonce is spent even if the request later fails."""
     signed = read_auth_headers(headers)
     if body_digest(body) != signed.digest:  # before the look-up: the answer must not depend on whether the id exists
         raise ProtocolError(400, ErrorCode.DIGEST_MISMATCH, f"{H_DIGEST} does not match the body as received")
     try:
         with engine.begin() as conn:  # one round of the pool per request: look-up, checks and the nonce together
             row = conn.execute(
-                select(devices.c.secret, devices.c.next_secret, devices.c.disabled, devices.c.revoked_at)
+                select(devices.c.secret, devices.c.next_secret, devices.c.disabled, devices.c.revoked_at, devices.c.journal_id)
                 .where(devices.c.device_id == signed.device_id)
             ).first()
             if row is None:
@@ -59,7 +69,7 @@ def authenticate(
                 _purge(conn, now - 2 * window_s)
     except IntegrityError:
         raise ProtocolError(401, ErrorCode.REPLAYED, "this request was already received (nonce reused); sign each attempt afresh") from None
-    return signed.device_id
+    return SignedBy(signed.device_id, row.journal_id or signed.device_id)
 
 
 def _check_signature(signed: SignedHeaders, sealed: str, sealed_next: str | None, key: Fernet, method: str, path: str, body: bytes) -> bool:

@@ -165,12 +165,6 @@ def revoke(conn: Connection, device_id: str, now_iso: str) -> bool:
     return True
 
 
-def journal_id(conn: Connection, device_id: str) -> str:
-    """The id the device's records are hashed under (its journal id, or the device id)."""
-    row = conn.execute(select(devices.c.journal_id).where(devices.c.device_id == device_id)).first()
-    return (row.journal_id if row is not None else None) or device_id
-
-
 def device_lookup_key(conn: Connection, ctx: ServerContext, device_id: str) -> bytes:
     """The roster look-up key of the device's community (the bundle's hashes are keyed with it)."""
     community = conn.execute(select(devices.c.community).where(devices.c.device_id == device_id)).scalar()

@@ -7,17 +7,18 @@ device (several workers) are serialised and the ack is exact.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, Row, insert, select, text, update
 from sqlalchemy.dialects import sqlite
 
-from sync.protocol import BatchAck, BatchEnvelope, ChainReport, ErrorCode, ProtocolError, SeqRange, WireRecord
+from sync.protocol import BatchAck, ChainReport, ErrorCode, ProtocolError, SeqRange, WireRecord
 from sync.server.alerts import alerts
 from sync.server.contacts.passes import project
 from sync.server.devices.tables import devices
+from sync.server.records.fastparse import ENCODE, Batch, FastDoctor, FastRecord
 from sync.server.records.held import held_ranges
 from sync.server.records.tables import batches, records
 
@@ -48,10 +49,17 @@ PG_INSERT = text(
 WIRE_FIELDS = ("uuid", "seq", "kind", "created_at", "body", "prev_hash", "hash")
 
 
-def _insert_records(conn: Connection, batch: BatchEnvelope, fresh: list[WireRecord], now_iso: str) -> set[str]:
+def _rows_json(fresh: Sequence[FastRecord | WireRecord]) -> str:
+    """The records' WIRE_FIELDS as one JSON array (msgspec writes a FastRecord's fields in that order)."""
+    if fresh and isinstance(fresh[0], FastRecord):
+        return ENCODE(fresh).decode("utf-8")
+    return json.dumps([r.model_dump(include=set(WIRE_FIELDS)) for r in fresh if isinstance(r, WireRecord)], ensure_ascii=False)
+
+
+def _insert_records(conn: Connection, batch: Batch, fresh: Sequence[FastRecord | WireRecord], now_iso: str) -> set[str]:
     """Insert-or-ignore (on the UUID and on device+seq); returns the uuids of the rows that were new."""
     if conn.dialect.name == "postgresql":
-        rows_json = json.dumps([r.model_dump(include=set(WIRE_FIELDS)) for r in fresh], ensure_ascii=False)
+        rows_json = _rows_json(fresh)
         result = conn.execute(PG_INSERT, {"device_id": batch.device_id, "received_at": now_iso, "batch_id": batch.batch_id, "rows": rows_json})
         return {r[0] for r in result.all()}
     rows = [
@@ -72,14 +80,16 @@ def _lock_device(conn: Connection, device_id: str) -> Row[Any]:
     return row
 
 
-def _doctor_columns(batch: BatchEnvelope) -> dict[str, Any]:
+def _doctor_columns(batch: Batch) -> dict[str, Any]:
     """The kiosk's last doctor result, when the batch carries one (older kiosks do not)."""
-    if batch.doctor is None:
+    doctor = batch.doctor
+    if doctor is None:
         return {}
-    return {"doctor_at": batch.doctor.at, "doctor_ok": batch.doctor.ok, "doctor_json": batch.doctor.model_dump_json()}
+    as_json = ENCODE(doctor).decode("utf-8") if isinstance(doctor, FastDoctor) else doctor.model_dump_json()
+    return {"doctor_at": doctor.at, "doctor_ok": doctor.ok, "doctor_json": as_json}
 
 
-def ingest_batch(conn: Connection, batch: BatchEnvelope, body_sha256: str, now_iso: str, notify: bool = False) -> BatchAck:
+def ingest_batch(conn: Connection, batch: Batch, body_sha256: str, now_iso: str, notify: bool = False) -> BatchAck:
     dev = _lock_device(conn, batch.device_id)
     seen = conn.execute(select(batches.c.device_id, batches.c.body_sha256).where(batches.c.batch_id == batch.batch_id)).first()
     if seen is not None and (seen.device_id != batch.device_id or seen.body_sha256 != body_sha256):
@@ -97,7 +107,7 @@ def ingest_batch(conn: Connection, batch: BatchEnvelope, body_sha256: str, now_i
         )
     } if low <= dev.max_seq else {}
     problems: list[str] = []
-    fresh = []
+    fresh: list[FastRecord | WireRecord] = []
     for rec in batch.records:
         held = existing.get(rec.seq)
         if held is None:
