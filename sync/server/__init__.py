@@ -7,7 +7,7 @@ code and its SQLAlchemy tables (a `tables.py` on the one MetaData), and says wha
 | `api/` | the kiosks' endpoints (enrol, batches, bundle, code check, reports, alerts, key roll, clock) and the admin API |
 | `console/` | the community console: pages, templates, accounts, sessions, audit, duty, communities |
 | `devices/` | enrolled kiosks, enrolment codes, request authentication, sealed secrets, rate limits, refusals |
-| `records/` | body limits, the batch stream, ingest, held ranges, the sync log, verify, the admin listings |
+| `records/` | body limits, the batch parse, ingest, held ranges, the sync log, verify, the admin listings |
 | `lists/` | the bundle: roster and key groups, risk areas, trust entries; the demo code registry |
 | `alerts/` | alerts and their webhook, home isolation, health monitoring of key persons |
 | `contacts/` | the passes projection and the close-contact look-up |

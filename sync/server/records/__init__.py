@@ -3,6 +3,7 @@
 - `tables.py`: `records` (every journal record, once), `batches` (each batch received, by its id),
   `sync_log` (one row per device request), and the read indexes the console uses on records;
 - `body.py`: reading a request body within its size limit and deadline;
+- `fastparse.py`: the batch fast path (msgspec), which takes only what the streamed parse would take;
 - `batch_stream.py`: a batch body parsed as a stream, its limits enforced while it inflates;
 - `ingest.py`: insert-or-ignore on the record uuid, then the device's verified chain moves on;
 - `held.py`: the records stored past a gap, as the seq ranges a batch ack names;
