@@ -15,12 +15,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from kiosk.domain.backoff import Backoff, parse_retry_after
 from kiosk.store.db import Store
 from pydantic import ValidationError
 
 from sync import log as synclog
 from sync import revoked
+from sync.common.backoff import Backoff, parse_retry_after
 from sync.link import Reply, ServerLink
 from sync.outbox import Batch, Outbox
 from sync.protocol import GZIP, H_IDEMPOTENCY, JSON_TYPE, PATH_BATCHES, BatchAck, encode_batch

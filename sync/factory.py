@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.config import Config
-from kiosk.domain.backoff import Backoff
 from kiosk.domain.models import CodeChecker
 from kiosk.store import state
 from kiosk.store.db import Store
@@ -20,6 +19,7 @@ from kiosk.store.db import Store
 from sync import credentials, doctor_status
 from sync.alert_lane import AlertLane, skew_alert
 from sync.client import Uploader, UploadLimits
+from sync.common.backoff import Backoff
 from sync.control import socket_path
 from sync.credentials import Credentials
 from sync.link import ServerLink

@@ -24,7 +24,7 @@ import numpy as np
 
 from kiosk.devices.background import BackgroundLoop
 from kiosk.devices.frames import RECONNECT_BACKOFF, Frame, FrameSlot
-from kiosk.domain.backoff import Backoff
+from sync.common.backoff import Backoff
 
 log = logging.getLogger(__name__)
 

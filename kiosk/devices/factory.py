@@ -24,7 +24,7 @@ from kiosk.devices.feed import CodeFeed, OnCode
 from kiosk.devices.serial_scanner import SerialScanner
 from kiosk.devices.wedge import WedgeEvent, WedgeReader, WedgeSettings
 from kiosk.devices.worker import DecodeWorker
-from kiosk.domain.backoff import Backoff
+from sync.common.backoff import Backoff
 
 
 class DeviceConfigError(ConfigError):

@@ -16,7 +16,7 @@ import numpy as np
 
 from kiosk.devices import synth
 from kiosk.devices.camera import CameraSource
-from kiosk.domain.backoff import Backoff
+from sync.common.backoff import Backoff
 
 CAP_PROP_FPS = 5  # cv2.CAP_PROP_FPS, without importing cv2 here
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from kiosk.domain.backoff import Backoff
+from sync.common.backoff import Backoff
 
 # How a lost camera or scanner is reopened unless the settings say otherwise (camera.reconnect_*).
 RECONNECT_BACKOFF = Backoff(0.5, 30.0)

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from kiosk.devices.serial_scanner import ScannerStatus, SerialScanner
-from kiosk.domain.backoff import Backoff
 from kiosk.domain.masking import mask_id, mask_name
+from sync.common.backoff import Backoff
 
 _LINE = re.compile(r"^\s*(?P<name>[^,|\t]{1,60}?)\s*[,|\t]\s*(?P<number>[0-9]{17}[0-9Xx])\s*$")
 

@@ -15,7 +15,7 @@ from typing import Any
 from kiosk.devices.background import BackgroundLoop
 from kiosk.devices.feed import MAX_PAYLOAD_CHARS
 from kiosk.devices.frames import RECONNECT_BACKOFF
-from kiosk.domain.backoff import Backoff
+from sync.common.backoff import Backoff
 
 log = logging.getLogger(__name__)
 

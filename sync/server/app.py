@@ -18,13 +18,13 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import OperationalError
 
 from sync.protocol import H_SERVER_TIME, ErrorCode, ProtocolError, utc_now_iso
-from sync.server import console, guard, openapi_doc
-from sync.server.api import admin_routes, sync_routes
+from sync.server import console, guard
+from sync.server.alerts.monitoring_check import MonitoringCheck
+from sync.server.alerts.notify import Notifier
+from sync.server.api import admin_routes, openapi_doc, sync_routes
 from sync.server.api.services import AppServices
 from sync.server.context import ServerContext
-from sync.server.monitoring_check import MonitoringCheck
-from sync.server.notify import Notifier
-from sync.server.ratelimit import RateLimits
+from sync.server.devices.ratelimit import RateLimits
 from sync.server.settings import ServerSettings, from_env
 from sync.server.shedding import ShedLoad
 

@@ -1,7 +1,9 @@
 """`kiosk-central`: run the reference central server and administer it.
 
 Server settings are options here with KIOSK_CENTRAL_* environment fall-backs (not kiosk/settings.py).
-Commands that only read or fill the database never start the web server.
+Commands that only read or fill the database never start the web server. The server's own commands
+are here (serve, migrate, init, admin-token, device, verify); each room registers its own
+(lists/cli.py, alerts/cli.py, contacts/cli.py, console/cli_users.py, records/cli.py's listings).
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from typing import TYPE_CHECKING, Any
 
@@ -20,9 +22,22 @@ if TYPE_CHECKING:
     from sync.server.context import ServerContext
 
 
+Common = Callable[[argparse.ArgumentParser], None]  # adds the options every command takes (_common)
+Subcommands = argparse._SubParsersAction  # what add_subparsers returns
+
+
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--data-dir", help="keys, admin token and the default SQLite file (env KIOSK_CENTRAL_DATA_DIR; default ./central-data)")
     p.add_argument("--db", help="database URL: sqlite:///PATH or postgresql+psycopg://USER@HOST/DB (env KIOSK_CENTRAL_DB)")
+
+
+def command(sub: Subcommands, name: str, func: Callable[[argparse.Namespace], int], common: Common, help: str) -> argparse.ArgumentParser:
+    """A subcommand with the common options that runs `func`; the caller adds its own options. Every
+    command module registers its commands so (the rooms get `common` from build_parser)."""
+    p: argparse.ArgumentParser = sub.add_parser(name, help=help)
+    common(p)
+    p.set_defaults(func=func)
+    return p
 
 
 def settings_from(args: argparse.Namespace, **extra: Any) -> ServerSettings:
@@ -104,7 +119,7 @@ def cmd_admin_token(args: argparse.Namespace) -> int:
 
 def cmd_device_add(args: argparse.Namespace) -> int:
     """The server assigns the device id and binds a one-time enrolment code to it."""
-    from sync.server.enrol import new_device
+    from sync.server.devices.enrol import new_device
 
     settings = settings_from(args)
     if not 1 <= args.count <= 1000:
@@ -124,7 +139,7 @@ def cmd_device_add(args: argparse.Namespace) -> int:
 
 def cmd_verify(args: argparse.Namespace) -> int:
     """Re-read and re-check every stored chain (or one device's); exit 1 when one fails."""
-    from sync.server.verify import verify_devices
+    from sync.server.records.verify import verify_devices
 
     with open_context(args).engine.begin() as conn:
         results = verify_devices(conn, args.device)
@@ -141,7 +156,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
 def cmd_device_revoke(args: argparse.Namespace) -> int:
     """A lost or stolen kiosk: its requests are refused from now on, for good; its records stay."""
     from sync.protocol import utc_now_iso
-    from sync.server.enrol import revoke
+    from sync.server.devices.enrol import revoke
 
     with open_context(args).engine.begin() as conn:
         done = revoke(conn, args.device_id, utc_now_iso())
@@ -156,8 +171,11 @@ def cmd_device_enable(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from sync.server import cli_admin, cli_contacts, cli_precise
-    from sync.server.cli_listing import (
+    from sync.server.alerts import cli as alerts_cli
+    from sync.server.console import cli_users
+    from sync.server.contacts import cli as contacts_cli
+    from sync.server.lists import cli as lists_cli
+    from sync.server.records.cli import (
         add_listing_options,
         add_sync_log_options,
         cmd_device_list,
@@ -165,13 +183,11 @@ def build_parser() -> argparse.ArgumentParser:
         cmd_reports,
         cmd_sync_log,
     )
-    from sync.server.console import cli_users
 
     parser = argparse.ArgumentParser(prog="kiosk-central", description="Reference central server for checkpoint kiosks")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("serve", help="run the HTTP server")
-    _common(p)
+    p = command(sub, "serve", cmd_serve, _common, help="run the HTTP server")
     p.add_argument("--host", help="bind address (env KIOSK_CENTRAL_HOST; default 127.0.0.1)")
     p.add_argument("--port", type=int, help="port (env KIOSK_CENTRAL_PORT; default 8080)")
     p.add_argument("--workers", type=int, help="worker processes; >1 needs PostgreSQL (env KIOSK_CENTRAL_WORKERS; default 1)")
@@ -181,70 +197,49 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--db-pool", type=int, help="PostgreSQL connections kept open per worker, about the requests it runs at once "
                    "(env KIOSK_CENTRAL_DB_POOL; default 20)")
     p.add_argument("--log-level", default="warning", choices=["debug", "info", "warning", "error"])
-    p.set_defaults(func=cmd_serve)
 
-    p = sub.add_parser("migrate", help="create or upgrade the database schema (Alembic)")
-    _common(p)
-    p.set_defaults(func=cmd_migrate)
+    command(sub, "migrate", cmd_migrate, _common, help="create or upgrade the database schema (Alembic)")
 
-    p = sub.add_parser("init", help="create the data folder (keys, admin token) and the database; other commands need it")
-    _common(p)
-    p.set_defaults(func=cmd_init)
+    command(sub, "init", cmd_init, _common, help="create the data folder (keys, admin token) and the database; other commands need it")
 
-    p = sub.add_parser("admin-token", help="print the bearer token for /admin/*")
-    _common(p)
-    p.set_defaults(func=cmd_admin_token)
+    command(sub, "admin-token", cmd_admin_token, _common, help="print the bearer token for /admin/*")
 
-    p = sub.add_parser("sync-log", help="what each kiosk sent and what the server answered (newest first)")
-    _common(p)
+    p = command(sub, "sync-log", cmd_sync_log, _common, help="what each kiosk sent and what the server answered (newest first)")
     add_listing_options(p)
     add_sync_log_options(p)
-    p.set_defaults(func=cmd_sync_log)
 
-    p = sub.add_parser("reports", help="daily (and zero) reports received from kiosks")
-    _common(p)
+    p = command(sub, "reports", cmd_reports, _common, help="daily (and zero) reports received from kiosks")
     p.add_argument("--date", help="YYYY-MM-DD")
     add_listing_options(p)
-    p.set_defaults(func=cmd_reports)
 
     rec = sub.add_parser("records", help="records received").add_subparsers(dest="records_command", required=True)
-    p = rec.add_parser("count", help="records held per gate, last contact and upload lag")
-    _common(p)
+    p = command(rec, "count", cmd_records_count, _common, help="records held per gate, last contact and upload lag")
     p.add_argument("--device", help="only this device id: print its count alone")
     add_listing_options(p)
-    p.set_defaults(func=cmd_records_count)
 
     dev = sub.add_parser("device", help="kiosks").add_subparsers(dest="device_command", required=True)
-    p = dev.add_parser("add", help="assign a device id for a new kiosk and a one-time enrolment code bound to it")
-    _common(p)
+    p = command(dev, "add", cmd_device_add, _common, help="assign a device id for a new kiosk and a one-time enrolment code bound to it")
     p.add_argument("--label", default="", help="a name for the gate, e.g. 'East gate'")
     p.add_argument("--ttl-hours", type=int)
     p.add_argument("--count", type=int, default=1, help="how many devices (one code each)")
     p.add_argument("--community", default="default", help="the community the gate belongs to (its roster look-up key)")
     p.add_argument("--json", action="store_true", help='print {"device_id": ..., "enroll_code": ...} (a list with --count > 1)')
-    p.set_defaults(func=cmd_device_add)
-    p = dev.add_parser("list", help="gates: last contact, upload lag, backlog, gaps, chain status, last `kiosk doctor` result")
-    _common(p)
+    p = command(dev, "list", cmd_device_list, _common, help="gates: last contact, upload lag, backlog, gaps, chain status, last `kiosk doctor` result")
     add_listing_options(p)
-    p.set_defaults(func=cmd_device_list)
     for name, func, text in (("revoke", cmd_device_revoke, "refuse a lost or stolen kiosk for good (records stay)"),
                              ("disable", cmd_device_revoke, "the same as revoke (permanent)"),
                              ("enable", cmd_device_enable, "refused: revocation is permanent")):
-        p = dev.add_parser(name, help=text)
-        _common(p)
+        p = command(dev, name, func, _common, help=text)
         p.add_argument("device_id")
-        p.set_defaults(func=func)
 
-    p = sub.add_parser("verify", help="re-read the stored records and re-check each device's chain (exit 1 on a problem)")
-    _common(p)
+    p = command(sub, "verify", cmd_verify, _common, help="re-read the stored records and re-check each device's chain (exit 1 on a problem)")
     p.add_argument("--device", help="only this device id")
     p.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_verify)
 
-    cli_admin.register(sub, _common)
-    cli_precise.register(sub, _common)  # home isolation, alerts, monitoring, community report
+    lists_cli.register(sub, _common)  # roster, risk areas, mode, trust, bundle, demo codes
+    alerts_cli.register(sub, _common)  # home isolation, alerts, monitoring, community report
     cli_users.register(sub, _common)  # console accounts and communities
-    cli_contacts.register(sub, _common)
+    contacts_cli.register(sub, _common)
     return parser
 
 

@@ -14,8 +14,9 @@ from cryptography.fernet import Fernet
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Engine
 
-from sync.server import device_secrets, keys
+from sync.server import keys
 from sync.server.db import make_engine, upgrade
+from sync.server.devices import device_secrets
 from sync.server.settings import ServerSettings
 
 

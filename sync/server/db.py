@@ -1,4 +1,9 @@
-"""Engines and schema upgrades for the central server (SQLite file by default, PostgreSQL in production)."""
+"""Engines, the schema's one MetaData and its upgrades for the central server (SQLite file by default,
+PostgreSQL in production).
+
+Each concern's tables module (sync/server/<concern>/tables.py) declares its tables on `metadata`;
+sync/server/tables.py imports every one of them, so whoever needs the whole schema (Alembic's env)
+imports that module and misses none."""
 
 from __future__ import annotations
 
@@ -6,13 +11,15 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Engine, MetaData, create_engine, event, inspect
 
 if TYPE_CHECKING:
     from alembic.config import Config as AlembicConfig
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 HEAD_REVISION = "0012"  # the newest file in migrations/versions (a test keeps them in step)
+
+metadata = MetaData()  # every table of the server (sync/server/tables.py imports them all)
 
 
 def sqlite_url(path: Path) -> str:

@@ -14,11 +14,11 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from sync.protocol import PATH_BATCHES, PATH_BUNDLE, PATH_CODE_CHECK, PATH_REPORTS, ErrorCode, ProtocolError
+from sync.server.alerts.monitoring_check import MonitoringCheck
 from sync.server.context import ServerContext
+from sync.server.devices.ratelimit import RateLimits, retry_after
+from sync.server.devices.refusals import log_refusal
 from sync.server.housekeeping import Schedule, purge
-from sync.server.monitoring_check import MonitoringCheck
-from sync.server.ratelimit import RateLimits, retry_after
-from sync.server.refusals import log_refusal
 
 log = logging.getLogger("kiosk-central")
 DEVICE_PATHS = frozenset({PATH_BATCHES, PATH_BUNDLE, PATH_CODE_CHECK, PATH_REPORTS})

@@ -9,7 +9,9 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine, delete
 
-from sync.server.tables import rate_counters, refused_requests, sync_log
+from sync.protocol.clock import utc_iso
+from sync.server.devices.tables import rate_counters, refused_requests
+from sync.server.records.tables import sync_log
 
 INTERVAL_S = 3600
 
@@ -23,7 +25,7 @@ class Purged:
 
 def purge(engine: Engine, retention_days: int, now: float | None = None) -> Purged:
     now = time.time() if now is None else now
-    cutoff = (datetime.fromtimestamp(now, UTC) - timedelta(days=retention_days)).isoformat(timespec="milliseconds")
+    cutoff = utc_iso(datetime.fromtimestamp(now, UTC) - timedelta(days=retention_days), "milliseconds")
     with engine.begin() as conn:  # `at` is UTC ISO 8601 text of one format: it sorts as time
         logged = conn.execute(delete(sync_log).where(sync_log.c.at < cutoff)).rowcount
         refused = conn.execute(delete(refused_requests).where(refused_requests.c.at < cutoff)).rowcount

@@ -70,14 +70,14 @@ def admin_token(data_dir: Path) -> str:
 
 
 def device_secrets_key(data_dir: Path) -> Fernet:
-    """Seals the devices' HMAC secrets in the database (sync.server.device_secrets)."""
+    """Seals the devices' HMAC secrets in the database (sync.server.devices.device_secrets)."""
     path = secrets_dir(data_dir) / "device_secrets.key"
     _write_new(path, Fernet.generate_key())
     return Fernet(path.read_bytes().strip())
 
 
 def roster_lookup_master(data_dir: Path) -> bytes:
-    """Master of the per-community roster look-up keys (sync.server.device_secrets.community_lookup_key)."""
+    """Master of the per-community roster look-up keys (sync.server.devices.device_secrets.community_lookup_key)."""
     path = secrets_dir(data_dir) / "roster_lookup.key"
     _write_new(path, secrets.token_urlsafe(32).encode("ascii"))
     return path.read_bytes().strip()

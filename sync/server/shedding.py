@@ -1,7 +1,7 @@
 """Load shedding: a worker that already runs `limit` device requests answers the next one at once
 with 503 and a Retry-After, instead of queueing it until the kiosk's timeout (issue 15).
 
-Kiosks back off by Retry-After (kiosk.domain.backoff) and keep their records, so shedding loses nothing;
+Kiosks back off by Retry-After (sync.common.backoff) and keep their records, so shedding loses nothing;
 the spread of Retry-After values (not one fixed number) keeps shed kiosks from coming back in one
 wave. Code checks are answered while a guard waits at the gate: they are shed only at twice the limit.
 Enrolment, the console and the clock are never shed.

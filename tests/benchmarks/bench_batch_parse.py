@@ -1,6 +1,6 @@
 """Batch parsing on the server (issues 10 and 15): the streaming parser (ijson, record limit enforced
 while reading), the whole-body parser it replaced (gunzip, json.loads, pydantic from JSON) and the
-fast path the server now runs first (msgspec, sync/server/fastparse.py), side by side in one
+fast path the server now runs first (msgspec, sync/server/records/fastparse.py), side by side in one
 process on the same real signed-shape batches.
 
 Run: .venv/bin/python tests/benchmarks/bench_batch_parse.py [--records 1000] [--rounds 30]
@@ -20,9 +20,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from kiosk.store.db import open_store  # noqa: E402
 from sync.protocol import encode_batch, parse_batch, read_body, wire_record  # noqa: E402
-from sync.server.batch_stream import parse_batch_stream  # noqa: E402
-from sync.server.fastparse import FastEnvelope  # noqa: E402
-from sync.server.fastparse import parse_batch as parse_batch_fast  # noqa: E402
+from sync.server.records.batch_stream import parse_batch_stream  # noqa: E402
+from sync.server.records.fastparse import FastEnvelope  # noqa: E402
+from sync.server.records.fastparse import parse_batch as parse_batch_fast  # noqa: E402
 
 
 def main() -> int:

@@ -1,6 +1,6 @@
 """Close-contact look-up benchmark (issue 12): a generated community of 50 gates, 14 days and
 1,000,000 passes in the `passes` projection, on PostgreSQL and on SQLite; depth-1 and depth-2
-look-ups of random residents through sync.server.contacts.find_contacts (the command's own code,
+look-ups of random residents through sync.server.contacts.tracing.find_contacts (the command's own code,
 masking and unsealing included), p50/p95 side by side, and the query plans (EXPLAIN ANALYZE of the
 depth-1 and depth-2 statements for the first resident looked up).
 
@@ -28,12 +28,12 @@ from sqlalchemy import select  # noqa: E402
 from kiosk.domain.identity import check_digit  # noqa: E402
 from kiosk.domain.masking import mask_id, mask_name  # noqa: E402
 from sync.protocol import roster_lookup_hash  # noqa: E402
-from sync.server.contacts import WORK_MEM, ContactQuery, Keys, find_contacts  # noqa: E402
-from sync.server.contacts_sql import around_anchors, close_param, secondary_query  # noqa: E402
+from sync.server.contacts.queries import around_anchors, close_param, secondary_query  # noqa: E402
+from sync.server.contacts.tables import pass_people  # noqa: E402
+from sync.server.contacts.tracing import WORK_MEM, ContactQuery, Keys, find_contacts  # noqa: E402
 from sync.server.context import ServerContext  # noqa: E402
-from sync.server.device_secrets import community_lookup_key  # noqa: E402
+from sync.server.devices.device_secrets import community_lookup_key  # noqa: E402
 from sync.server.settings import from_env  # noqa: E402
-from sync.server.tables import pass_people  # noqa: E402
 from tests.server.central import create_pg_database, drop_pg_database  # noqa: E402
 
 GATES, DAYS = 50, 14

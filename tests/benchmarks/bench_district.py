@@ -4,7 +4,7 @@ one `kiosk-central serve --workers N` on PostgreSQL, at peak-hour rates, for a b
 Each kiosk: a gate pass every few seconds (exponential gaps, mean --pass-every), chained and hashed as
 the kiosk does; a signed gzip batch of what is pending every few seconds (--batch-every, jittered);
 a bundle poll with its ETag every --bundle-every seconds; an online code check for a share of passes.
-Answers are classified with the kiosk's own rules (sync.classify, kiosk.domain.backoff): 503/429 wait at least
+Answers are classified with the kiosk's own rules (sync.classify, sync.common.backoff): 503/429 wait at least
 Retry-After, 2xx acknowledges through acked_through_seq. After the peak, every kiosk drains what it
 holds; then the database is read back: nothing lost, nothing twice, every chain complete.
 
@@ -32,7 +32,7 @@ import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from kiosk.domain.backoff import Backoff, parse_retry_after  # noqa: E402
+from sync.common.backoff import Backoff, parse_retry_after  # noqa: E402
 from sync.protocol import PATH_BATCHES, PATH_BUNDLE, PATH_CODE_CHECK, PATH_ENROLL, encode_batch, sign_request  # noqa: E402
 from sync.protocol.chain import GENESIS_HASH, canonical_json, record_hash  # noqa: E402
 from sync.protocol.classify import Verdict, classify  # noqa: E402

@@ -3,9 +3,9 @@
 End to end: 20 simulated kiosks upload at once to the real `kiosk-central serve --workers N`
 (signed gzip batches of kiosk-shaped records; strict parse, record hashes, chain link,
 idempotency, sync log). Database only: batches of the same shape inserted by ONE connection with
-the server's own statement (sync.server.ingest.PG_INSERT), one transaction per batch; and, since the
+the server's own statement (sync.server.records.ingest.PG_INSERT), one transaction per batch; and, since the
 server also writes the contacts projection (issue 12), the same with the passes' rows added by the
-server's statement (sync.server.passes.PG_PASSES). The three alternate within each round (same
+server's statement (sync.server.contacts.passes.PG_PASSES). The three alternate within each round (same
 noise for all); medians and the ratios end-to-end / database-only.
 Also: how the kiosks' connections and the CPU split over the server's worker processes.
 
@@ -37,9 +37,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from sync.protocol import PATH_BATCHES, PATH_ENROLL, encode_batch, sign_request  # noqa: E402
 from sync.protocol.chain import GENESIS_HASH, canonical_json, record_hash  # noqa: E402
+from sync.server.contacts.passes import PG_PASSES, at_ms  # noqa: E402
 from sync.server.db import make_engine  # noqa: E402
-from sync.server.ingest import PG_INSERT  # noqa: E402
-from sync.server.passes import PG_PASSES, at_ms  # noqa: E402
+from sync.server.records.ingest import PG_INSERT  # noqa: E402
 from tests.server.central import Central, batch_headers, create_pg_database, drop_pg_database, start_central  # noqa: E402
 
 FIELDS = ("uuid", "seq", "kind", "created_at", "body", "prev_hash", "hash")

@@ -37,13 +37,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from sqlalchemy import Engine, delete, insert, update  # noqa: E402
 
-from sync.server import monitoring  # noqa: E402
+from sync.server.alerts import monitoring  # noqa: E402
+from sync.server.alerts.tables import alerts  # noqa: E402
 from sync.server.console import alerts as console_alerts  # noqa: E402
 from sync.server.console import key_entries  # noqa: E402
 from sync.server.console.tables import console_state  # noqa: E402
 from sync.server.db import make_engine  # noqa: E402
+from sync.server.devices.tables import devices  # noqa: E402
 from sync.server.settings import local_today, monitoring_periods  # noqa: E402
-from sync.server.tables import alerts, devices  # noqa: E402
 from tests.benchmarks import console_data  # noqa: E402
 from tests.server.central import BIN, create_pg_database, drop_pg_database  # noqa: E402
 

@@ -30,7 +30,7 @@ from kiosk.store.db import open_store  # noqa: E402
 from sync.protocol.chain import canonical_json, record_hash  # noqa: E402
 from sync.provision import provision  # noqa: E402
 from sync.server.db import make_engine  # noqa: E402
-from sync.server.enrol import new_enrol_code  # noqa: E402
+from sync.server.devices.enrol import new_enrol_code  # noqa: E402
 from tests.server.central import create_pg_database, drop_pg_database, start_central  # noqa: E402
 
 KIOSK = Path(sys.executable).parent / "kiosk"
@@ -113,7 +113,8 @@ def run_once(central_url: str, engine: object, work: Path, n: int, batch: int, m
     store.close()
     from sqlalchemy import func, select
 
-    from sync.server.tables import devices, records
+    from sync.server.devices.tables import devices
+    from sync.server.records.tables import records
 
     with engine.connect() as conn:  # type: ignore[attr-defined]
         held = conn.execute(select(func.count(), func.count(func.distinct(records.c.uuid))).where(records.c.device_id == device_id)).one()

@@ -17,7 +17,7 @@ from sync.server.console import alerts, figures
 from sync.server.console.tables import console_state, gate_entries
 from sync.server.console.web import TZ
 from sync.server.db import alembic_config, make_engine, upgrade
-from sync.server.tables import records
+from sync.server.records.tables import records
 from tests.server.central import create_pg_database, drop_pg_database
 
 DAY = date(2026, 11, 29)

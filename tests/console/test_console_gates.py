@@ -14,8 +14,9 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
 from sync.client import Step
-from sync.server.console.tables import alerts, audit_log
-from sync.server.tables import sync_log
+from sync.server.alerts.tables import alerts
+from sync.server.console.tables import audit_log
+from sync.server.records.tables import sync_log
 from tests.console.conftest import ConsoleServer, add_gate, entry, shot, sign_in
 
 

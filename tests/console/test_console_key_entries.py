@@ -17,12 +17,14 @@ import pytest
 from alembic import command
 from sqlalchemy import Engine, func, insert, select
 
-from sync.server import monitoring
+from sync.server.alerts import monitoring
+from sync.server.alerts.tables import home_isolation
 from sync.server.console import alerts, key_entries
 from sync.server.console.tables import device_communities
 from sync.server.console.tables import key_entries as key_table
 from sync.server.db import alembic_config, make_engine, upgrade
-from sync.server.tables import devices, home_isolation, records
+from sync.server.devices.tables import devices
+from sync.server.records.tables import records
 from tests.server.central import create_pg_database, drop_pg_database
 
 START = date(2026, 11, 1)

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sync.factory import make_link, make_puller
 from sync.puller import PullResult, PullStatus
 from sync.server.console.tables import audit_log
-from sync.server.tables import roster
+from sync.server.lists.tables import roster
 from tests.console.conftest import ConsoleServer, add_gate, shot, sign_in
 
 

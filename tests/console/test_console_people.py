@@ -14,7 +14,7 @@ from kiosk.store import state
 from sync.factory import make_link, make_puller
 from sync.puller import PullResult, PullStatus
 from sync.server.console.tables import audit_log
-from sync.server.tables import roster
+from sync.server.lists.tables import roster
 from tests.console.conftest import ConsoleServer, add_gate, shot, sign_in
 
 GOOD = "name,id_number,phone,building,unit,room\n张三,11010519491231002X,13800138000,1,2,301\n李四,,13900139000,1,2,302\n"

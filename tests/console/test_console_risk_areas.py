@@ -14,8 +14,8 @@ from sqlalchemy import select
 
 from sync.factory import make_link, make_puller
 from sync.puller import PullResult, PullStatus
-from sync.server import risk_areas
 from sync.server.console.tables import audit_log
+from sync.server.lists import risk_areas
 from tests.console.conftest import ConsoleServer, add_gate, shot, sign_in
 
 

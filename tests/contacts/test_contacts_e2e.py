@@ -22,7 +22,8 @@ from sync.code_check import HttpCodeChecker
 from sync.factory import make_worker
 from sync.server.console.cli_users import add_community, add_user
 from sync.server.console.tables import audit_log, device_communities
-from sync.server.tables import passes, records
+from sync.server.contacts.tables import passes
+from sync.server.records.tables import records
 from tests.sync.conftest import KioskUnderTest, Server, make_kiosk
 from tests.workflow.conftest import table_verify
 

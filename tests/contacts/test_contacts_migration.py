@@ -9,10 +9,10 @@ from pathlib import Path
 from alembic import command
 from sqlalchemy import inspect, select, text
 
+from sync.server.contacts.tables import passes
 from sync.server.context import ServerContext
 from sync.server.db import alembic_config, make_engine
 from sync.server.settings import from_env
-from sync.server.tables import passes
 
 HASH = "ab" * 32
 AT_MS = 1795136400000  # 2026-11-20T01:00:00Z

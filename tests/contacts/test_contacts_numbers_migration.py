@@ -12,9 +12,9 @@ import pytest
 from alembic import command
 from sqlalchemy import Engine, inspect, select, text
 
+from sync.server.contacts.passes import project
+from sync.server.contacts.tables import pass_gates, pass_people, passes
 from sync.server.db import alembic_config, make_engine
-from sync.server.passes import project
-from sync.server.tables import pass_gates, pass_people, passes
 from tests.server.central import create_pg_database, drop_pg_database
 
 A, B, C = "aa" * 32, "bb" * 32, "cc" * 32

@@ -1,6 +1,6 @@
 """A generated data set with contacts planted at the window's edges, across midnight (local and UTC),
 across gates and with repeated passes: depth 1 and depth 2 found exactly, on SQLite and PostgreSQL.
-Passes enter through the ingest's own projection (sync.server.passes.project)."""
+Passes enter through the ingest's own projection (sync.server.contacts.passes.project)."""
 
 from __future__ import annotations
 
@@ -15,10 +15,10 @@ from nacl.public import PrivateKey, SealedBox
 from kiosk.domain.identity import check_digit
 from kiosk.domain.masking import mask_id, mask_name
 from sync.protocol import roster_lookup_hash
-from sync.server.contacts import ContactQuery, Keys, find_contacts
+from sync.server.contacts.passes import project
+from sync.server.contacts.tracing import ContactQuery, Keys, find_contacts
 from sync.server.context import ServerContext
-from sync.server.device_secrets import community_lookup_key
-from sync.server.passes import project
+from sync.server.devices.device_secrets import community_lookup_key
 from sync.server.settings import from_env
 
 P1 = datetime(2026, 11, 10, 10, 0, tzinfo=UTC)

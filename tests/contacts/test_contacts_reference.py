@@ -22,12 +22,13 @@ from sqlalchemy import insert
 from kiosk.domain.identity import check_digit
 from kiosk.domain.masking import mask_id, mask_name
 from sync.protocol import roster_lookup_hash
-from sync.server.contacts import ContactQuery, Keys, find_contacts, iso_ms
-from sync.server.contacts_sql import WORD_BITS
+from sync.server.contacts.passes import project
+from sync.server.contacts.queries import WORD_BITS
+from sync.server.contacts.tables import pass_gates
+from sync.server.contacts.tracing import ContactQuery, Keys, find_contacts, iso_ms
 from sync.server.context import ServerContext
-from sync.server.device_secrets import community_lookup_key
-from sync.server.passes import project
-from sync.server.tables import devices, pass_gates
+from sync.server.devices.device_secrets import community_lookup_key
+from sync.server.devices.tables import devices
 
 DAY, MIN = 86_400_000, 60_000
 T0 = int(datetime(2026, 11, 10, tzinfo=UTC).timestamp() * 1000)

@@ -9,9 +9,9 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
+from sync.server.contacts.passes import project
+from sync.server.contacts.tables import pass_people, passes
 from sync.server.context import ServerContext
-from sync.server.passes import project
-from sync.server.tables import pass_people, passes
 
 
 def _entry(uuid_no: int, at: str, ident: dict[str, str] | None, direction: str = "in") -> tuple[str, str, str, str]:

@@ -19,7 +19,7 @@ from kiosk.devices.camera import CameraSource, CameraStatus, camera_for, describ
 from kiosk.devices.decoder import DecodePipeline
 from kiosk.devices.frames import FrameSlot
 from kiosk.devices.worker import DecodeWorker
-from kiosk.domain.backoff import Backoff
+from sync.common.backoff import Backoff
 
 W, H = 640, 480
 CODE_A = "https://jkm.example.gov.cn/v?t=Aa1Bb2Cc3Dd4Ee5"

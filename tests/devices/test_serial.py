@@ -11,7 +11,7 @@ import pytest
 
 from kiosk.devices.feed import CodeFeed
 from kiosk.devices.serial_scanner import ScannerStatus, SerialScanner, split_lines
-from kiosk.domain.backoff import Backoff
+from sync.common.backoff import Backoff
 
 
 def wait_for(predicate, timeout: float = 5.0) -> bool:  # noqa: ANN001

@@ -29,6 +29,9 @@ def ruff_on(filename: str, source: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+# The server's rooms (sync/server/__init__.py): each is a folder under sync/server.
+SERVER_ROOMS = ("api", "console", "devices", "records", "lists", "alerts", "contacts", "reports")
+
 # (where the probe file pretends to live, the module it imports)
 BANNED = [
     # domain: pure rules, never the GUI, the database, the network, the layers above, the settings
@@ -68,12 +71,12 @@ BANNED = [
     ("sync/common/probe.py", "sync.protocol"),
     ("sync/common/probe.py", "sqlite3"),
     ("sync/common/probe.py", "requests"),
-    # server: never kiosk.*
+    # server: never kiosk.*, in the frame and in every room (sync/server/ruff.toml covers the folders below it)
     ("sync/server/probe.py", "kiosk"),
     ("sync/server/probe.py", "kiosk.domain"),
     ("sync/server/probe.py", "kiosk.store"),
-    ("sync/server/console/probe.py", "kiosk.domain"),
     ("sync/server/probe.py", "kivy"),
+    *[(f"sync/server/{room}/probe.py", "kiosk.domain") for room in SERVER_ROOMS],
 ]
 
 
@@ -112,6 +115,7 @@ def test_banned_from_imports_are_rejected(filename: str, statement: str) -> None
         ("sync/common/probe.py", "stdnum"),
         ("sync/server/probe.py", "sync.protocol"),
         ("sync/server/probe.py", "sync.common.identity"),
+        ("sync/server/devices/probe.py", "sync.server.records.tables"),
     ],
 )
 def test_allowed_imports_pass(filename: str, module: str) -> None:
@@ -194,6 +198,12 @@ for pkg in (sync.common, sync.protocol, sync.server):
             importlib.import_module(info.name)
 print(json.dumps(sorted(m for m in sys.modules if m == "kiosk" or m.startswith("kiosk."))))
 """
+
+
+def test_every_server_room_is_a_package_with_its_docstring() -> None:
+    for room in SERVER_ROOMS:
+        init = REPO / "sync" / "server" / room / "__init__.py"
+        assert ast.get_docstring(ast.parse(init.read_text(encoding="utf-8"))), room
 
 
 def test_server_protocol_and_shared_load_no_kiosk_module() -> None:

@@ -13,10 +13,10 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from sync.server import alerts
+from sync.server.alerts import alerts
+from sync.server.alerts.notify import H_SIGNATURE, H_TIMESTAMP, backoff_s, deliver_due
+from sync.server.alerts.tables import alerts as table
 from sync.server.db import make_engine, upgrade
-from sync.server.notify import H_SIGNATURE, H_TIMESTAMP, backoff_s, deliver_due
-from sync.server.tables import alerts as table
 
 SECRET = "s3cret-for-the-webhook-tests"
 

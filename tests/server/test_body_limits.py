@@ -16,7 +16,7 @@ from urllib.parse import urlparse
 import pytest
 
 from sync.protocol import PATH_BATCHES, PATH_ENROLL, ProtocolError, encode_batch, sign_request, wire_record
-from sync.server.batch_stream import _Inflating, _read_envelope, parse_batch_stream
+from sync.server.records.batch_stream import _Inflating, _read_envelope, parse_batch_stream
 from tests.server.central import Central, Kiosk, batch_headers, error_of, new_store, start_central
 
 
@@ -157,7 +157,7 @@ def test_the_longest_legitimate_bodies_still_pass() -> None:
 def test_a_string_bomb_is_refused_once_past_the_string_bound() -> None:
     """64 MiB of one string (a few hundred KB of gzip): refused when it passes the string bound, not
     after inflating it all (yajl re-reads a string for every chunk it spans, so its length is the cost)."""
-    from sync.server.batch_stream import CHUNK, MAX_STRING_BYTES
+    from sync.server.records.batch_stream import CHUNK, MAX_STRING_BYTES
 
     c = zlib.compressobj(1, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
     bomb = c.compress(b'{"records": "') + b"".join(c.compress(b"0,\\\\" * (256 * 1024)) for _ in range(64)) + c.compress(b'"}') + c.flush()

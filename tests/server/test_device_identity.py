@@ -15,13 +15,13 @@ from sqlalchemy import insert, select
 
 from sync.protocol import PATH_BUNDLE, PATH_KEY_ROLL, new_device_secret, sign_request
 from sync.server.db import make_engine
-from sync.server.tables import devices, enroll_codes
+from sync.server.devices.tables import devices, enroll_codes
 from tests.server.central import Central, Kiosk, enrol_body, error_of, new_store
 
 
 def _bind_code(central: Central, device_id: str, code_hash: str = "") -> str:
     """A code bound to an id that already exists (not something `device add` makes): the worst case."""
-    from sync.server.enrol import _code_hash
+    from sync.server.devices.enrol import _code_hash
 
     code = f"TEST-{uuid.uuid4().hex[:4].upper()}-{uuid.uuid4().hex[:4].upper()}"
     expires = (datetime.now(UTC) + timedelta(hours=1)).isoformat(timespec="seconds")

@@ -11,9 +11,9 @@ from sqlalchemy import insert, select
 
 from sync.server.context import ServerContext
 from sync.server.db import alembic_config, make_engine
-from sync.server.device_secrets import unseal
+from sync.server.devices.device_secrets import unseal
+from sync.server.devices.tables import devices, enroll_codes
 from sync.server.settings import from_env
-from sync.server.tables import devices, enroll_codes
 
 
 def test_rows_from_before_0003_are_migrated(tmp_path: Path) -> None:

@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 
 from sync.protocol import BatchEnvelope, ProtocolError
 from sync.protocol.chain import GENESIS_HASH, canonical_json, record_hash
-from sync.server.batch_stream import parse_batch_stream
-from sync.server.fastparse import ENCODE, FAST_MAX_INFLATED, FastEnvelope, _fast, _inflated, parse_batch
+from sync.server.records.batch_stream import parse_batch_stream
+from sync.server.records.fastparse import ENCODE, FAST_MAX_INFLATED, FastEnvelope, _fast, _inflated, parse_batch
 
 DEVICE = "dev-1"
 FIELDS = ("uuid", "seq", "kind", "created_at", "body", "prev_hash", "hash")
@@ -201,7 +201,7 @@ def test_a_body_beyond_the_fast_bound_is_parsed_by_the_stream() -> None:
 
 def test_what_ingest_stores_is_the_same_either_way() -> None:
     """The PostgreSQL insert's rows and the stored doctor JSON are byte-equal for both parsers' results."""
-    from sync.server.ingest import WIRE_FIELDS, _doctor_columns, _rows_json
+    from sync.server.records.ingest import WIRE_FIELDS, _doctor_columns, _rows_json
 
     body = gzip.compress(_raw(_envelope(doctor=DOCTOR, records=_records(5, body={"name": "李四", "q": 'a"b\\c\n'}))))
     fast = parse_batch(body, JSON, "gzip", 2000, signer=DEVICE)

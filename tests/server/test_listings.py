@@ -11,7 +11,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sync.protocol import new_device_secret
-from sync.server.listing import short_id
+from sync.server.records.listing import short_id
 from tests.server.central import Central, Kiosk, batch_headers, new_store
 
 PATH_BATCHES = "/v1/batches"

@@ -17,11 +17,13 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, insert, select
 
-from sync.server import monitoring
+from sync.server.alerts import monitoring
+from sync.server.alerts.tables import alerts, home_isolation
 from sync.server.console.tables import communities, device_communities
 from sync.server.db import make_engine
+from sync.server.devices.tables import devices
+from sync.server.records.tables import records
 from sync.server.settings import local_today, monitoring_periods
-from sync.server.tables import alerts, devices, home_isolation, records
 from tests.server.central import create_pg_database, drop_pg_database, run_cli
 
 GATES = {"gate-a": "c1", "gate-b": "c1", "gate-c": "c2"}  # gate-b is c1's through the console, the others by their own field

@@ -14,9 +14,10 @@ from sqlalchemy import func, insert, select
 
 from sync.server.app import create_app
 from sync.server.context import ServerContext
+from sync.server.devices.tables import rate_counters, refused_requests
 from sync.server.housekeeping import purge
+from sync.server.records.tables import sync_log
 from sync.server.settings import SettingsError, from_env
-from sync.server.tables import rate_counters, refused_requests, sync_log
 from tests.server.central import Central, error_of, start_central
 
 

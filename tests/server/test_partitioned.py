@@ -9,7 +9,7 @@ from pathlib import Path
 
 from sync.protocol.chain import GENESIS_HASH, canonical_json, record_hash
 from sync.server.db import make_engine
-from sync.server.partitioning import partition_records_by_month
+from sync.server.records.partitioning import partition_records_by_month
 from tests.server.central import create_pg_database, drop_pg_database, new_store, start_central
 
 

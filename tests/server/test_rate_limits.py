@@ -117,7 +117,7 @@ def test_code_checks_have_their_own_lower_limit(pair: tuple[Central, Central], t
 
 def test_the_kiosk_backs_off_for_retry_after(pair: tuple[Central, Central], tmp_path: Path) -> None:
     """The answer the kiosk's classifier reads: transient, with the server's own wait."""
-    from kiosk.domain.backoff import Backoff, parse_retry_after
+    from sync.common.backoff import Backoff, parse_retry_after
     from sync.protocol.classify import Verdict, classify
 
     a, _ = pair
@@ -137,7 +137,7 @@ def test_windows_end(pair: tuple[Central, Central]) -> None:
     from sqlalchemy import update
 
     from sync.server.db import make_engine
-    from sync.server.tables import rate_counters
+    from sync.server.devices.tables import rate_counters
 
     a, _ = pair
     addr = _addr()

@@ -109,7 +109,7 @@ def test_device_list_shows_new_codes_only_once_used(tmp_path: Path) -> None:
 def test_sealed_values_round_trip_and_legacy_clear_text_is_read() -> None:
     from cryptography.fernet import Fernet, InvalidToken
 
-    from sync.server.bundles import seal, unseal
+    from sync.server.lists.bundles import seal, unseal
 
     key = Fernet(Fernet.generate_key())
     token = seal(key, "11010519491231002X")

@@ -20,11 +20,13 @@ from sync.credentials import Credentials
 from sync.factory import make_link, make_uploader
 from sync.protocol.chain import verify_chain
 from sync.provision import provision
-from sync.server import bundles, registry
 from sync.server.db import make_engine
-from sync.server.enrol import new_enrol_code
-from sync.server.tables import devices, records, roster
-from sync.server.tables import risk_areas as server_risk_areas
+from sync.server.devices.enrol import new_enrol_code
+from sync.server.devices.tables import devices
+from sync.server.lists import bundles, registry
+from sync.server.lists.tables import risk_areas as server_risk_areas
+from sync.server.lists.tables import roster
+from sync.server.records.tables import records
 from tests.server.central import Central, create_pg_database, drop_pg_database, start_central
 from tests.sync.faultproxy import FaultProxy
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from kiosk.config import load_config
-from kiosk.domain.backoff import RETRY_AFTER_MAX_S, Backoff, parse_retry_after
+from sync.common.backoff import RETRY_AFTER_MAX_S, Backoff, parse_retry_after
 from sync.factory import sync_backoff
 from sync.protocol.classify import Verdict, classify
 

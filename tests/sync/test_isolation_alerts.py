@@ -15,7 +15,8 @@ from kiosk.domain.temperature import Measurement, Method
 from kiosk.service.gate import GateRequest, GateService
 from kiosk.store.vault import Vault
 from sync.factory import make_worker
-from sync.server.tables import alerts, batches, records
+from sync.server.alerts.tables import alerts
+from sync.server.records.tables import batches, records
 from tests.server.central import start_central
 from tests.sync.conftest import KioskUnderTest, Server, make_kiosk
 from tests.workflow.conftest import table_verify

@@ -16,7 +16,7 @@ from kiosk.service.gate import GateRequest, GateService
 from kiosk.service.visitors import VisitorForm
 from kiosk.store.vault import Vault
 from sync.factory import make_worker
-from sync.server.tables import alerts
+from sync.server.alerts.tables import alerts
 from tests.server.central import start_central
 from tests.sync.conftest import KioskUnderTest, Server, make_kiosk
 from tests.workflow.conftest import ID_CHAOYANG, ID_DEAN, Clock, table_verify

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from sqlalchemy import delete, update
 
-from sync.server.tables import records
+from sync.server.records.tables import records
 from tests.sync.conftest import Server, make_kiosk
 
 

@@ -17,7 +17,8 @@ from sqlalchemy import func, select
 
 from sync.protocol import PATH_BATCHES, encode_batch, sign_request
 from sync.server.db import make_engine
-from sync.server.tables import batches, nonces, records
+from sync.server.devices.tables import nonces
+from sync.server.records.tables import batches, records
 from tests.server.central import batch_headers, create_pg_database, drop_pg_database, start_central
 from tests.sync.conftest import KioskUnderTest, Server, assert_exactly_once_and_chained, make_kiosk
 from tests.sync.faultproxy import Fault

@@ -8,11 +8,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from starlette.concurrency import run_in_threadpool
 
-from sync.server.admin_views import device_views, record_counts, report_list
 from sync.server.api.deps import admin_only
 from sync.server.api.services import Services
-from sync.server.refusals import read_refusals
-from sync.server.synclog import read_log
+from sync.server.devices.refusals import read_refusals
+from sync.server.records.admin_views import device_views, record_counts
+from sync.server.records.synclog import read_log
+from sync.server.reports.gate_reports import report_list
 
 DeviceParam = Annotated[str | None, Query(max_length=64, pattern=r"^[A-Za-z0-9_.:-]{1,64}$")]
 

@@ -20,25 +20,16 @@ from fastapi.routing import APIRoute
 from sqlalchemy import Connection, Engine
 from starlette.concurrency import run_in_threadpool
 
-from sync.protocol import (
-    PATH_ALERTS,
-    PATH_BATCHES,
-    PATH_BUNDLE,
-    PATH_CODE_CHECK,
-    PATH_ENROLL,
-    PATH_KEY_ROLL,
-    PATH_REPORTS,
-    ErrorCode,
-    ProtocolError,
-)
+import sync.protocol as wire
+from sync.protocol import ErrorCode, ProtocolError
 from sync.server import guard
 from sync.server.api.services import app_services
-from sync.server.refusals import log_refusal
-from sync.server.synclog import log_attempt, write_attempt
+from sync.server.devices.refusals import log_refusal
+from sync.server.records.synclog import log_attempt, write_attempt
 
 # The sync log's name of each endpoint
-ENDPOINTS = {PATH_ENROLL: "enroll", PATH_BATCHES: "batches", PATH_BUNDLE: "bundle", PATH_CODE_CHECK: "code-check",
-             PATH_REPORTS: "reports", PATH_ALERTS: "alerts", PATH_KEY_ROLL: "key-roll"}
+ENDPOINTS = {wire.PATH_ENROLL: "enroll", wire.PATH_BATCHES: "batches", wire.PATH_BUNDLE: "bundle", wire.PATH_CODE_CHECK: "code-check",
+             wire.PATH_REPORTS: "reports", wire.PATH_ALERTS: "alerts", wire.PATH_KEY_ROLL: "key-roll"}
 
 
 @dataclass

@@ -19,8 +19,8 @@ from sync.protocol import ErrorCode, ProtocolError
 from sync.protocol.auth import H_DEVICE
 from sync.server.api.attempts import Attempt, AttemptDep
 from sync.server.api.services import AppServices, Services
-from sync.server.body import read_limited
-from sync.server.device_auth import authenticate
+from sync.server.devices.device_auth import authenticate
+from sync.server.records.body import read_limited
 
 JSON_BODY_LIMIT = 256 * 1024  # enrol / code check / reports / alerts / key roll / bundle
 
@@ -31,7 +31,7 @@ class Device:
 
     device_id: str
     body: bytes
-    chain_id: str  # the id its records are hashed under (sync.server.device_auth.SignedBy)
+    chain_id: str  # the id its records are hashed under (sync.server.devices.device_auth.SignedBy)
 
 
 def signed_path(request: Request) -> str:

@@ -7,9 +7,9 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from sync.server.alerts.notify import Notifier
 from sync.server.context import ServerContext
-from sync.server.notify import Notifier
-from sync.server.ratelimit import RateLimits
+from sync.server.devices.ratelimit import RateLimits
 
 
 @dataclass(frozen=True)

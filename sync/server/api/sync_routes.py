@@ -47,16 +47,19 @@ from sync.protocol import (
     sign_bundle,
     utc_now_iso,
 )
-from sync.server import alerts, bundles, console, isolation, openapi_doc, registry
+from sync.server import console
+from sync.server.alerts import alerts, isolation
+from sync.server.api import openapi_doc
 from sync.server.api.attempts import AttemptDep, LoggedRoute
 from sync.server.api.deps import JSON_BODY_LIMIT, BatchDeviceDep, DeviceDep
 from sync.server.api.services import Services
-from sync.server.body import read_limited
-from sync.server.enrol import device_lookup_key, enrol, roll_key
-from sync.server.fastparse import parse_batch
-from sync.server.ingest import ingest_batch
+from sync.server.devices.enrol import device_lookup_key, enrol, roll_key
+from sync.server.lists import bundles, registry
+from sync.server.records.body import read_limited
+from sync.server.records.fastparse import parse_batch
+from sync.server.records.ingest import ingest_batch
+from sync.server.reports.tables import reports
 from sync.server.settings import local_today
-from sync.server.tables import reports
 
 ERRORS: dict[int | str, dict[str, Any]] = {s: {"model": ErrorResponse} for s in (400, 401, 403, 408, 413, 415, 422, 429)}
 _schema = openapi_doc.request_body

@@ -1,7 +1,13 @@
 """The community console: server-rendered pages for community staff, mounted on the sync API's app.
 
-`mount(app)` is the only hook app.py calls. Routes live in small route modules; templates and static
-assets ship in this package (no CDN, no build step).
+`mount(app)` is the only hook app.py calls. Routes live in small route modules (`routes_*.py`);
+templates, translations and static assets ship in this package (no CDN, no build step). Beside them:
+`tables.py` (communities, accounts, sessions, audit, duty, and the projections its pages count),
+`web.py` (what every route shares: templates, session, CSRF, roles), `auth.py`, `audit.py`,
+`scope.py` (which gates and communities an account sees), `policy.py` (a community's lockdown in its
+gates' bundles), `alerts.py`, `key_entries.py` and `figures.py` (the day's figures and key persons
+from the projections), `cli_users.py` (`kiosk-central user` and `community`). What a page shows
+belongs to its room (lists, alerts, contacts, reports, devices: sync/server/__init__.py).
 """
 
 from __future__ import annotations

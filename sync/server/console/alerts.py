@@ -1,4 +1,4 @@
-"""The console's view of the server's alerts (owner: sync/server/alerts.py, table `alerts`), and the
+"""The console's view of the server's alerts (owner: sync/server/alerts/alerts.py, table `alerts`), and the
 gate entries and key persons it counts.
 
 Alerts are written when they arrive (the kiosks' priority lane, or ingest of a batch), so the console
@@ -12,17 +12,19 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Table, select, union_all, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from sync.server import alerts as store
+from sync.protocol.clock import utc_iso, utc_now
+from sync.server.alerts import alerts as store
+from sync.server.alerts.tables import alerts
 from sync.server.console import key_entries
 from sync.server.console.tables import console_state, gate_entries
 from sync.server.console.tables import key_entries as key_entries_table
-from sync.server.tables import alerts, records
+from sync.server.records.tables import records
 
 alert_of = store.alert_of
 
@@ -120,7 +122,7 @@ def _clock_mark() -> str:
     within LAG_S of now. Trailing the clock, not the newest record, keeps a poll's re-read to the
     last LAG_S of traffic even when the gates fall silent after a large upload (issue 13: 2,000
     records re-read per poll cost 0.2-0.5 s a page)."""
-    return (datetime.now(UTC) - timedelta(seconds=LAG_S)).isoformat(timespec="seconds")
+    return utc_iso(utc_now() - timedelta(seconds=LAG_S), "seconds")
 
 
 def _moved(since: str | None, mark: str, by_s: float) -> bool:

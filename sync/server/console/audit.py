@@ -6,13 +6,13 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select
 
-from sync.server.console.auth import now_iso
+from sync.protocol.clock import utc_iso
 from sync.server.console.tables import audit_log
 
 
 def audit(conn: Connection, actor: str, action: str, target: str = "", detail: str = "") -> None:
     """Written in the same transaction as the change it describes: no change without its entry."""
-    conn.execute(insert(audit_log).values(at=now_iso(), actor=actor, action=action, target=target[:200], detail=detail[:2000]))
+    conn.execute(insert(audit_log).values(at=utc_iso(timespec="seconds"), actor=actor, action=action, target=target[:200], detail=detail[:2000]))
 
 
 def recent(conn: Connection, limit: int = 200, actor: str | None = None) -> list[dict[str, Any]]:

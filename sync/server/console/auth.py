@@ -10,7 +10,6 @@ import re
 import secrets
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -35,10 +34,6 @@ def lockout_seconds(failures: int, free: int = FREE_TRIES) -> int:
     if failures < free:
         return 0
     return min(MAX_LOCK_S, FIRST_LOCK_S * 2 ** (failures - free))
-
-
-def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def hash_password(password: str) -> str:

@@ -10,24 +10,18 @@ import getpass
 import json
 import re
 import sys
-from collections.abc import Callable
 
 from sqlalchemy import Connection, delete, insert, select, update
 
+from sync.protocol.clock import utc_iso
+from sync.server.cli import Common, Subcommands, command, open_context
 from sync.server.console.audit import audit
-from sync.server.console.auth import ROLES, check_name, check_password, end_sessions_of, hash_password, now_iso
+from sync.server.console.auth import ROLES, check_name, check_password, end_sessions_of, hash_password
 from sync.server.console.tables import communities, user_communities, users
-from sync.server.context import ServerContext
 
-Common = Callable[[argparse.ArgumentParser], None]
 COMMUNITY_RE = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}")
 CLI_ACTOR = "cli"
 
-
-def _ctx(args: argparse.Namespace) -> ServerContext:
-    from sync.server.cli import open_context
-
-    return open_context(args)
 
 
 def read_password(prompt: str = "password: ") -> str:
@@ -71,14 +65,14 @@ def add_user(conn: Connection, name: str, role: str, password: str, community_id
         raise ValueError(f"a {role} account needs at least one --community (admins see every community)")
     if conn.execute(select(users.c.name).where(users.c.name == name)).first():
         raise ValueError(f"the account {name!r} exists already (user reset-password, user disable)")
-    conn.execute(insert(users).values(name=name, role=role, password_hash=hash_password(password), disabled=False, created_at=now_iso()))
+    conn.execute(insert(users).values(name=name, role=role, password_hash=hash_password(password), disabled=False, created_at=utc_iso(timespec="seconds")))
     for c in dict.fromkeys(community_ids):
         conn.execute(insert(user_communities).values(name=name, community_id=c))
 
 
 def cmd_user_add(args: argparse.Namespace) -> int:
     password = read_password()
-    with _ctx(args).engine.begin() as conn:
+    with open_context(args).engine.begin() as conn:
         for c in args.community:
             check_community(c)
         add_user(conn, args.name, args.role, password, args.community)
@@ -88,7 +82,7 @@ def cmd_user_add(args: argparse.Namespace) -> int:
 
 
 def cmd_user_list(args: argparse.Namespace) -> int:
-    with _ctx(args).engine.connect() as conn:
+    with open_context(args).engine.connect() as conn:
         comms: dict[str, list[str]] = {}
         for n, c in conn.execute(select(user_communities.c.name, user_communities.c.community_id).order_by(user_communities.c.community_id)):
             comms.setdefault(n, []).append(c)
@@ -111,7 +105,7 @@ def _require_user(conn: Connection, name: str) -> None:
 
 
 def cmd_user_disable(args: argparse.Namespace) -> int:
-    with _ctx(args).engine.begin() as conn:
+    with open_context(args).engine.begin() as conn:
         _require_user(conn, args.name)
         conn.execute(update(users).where(users.c.name == args.name).values(disabled=True))
         end_sessions_of(conn, args.name)
@@ -122,7 +116,7 @@ def cmd_user_disable(args: argparse.Namespace) -> int:
 
 def cmd_user_reset_password(args: argparse.Namespace) -> int:
     password = read_password("new password: ")
-    with _ctx(args).engine.begin() as conn:
+    with open_context(args).engine.begin() as conn:
         _require_user(conn, args.name)
         conn.execute(update(users).where(users.c.name == args.name).values(password_hash=hash_password(password), disabled=False))
         end_sessions_of(conn, args.name)
@@ -132,7 +126,7 @@ def cmd_user_reset_password(args: argparse.Namespace) -> int:
 
 
 def cmd_community_add(args: argparse.Namespace) -> int:
-    with _ctx(args).engine.begin() as conn:
+    with open_context(args).engine.begin() as conn:
         add_community(conn, args.community_id, args.name)
         audit(conn, CLI_ACTOR, "community.add", args.community_id, args.name)
     print(f"community {args.community_id} ({args.name})")
@@ -140,7 +134,7 @@ def cmd_community_add(args: argparse.Namespace) -> int:
 
 
 def cmd_community_list(args: argparse.Namespace) -> int:
-    with _ctx(args).engine.connect() as conn:
+    with open_context(args).engine.connect() as conn:
         rows = [dict(r._mapping) for r in conn.execute(select(communities).order_by(communities.c.community_id))]
     for r in rows:
         print(f"{r['community_id']}  {r['name']}  {r['mode']}")
@@ -151,7 +145,7 @@ def cmd_community_list(args: argparse.Namespace) -> int:
 
 def assign_gate(conn: Connection, community_id: str, device_id: str) -> None:
     from sync.server.console.tables import device_communities
-    from sync.server.tables import devices
+    from sync.server.devices.tables import devices
 
     if conn.execute(select(communities.c.community_id).where(communities.c.community_id == community_id)).first() is None:
         raise ValueError(f"unknown community {community_id!r} (kiosk-central community add)")
@@ -162,45 +156,31 @@ def assign_gate(conn: Connection, community_id: str, device_id: str) -> None:
 
 
 def cmd_community_add_gate(args: argparse.Namespace) -> int:
-    with _ctx(args).engine.begin() as conn:
+    with open_context(args).engine.begin() as conn:
         assign_gate(conn, args.community_id, args.device_id)
         audit(conn, CLI_ACTOR, "device.community", args.device_id, args.community_id)
     print(f"{args.device_id} belongs to {args.community_id}")
     return 0
 
 
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], common: Common) -> None:
+def register(sub: Subcommands, common: Common) -> None:
     usr = sub.add_parser("user", help="console accounts (password from standard input)").add_subparsers(dest="user_command", required=True)
-    p = usr.add_parser("add", help="add an account: admin (everything), staff (their communities), viewer (read-only)")
-    common(p)
+    p = command(usr, "add", cmd_user_add, common, help="add an account: admin (everything), staff (their communities), viewer (read-only)")
     p.add_argument("name")
     p.add_argument("--role", required=True, choices=ROLES)
     p.add_argument("--community", action="append", default=[], metavar="ID", help="a community the account may see (repeatable)")
-    p.set_defaults(func=cmd_user_add)
-    p = usr.add_parser("list", help="accounts, roles and communities")
-    common(p)
+    p = command(usr, "list", cmd_user_list, common, help="accounts, roles and communities")
     p.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_user_list)
-    p = usr.add_parser("disable", help="refuse an account's sign-in and end its sessions")
-    common(p)
+    p = command(usr, "disable", cmd_user_disable, common, help="refuse an account's sign-in and end its sessions")
     p.add_argument("name")
-    p.set_defaults(func=cmd_user_disable)
-    p = usr.add_parser("reset-password", help="set a new password (from standard input) and end the account's sessions")
-    common(p)
+    p = command(usr, "reset-password", cmd_user_reset_password, common, help="set a new password (from standard input) and end the account's sessions")
     p.add_argument("name")
-    p.set_defaults(func=cmd_user_reset_password)
 
     com = sub.add_parser("community", help="communities (each gate belongs to one)").add_subparsers(dest="community_command", required=True)
-    p = com.add_parser("add", help="add or rename a community")
-    common(p)
+    p = command(com, "add", cmd_community_add, common, help="add or rename a community")
     p.add_argument("community_id")
     p.add_argument("--name", required=True)
-    p.set_defaults(func=cmd_community_add)
-    p = com.add_parser("add-gate", help="put an enrolled gate (device) into a community")
-    common(p)
+    p = command(com, "add-gate", cmd_community_add_gate, common, help="put an enrolled gate (device) into a community")
     p.add_argument("community_id")
     p.add_argument("device_id")
-    p.set_defaults(func=cmd_community_add_gate)
-    p = com.add_parser("list", help="communities and their mode")
-    common(p)
-    p.set_defaults(func=cmd_community_list)
+    command(com, "list", cmd_community_list, common, help="communities and their mode")

@@ -5,24 +5,28 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date
 
 from sqlalchemy import Connection, func, select
 
-from sync.server.console.tables import alerts, gate_entries
+from sync.common.daily_report import day_window as shared_day_window
+from sync.server.alerts.tables import alerts
+from sync.server.console.tables import gate_entries
 from sync.server.console.web import TZ
+from sync.server.settings import local_today
 
 UTC_OFFSET_H = 8  # Asia/Shanghai has no daylight saving: the local hour is the UTC hour + 8
 
 
 def day_window(day: date) -> tuple[str, str]:
-    """The local day as UTC ISO bounds [start, end), in the form records' created_at uses (sorts as text)."""
-    start = datetime.combine(day, time(0), TZ).astimezone(UTC)
-    return start.isoformat(), (start + timedelta(days=1)).isoformat()
+    """The console's local day as UTC ISO bounds [start, end), in the form records' created_at uses
+    (sorts as text): the shared day window (sync.common.daily_report) in the console's zone."""
+    return shared_day_window(day, TZ.key)
 
 
 def today() -> date:
-    return datetime.now(TZ).date()
+    """Today in the console's zone."""
+    return local_today(TZ.key)
 
 
 @dataclass

@@ -21,10 +21,11 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from sync.common.daily_report import day_window
 from sync.common.key_persons import KeyCategory
-from sync.server import monitoring
+from sync.server.alerts import monitoring
+from sync.server.alerts.monitoring import Monitored, Sighting
+from sync.server.alerts.tables import home_isolation
 from sync.server.console.tables import key_entries
-from sync.server.monitoring import Monitored, Sighting
-from sync.server.tables import home_isolation, records
+from sync.server.records.tables import records
 
 KINDS = ("gate_entry", "visitor")
 BACKFILL_PAGE = 5000

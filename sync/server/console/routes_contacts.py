@@ -1,4 +1,4 @@
-"""Close contacts (密接/次密接): the look-up of `kiosk-central contacts` (sync/server/contacts.py) as a form.
+"""Close contacts (密接/次密接): the look-up of `kiosk-central contacts` (sync/server/contacts/tracing.py) as a form.
 Staff and admins only (as the command); staff see passes at their own communities' gates; the answer is
 masked, and an admin may ask for the full one ("reveal"). Each look-up is audited by `audited_lookup` in
 the transaction that reads it (contacts-lookup / contacts-reveal). A POST with CSRF: it reads personal data."""
@@ -18,12 +18,12 @@ from starlette.concurrency import run_in_threadpool
 
 from sync.common.identity import validate_id
 from sync.common.masking import mask_id
-from sync.server.cli_contacts import MAX_DAYS, MAX_WINDOW_MIN
 from sync.server.console.audit import audit
 from sync.server.console.i18n import N_
 from sync.server.console.scope import visible_gates
 from sync.server.console.web import Checked, Editor, Forbidden, Invalid, ctx_of, render
-from sync.server.contacts import ContactQuery, Keys, audited_lookup
+from sync.server.contacts.cli import MAX_DAYS, MAX_WINDOW_MIN
+from sync.server.contacts.tracing import ContactQuery, Keys, audited_lookup
 from sync.server.settings import local_today
 
 router = APIRouter()

@@ -16,8 +16,9 @@ from sync.server.console.i18n import N_
 from sync.server.console.scope import visible_communities, visible_gates
 from sync.server.console.tables import code_communities, device_communities
 from sync.server.console.web import Admin, Checked, Forbidden, NotFound, Signed, ctx_of, engine_of, render
-from sync.server.enrol import _code_hash, new_enrol_code
-from sync.server.tables import devices, sync_log
+from sync.server.devices.enrol import _code_hash, new_enrol_code
+from sync.server.devices.tables import devices
+from sync.server.records.tables import sync_log
 
 router = APIRouter()
 

@@ -11,13 +11,13 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import delete, insert, select
 from starlette.concurrency import run_in_threadpool
 
+from sync.protocol.clock import utc_iso
 from sync.server.console.audit import audit
-from sync.server.console.auth import now_iso
 from sync.server.console.i18n import N_
 from sync.server.console.scope import device_community_map, visible_gates
 from sync.server.console.tables import communities, duty
 from sync.server.console.web import Checked, Editor, Forbidden, Invalid, Signed, engine_of, render
-from sync.server.tables import devices
+from sync.server.devices.tables import devices
 
 router = APIRouter()
 PHONE_RE = re.compile(r"\+?[0-9][0-9 -]{4,18}[0-9]")
@@ -56,7 +56,7 @@ async def duty_add(request: Request, session: Editor, checked: Checked, device_i
         with engine_of(request).begin() as conn:
             if device_id not in {g.device_id for g in visible_gates(conn, session.account)}:
                 raise Forbidden(N_("This gate is not in your communities."))
-            conn.execute(insert(duty).values(device_id=device_id, name=clean_name, phone=clean_phone, updated_by=session.account.name, updated_at=now_iso()))
+            conn.execute(insert(duty).values(device_id=device_id, name=clean_name, phone=clean_phone, updated_by=session.account.name, updated_at=utc_iso(timespec="seconds")))
             audit(conn, session.account.name, "duty.add", device_id, clean_name)
 
     await run_in_threadpool(do)

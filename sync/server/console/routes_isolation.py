@@ -1,6 +1,6 @@
 """Home isolation (居家隔离): the masked list of the account's communities, placing a person (a roster
 resident or an ID number) and ending an entry early with a note. Staff and admins only; every change is
-audited in the same transaction. The list and its bundle part are sync/server/isolation.py's (as the CLI's)."""
+audited in the same transaction. The list and its bundle part are sync/server/alerts/isolation.py's (as the CLI's)."""
 
 from __future__ import annotations
 
@@ -13,14 +13,15 @@ from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from sync.common.identity import validate_id
-from sync.server import isolation
+from sync.protocol.clock import utc_iso
+from sync.server.alerts import isolation
+from sync.server.alerts.tables import home_isolation
 from sync.server.console.audit import audit
-from sync.server.console.auth import now_iso
 from sync.server.console.i18n import N_
 from sync.server.console.scope import visible_communities
 from sync.server.console.web import Checked, Editor, Forbidden, Invalid, ctx_of, render
+from sync.server.lists.tables import roster
 from sync.server.settings import local_today
-from sync.server.tables import home_isolation, roster
 
 router = APIRouter()
 Text40 = Annotated[str, Form(max_length=40)]
@@ -77,7 +78,7 @@ async def add(request: Request, session: Editor, checked: Checked, community_id:
                 raise Forbidden(N_("Unknown community."))
             try:
                 entry = isolation.place(conn, ctx.data_key, community=community_id, start=first, end=last, reason=reason,
-                                        placed_by=session.account.name, now_iso=now_iso(), roster_uuid=resident, id_number=number,
+                                        placed_by=session.account.name, now_iso=utc_iso(timespec="seconds"), roster_uuid=resident, id_number=number,
                                         name=name, building=building, unit=unit, room=room)
             except isolation.IsolationError:
                 raise Invalid(N_("The resident is not on the roster.")) from None
@@ -99,7 +100,7 @@ async def end(request: Request, entry_id: int, session: Editor, checked: Checked
             row = conn.execute(select(home_isolation.c.community).where(home_isolation.c.id == entry_id)).first()
             if row is None or row.community not in {c.community_id for c in visible_communities(conn, session.account)}:
                 raise Forbidden(N_("Unknown isolation entry."))
-            if not isolation.end(conn, entry_id, session.account.name, note, now_iso()):
+            if not isolation.end(conn, entry_id, session.account.name, note, utc_iso(timespec="seconds")):
                 raise Invalid(N_("This isolation has already ended."))
             audit(conn, session.account.name, "isolation.end", str(entry_id), note.strip())
 

@@ -1,6 +1,6 @@
 """Key groups (重点人群) on the People page: a resident's flags — inbound, cold chain, released or
 recovered, risk area within 14 days — set by staff or admins. The flags go to the kiosks with the roster in
-the next signed bundle (sync/server/bundles.py), where the gate's key-person rules read them; every change
+the next signed bundle (sync/server/lists/bundles.py), where the gate's key-person rules read them; every change
 is audited in the same transaction."""
 
 from __future__ import annotations
@@ -13,13 +13,13 @@ from fastapi.responses import Response
 from sqlalchemy import select, update
 from starlette.concurrency import run_in_threadpool
 
-from sync.server import bundles
+from sync.protocol.clock import utc_iso
 from sync.server.console.audit import audit
-from sync.server.console.auth import now_iso
 from sync.server.console.i18n import N_
 from sync.server.console.routes_people import GROUP_NAMES, people_page
 from sync.server.console.web import Checked, Editor, Invalid, NotFound, ctx_of
-from sync.server.tables import roster
+from sync.server.lists import bundles
+from sync.server.lists.tables import roster
 
 router = APIRouter()
 
@@ -45,7 +45,7 @@ async def set_groups(request: Request, uuid: str, session: Editor, checked: Chec
             if json.loads(before or "[]") == groups:
                 return  # nothing changed: no bundle change, nothing to audit
             conn.execute(update(roster).where(roster.c.uuid == uuid).values(key_groups=json.dumps(groups)))
-            bundles.touch(conn, now_iso())
+            bundles.touch(conn, utc_iso(timespec="seconds"))
             audit(conn, session.account.name, "person.key_groups", uuid, ",".join(groups) or "none")
 
     await run_in_threadpool(write)

@@ -1,6 +1,6 @@
 """Key persons (重点人群): who is monitored on a date in the account's communities, by category, with that
 day's monitoring status (a temperature reading present, or missing). Read-only for every role; masked.
-The people and their readings are sync/server/monitoring.py's (as `kiosk-central monitoring`), read from
+The people and their readings are sync/server/alerts/monitoring.py's (as `kiosk-central monitoring`), read from
 the console's copy of the monitoring facts (key_entries.py) rather than from the record bodies; the page
 only reads — alerts for missed readings are raised by that command, not by opening a page."""
 

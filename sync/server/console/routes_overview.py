@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from sync.protocol.clock import utc_now
 from sync.server.console import alerts, figures
 from sync.server.console.audit import audit
 from sync.server.console.i18n import N_
@@ -30,7 +31,7 @@ def is_online(gate: Gate, now: datetime) -> bool:
 def overview_data(request: Request, session: Any) -> dict[str, Any]:
     engine, engine_settings = engine_of(request), ctx_of(request).settings
     alerts.refresh(engine)
-    now, day = datetime.now(UTC), figures.today()
+    now, day = utc_now(), figures.today()
     with engine.connect() as conn:
         gates = visible_gates(conn, session.account)
         comms = {c.community_id: c for c in visible_communities(conn, session.account)}

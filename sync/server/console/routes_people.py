@@ -19,10 +19,8 @@ from starlette.concurrency import run_in_threadpool
 
 from sync.common.key_persons import KeyGroup
 from sync.common.masking import mask_id, mask_phone
-from sync.server import bundles
-from sync.server.cli_admin import ROSTER_FIELDS, _clean_person
+from sync.protocol.clock import utc_iso
 from sync.server.console.audit import audit
-from sync.server.console.auth import now_iso
 from sync.server.console.i18n import N_
 from sync.server.console.scope import visible_communities, visible_gates
 from sync.server.console.tables import communities
@@ -38,7 +36,9 @@ from sync.server.console.web import (
     gettext_for,
     render,
 )
-from sync.server.tables import roster, sync_log
+from sync.server.lists import bundles
+from sync.server.lists.tables import roster
+from sync.server.records.tables import sync_log
 
 router = APIRouter()
 # Key-group flags a resident may carry (set by routes_keygroups.py), as the People page names them.
@@ -60,16 +60,16 @@ def parse_roster_csv(data: bytes) -> tuple[list[dict[str, str]], list[str]]:
         return [], [f"the file is not UTF-8 text (byte {exc.start})"]
     reader = csv.DictReader(io.StringIO(text, newline=""))
     if "name" not in (reader.fieldnames or []):
-        return [], [f"the header row must name the columns {', '.join(ROSTER_FIELDS)} (missing: name)"]
-    unknown = [f for f in reader.fieldnames or [] if f not in (*ROSTER_FIELDS, "uuid")]
+        return [], [f"the header row must name the columns {', '.join(bundles.ROSTER_FIELDS)} (missing: name)"]
+    unknown = [f for f in reader.fieldnames or [] if f not in (*bundles.ROSTER_FIELDS, "uuid")]
     if unknown:
-        return [], [f"unknown column {unknown[0]!r}; the columns are {', '.join(ROSTER_FIELDS)}[,uuid]"]
+        return [], [f"unknown column {unknown[0]!r}; the columns are {', '.join(bundles.ROSTER_FIELDS)}[,uuid]"]
     people, problems = [], []
     for row in reader:
         if reader.line_num > MAX_ROWS + 1:
             return [], [f"more than {MAX_ROWS} rows: split the file"]
         try:
-            people.append(_clean_person({k: v or "" for k, v in row.items() if k}, f"line {reader.line_num}: ") | {"uuid": (row.get("uuid") or "").strip()})
+            people.append(bundles.clean_person({k: v or "" for k, v in row.items() if k}, f"line {reader.line_num}: ") | {"uuid": (row.get("uuid") or "").strip()})
         except ValueError as exc:
             problems.append(str(exc))
     if not people and not problems:
@@ -124,7 +124,7 @@ async def import_roster(request: Request, session: Editor, checked: Checked, fil
             with ctx.engine.begin() as conn:  # all rows or none
                 for p in people:
                     fields = {k: v for k, v in p.items() if k != "uuid"}
-                    bundles.add_resident(conn, ctx.data_key, uuid=p["uuid"] or None, now_iso=now_iso(), **fields)
+                    bundles.add_resident(conn, ctx.data_key, uuid=p["uuid"] or None, now_iso=utc_iso(timespec="seconds"), **fields)
                 audit(conn, session.account.name, "roster.import", file.filename or "", f"{len(people)} resident(s)")
 
         await run_in_threadpool(write)
@@ -156,7 +156,7 @@ async def set_mode(request: Request, session: Editor, checked: Checked, communit
         with engine_of(request).begin() as conn:
             if community_id not in {c.community_id for c in visible_communities(conn, session.account)}:
                 raise Forbidden(N_("Unknown community."))
-            now = now_iso()
+            now = utc_iso(timespec="seconds")
             conn.execute(update(communities).where(communities.c.community_id == community_id).values(mode=mode, mode_changed_at=now))
             bundles.touch(conn, now)
             audit(conn, session.account.name, "community.mode", community_id, mode)

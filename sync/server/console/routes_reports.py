@@ -15,14 +15,15 @@ from openpyxl import Workbook
 from sqlalchemy import Connection, insert, select
 from starlette.concurrency import run_in_threadpool
 
+from sync.protocol.clock import utc_iso
 from sync.server.console import alerts, figures
 from sync.server.console.audit import audit
-from sync.server.console.auth import Account, now_iso
+from sync.server.console.auth import Account
 from sync.server.console.i18n import N_
 from sync.server.console.routes_keypersons import CATEGORY_LABELS, category_counts
 from sync.server.console.scope import visible_communities, visible_gates
-from sync.server.console.tables import daily_reports
 from sync.server.console.web import Checked, Editor, Forbidden, Invalid, Signed, ctx_of, engine_of, render
+from sync.server.reports.tables import daily_reports
 from sync.server.settings import ServerSettings
 
 router = APIRouter()
@@ -85,7 +86,7 @@ async def submit(request: Request, session: Editor, checked: Checked, community:
                 raise Invalid(N_("This day's report was submitted already; it cannot change."))
             conn.execute(insert(daily_reports).values(community_id=community, date=when.isoformat(), kind=report["kind"],
                                                       body=json.dumps(report, ensure_ascii=False), submitted_by=session.account.name,
-                                                      submitted_at=now_iso()))
+                                                      submitted_at=utc_iso(timespec="seconds")))
             audit(conn, session.account.name, "report.submit", f"{community} {when.isoformat()}", report["kind"])
 
     await run_in_threadpool(do)

@@ -1,6 +1,6 @@
 """Risk areas (风险地区): the list every kiosk receives in its signed bundle, shown with each region's
 GB/T 2260 name; staff and admins set a region's level (or take it off the list). The table and its rules
-are sync/server/risk_areas.py's, as for `kiosk-central risk-area set`; every change is audited in the same
+are sync/server/lists/risk_areas.py's, as for `kiosk-central risk-area set`; every change is audited in the same
 transaction."""
 
 from __future__ import annotations
@@ -11,11 +11,11 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from sync.server import risk_areas
+from sync.protocol.clock import utc_iso
 from sync.server.console.audit import audit
-from sync.server.console.auth import now_iso
 from sync.server.console.i18n import N_
 from sync.server.console.web import Checked, Editor, Invalid, ctx_of, render
+from sync.server.lists import risk_areas
 from sync.server.settings import local_today
 
 router = APIRouter()
@@ -51,7 +51,7 @@ async def _set(request: Request, session: Any, region_code: str, level: str, sin
 
     def write() -> None:
         with ctx.engine.begin() as conn:
-            risk_areas.set_level(conn, code, level, since, now_iso())
+            risk_areas.set_level(conn, code, level, since, utc_iso(timespec="seconds"))
             audit(conn, session.account.name, "risk_area.set", code, f"{level} since {since}" if level != "none" else "removed")
 
     await run_in_threadpool(write)

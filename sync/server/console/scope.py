@@ -9,7 +9,7 @@ from sqlalchemy import Connection, select
 
 from sync.server.console.auth import Account
 from sync.server.console.tables import code_communities, communities, device_communities
-from sync.server.tables import devices, enroll_codes
+from sync.server.devices.tables import devices, enroll_codes
 
 
 @dataclass(frozen=True)

@@ -1,15 +1,17 @@
-"""The console's own tables (accounts, sessions, audit, duty, reports, communities).
+"""The console's own tables: communities, accounts, sessions, sign-in failures, audit, duty, and the
+small projections of the records its pages count (gate entries, key entries, their watermark).
 
-One owner: only sync/server/console writes these. Migration v0004_console creates them; keep in step.
-Gates' communities live here too (a side table keyed by device id), so the sync tables stay as they are.
+One owner: only sync/server/console writes these. Migrations v0004_console, v0009 and v0012 create
+them; keep in step (tests/server/test_schema_tables.py). Gates' communities live here too (a side
+table keyed by device id), so the devices' own table stays as it is. The alerts the console shows
+and a community's submitted report belong to their rooms (sync/server/alerts, sync/server/reports).
 """
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, Float, Index, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy import Boolean, Column, Float, Index, Integer, String, Table, Text
 
-from sync.server.tables import alerts as server_alerts
-from sync.server.tables import metadata, records
+from sync.server.db import metadata
 
 communities = Table(
     "console_communities",
@@ -85,9 +87,6 @@ code_communities = Table(
     Column("community_id", String(40), nullable=False),
 )
 
-# Alerts live in sync.server.tables (owner: sync/server/alerts.py); the console reads and acknowledges them there.
-alerts = server_alerts
-
 duty = Table(
     "console_duty",
     metadata,
@@ -99,18 +98,6 @@ duty = Table(
     Column("updated_at", String(40), nullable=False),
 )
 
-daily_reports = Table(
-    "console_daily_reports",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("community_id", String(40), nullable=False),
-    Column("date", String(10), nullable=False),
-    Column("kind", String(10), nullable=False),  # daily | zero
-    Column("body", Text, nullable=False),  # the frozen figures (JSON)
-    Column("submitted_by", String(40), nullable=False),
-    Column("submitted_at", String(40), nullable=False),
-    UniqueConstraint("community_id", "date", name="console_daily_reports_day"),
-)
 
 console_state = Table(
     "console_state",
@@ -136,7 +123,7 @@ gate_entries = Table(
 Index("console_gate_entries_day", gate_entries.c.created_at, gate_entries.c.device_id, gate_entries.c.direction,
       gate_entries.c.outcome, gate_entries.c.colour)
 
-# What monitoring reads of each gate entry and visitor registration (sync/server/monitoring.Sighting):
+# What monitoring reads of each gate entry and visitor registration (sync/server/alerts/monitoring.Sighting):
 # key arrivals with their categories, readings and fevers, visitors' masked names; copied by
 # alerts.refresh past the same watermark, so the overview, the daily report and the key-persons page
 # read a few rows instead of 14 days of record bodies (issue 13). Migration v0012 backfills it. Only
@@ -158,7 +145,3 @@ key_entries = Table(
 )
 Index("console_key_entries_role", key_entries.c.role, key_entries.c.created_at, key_entries.c.device_id)
 Index("console_key_entries_person", key_entries.c.person, key_entries.c.created_at)
-
-# Read paths of the console over the sync tables: today's gate entries, and records newer than the alert watermark.
-Index("console_records_kind_created", records.c.kind, records.c.created_at)
-Index("console_records_kind_received", records.c.kind, records.c.received_at)

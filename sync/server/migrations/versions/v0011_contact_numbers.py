@@ -62,7 +62,7 @@ def upgrade() -> None:
 
     conn = op.get_bind()
     if conn.execute(sa.text("select 1 from passes limit 1")).first() is None:
-        from sync.server.passes import backfill  # the ingest's own projection code, on the schema it writes
+        from sync.server.contacts.passes import backfill  # the ingest's own projection code, on the schema it writes
 
         backfill(conn)
 
