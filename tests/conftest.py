@@ -41,3 +41,16 @@ def store(cfg: Config) -> Iterator[Store]:
     s = open_store(cfg.db_path)
     yield s
     s.close()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty central-server database of the test's own, on each backend (PostgreSQL: a throwaway database)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'central.db'}"
+        return
+    from tests.server.central import create_pg_database, drop_pg_database
+
+    pg = create_pg_database()
+    yield pg
+    drop_pg_database(pg)

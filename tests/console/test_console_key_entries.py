@@ -9,7 +9,6 @@ import json
 import random
 import uuid
 from collections import Counter
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -25,7 +24,6 @@ from sync.server.console.tables import key_entries as key_table
 from sync.server.db import alembic_config, make_engine, upgrade
 from sync.server.devices.tables import devices
 from sync.server.records.tables import records
-from tests.server.central import create_pg_database, drop_pg_database
 
 START = date(2026, 11, 1)
 DAYS = 30
@@ -106,21 +104,11 @@ def _assert_same(engine: Engine) -> None:
     assert monitored > 1000 and with_readings > 100, (monitored, with_readings)  # the data exercises what is compared
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'central.db'}"
-        return
-    pg = create_pg_database()
-    yield pg
-    drop_pg_database(pg)
-
-
-def test_migration_0012_backfills_the_key_entries_of_records_already_held(url: str) -> None:
-    engine = make_engine(url)
+def test_migration_0012_backfills_the_key_entries_of_records_already_held(db_url: str) -> None:
+    engine = make_engine(db_url)
     try:
         with engine.begin() as conn:
-            cfg = alembic_config(url)
+            cfg = alembic_config(db_url)
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "0011")
         _setup(engine)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import random
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -24,7 +23,7 @@ from sync.server.db import make_engine
 from sync.server.devices.tables import devices
 from sync.server.records.tables import records
 from sync.server.settings import local_today, monitoring_periods
-from tests.server.central import create_pg_database, drop_pg_database, run_cli
+from tests.server.central import run_cli
 
 GATES = {"gate-a": "c1", "gate-b": "c1", "gate-c": "c2"}  # gate-b is c1's through the console, the others by their own field
 GROUPS = ["inbound", "cold-chain", "released-or-recovered", "risk-area-14d", "home-isolation", "unknown-flag"]
@@ -105,20 +104,10 @@ def _alerts(conn: Any) -> list[Any]:
                                                   a.created_at, a.state, a.notify_state).order_by(a.record_uuid))]
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'central.db'}"
-        return
-    pg = create_pg_database()
-    yield pg
-    drop_pg_database(pg)
-
-
-def test_the_command_answers_and_alerts_as_the_body_parsing_reference(url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_command_answers_and_alerts_as_the_body_parsing_reference(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     data_dir = tmp_path / "central"
-    run_cli(data_dir, url, "init")
-    engine = make_engine(url)
+    run_cli(data_dir, db_url, "init")
+    engine = make_engine(db_url)
     rng = random.Random(15)
     persons = [str(uuid.UUID(int=rng.getrandbits(128))) for _ in range(30)]
     now = datetime.now(UTC)
@@ -137,7 +126,7 @@ def test_the_command_answers_and_alerts_as_the_body_parsing_reference(url: str, 
             day = local_today(tz) - timedelta(days=back)
             all_ = compared % 3 == 0
             want, want_alerts = _old_command(engine, community, day, tz, periods, all_)
-            got = json.loads(run_cli(data_dir, url, "monitoring", "--date", day.isoformat(), "--community", community,
+            got = json.loads(run_cli(data_dir, db_url, "monitoring", "--date", day.isoformat(), "--community", community,
                                      "--json", *(["--all"] if all_ else [])).stdout)
             assert got == want, (community, day, tz, periods, all_)
             with engine.connect() as conn:
