@@ -205,6 +205,10 @@ def main(argv: list[str]) -> int:
         width, height = overrides.get("WINDOW", "1280x800").split("x")
         KivyConfig.set("graphics", "width", width)
         KivyConfig.set("graphics", "height", height)
+    # Kivy's touch helper imports pytest (and pygments): 1-2 s on the Kivy thread at the first tap, which
+    # once froze the window in the middle of the responsiveness scenario. Loaded here, before the window.
+    import kivy.tests.common  # noqa: F401
+
     from tests.ui import scenarios
 
     scenario = getattr(scenarios, scenario_name)
