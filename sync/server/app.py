@@ -8,6 +8,7 @@ closes it when it shuts down.
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -91,9 +92,26 @@ def _install_error_answers(app: FastAPI) -> None:
         return response
 
 
+# Collect the youngest objects every GC_GEN0 allocations instead of Python's 700: a batch of 500 records
+# makes some 20,000 short-lived objects, none in cycles.
+GC_GEN0 = 20_000
+
+
+def tune_gc() -> None:
+    """For a serving process, once its app is built: what start-up made (modules, the app, SQLAlchemy's
+    compiled statements) lives as long as the process, so it leaves the
+    collector's generations (gc.freeze) instead of being walked by every full collection; and the youngest
+    generation is collected less often. Measured: ingest's CPU per record 13 -> 9.5 µs (docs/benchmarks.md)."""
+    gc.collect()  # what start-up left as garbage goes first; only live objects are frozen
+    gc.freeze()
+    gc.set_threshold(GC_GEN0, *gc.get_threshold()[1:])
+
+
 def app_from_env() -> FastAPI:
     """Factory for uvicorn worker processes (`serve` passes the settings as KIOSK_CENTRAL_* variables)."""
     from sync.server.supervision import follow_supervisor
 
     follow_supervisor()  # a worker of `serve --workers N` stops when `serve` dies
-    return create_app(from_env())
+    app = create_app(from_env())
+    tune_gc()  # here, not in create_app: tests build many apps in one process
+    return app

@@ -87,6 +87,20 @@ def cpu_s(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def postgres_cpu_s() -> float:
+    """CPU seconds of every PostgreSQL process on this machine (backends, WAL writer, checkpointer)."""
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            head, tail = stat.read_text().rsplit(")", 1)
+        except OSError:
+            continue
+        if head.split("(", 1)[1].startswith("postgres"):
+            fields = tail.split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
 def connections_per_pid(pids: list[int], port: int) -> Counter[int]:
     """Established TCP connections on the server's port, by the process holding them (/proc/net/tcp + fds)."""
     inodes: set[str] = set()
@@ -106,7 +120,8 @@ def connections_per_pid(pids: list[int], port: int) -> Counter[int]:
     return split
 
 
-def end_to_end(central: Central, kiosks: list[SimKiosk], work: list[list[tuple[str, bytes, int]]], profile: Path | None = None) -> dict[str, object]:
+def end_to_end(central: Central, kiosks: list[SimKiosk], work: list[list[tuple[str, bytes, int]]], profile: Path | None = None,
+               gil: bool = False) -> dict[str, object]:
     latencies: list[float] = []
     errors: list[str] = []
     port = int(central.url.rsplit(":", 1)[1])
@@ -131,16 +146,18 @@ def end_to_end(central: Central, kiosks: list[SimKiosk], work: list[list[tuple[s
     for t in threads:
         t.start()
     started.wait()
-    spies = [subprocess.Popen([str(Path(sys.executable).parent / "py-spy"), "record", "-p", str(p), "-r", "250", "-f", "raw", "--nonblocking",
+    spies = [subprocess.Popen([str(Path(sys.executable).parent / "py-spy"), "record", "-p", str(p), "-r", "250", "-f", "raw", "--nonblocking", *(["--gil"] if gil else []),
                                "-o", str(profile / f"worker-{p}.txt")], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
              for p in pids] if profile else []
     seen.append(connections_per_pid(pids, port))
     cpu0 = {p: cpu_s(p) for p in pids}
+    pg0 = postgres_cpu_s()
     t0 = time.perf_counter()
     for t in threads:
         t.join()
     wall = time.perf_counter() - t0
     cpu = {p: cpu_s(p) - cpu0[p] for p in pids}
+    pg_cpu = postgres_cpu_s() - pg0
     for spy in spies:  # py-spy writes its samples on SIGINT
         spy.send_signal(signal.SIGINT)
         spy.wait(30)
@@ -149,10 +166,10 @@ def end_to_end(central: Central, kiosks: list[SimKiosk], work: list[list[tuple[s
     total = sum(n for w in work for _, _, n in w)
     return {"rate": total / wall, "wall": wall, "p50": statistics.median(latencies), "p95": sorted(latencies)[int(0.95 * (len(latencies) - 1))],
             "conns": sorted(seen[0].values(), reverse=True), "cpu": sorted((round(c, 1) for c in cpu.values() if c >= 0.05), reverse=True),
-            "cpu_us": sum(cpu.values()) / total * 1e6}
+            "cpu_us": sum(cpu.values()) / total * 1e6, "pg_us": pg_cpu / total * 1e6}
 
 
-def database_only(url: str, batches: list[tuple[str, str, list[dict[str, object]]]], with_passes: bool = False) -> float:
+def database_only(url: str, batches: list[tuple[str, str, list[dict[str, object]]]], with_passes: bool = False) -> tuple[float, float]:
     """The records alone (the issue's baseline); with_passes: also the contacts projection's rows, built
     beforehand, with the server's own statement (the same database work as the server does per batch)."""
     passes = {bid: json.dumps([{"record_uuid": r["uuid"], "community": "default", "gate": device_id, "at_ms": at_ms(str(r["created_at"])),
@@ -162,6 +179,7 @@ def database_only(url: str, batches: list[tuple[str, str, list[dict[str, object]
     try:
         with engine.connect() as conn:
             conn.commit()
+            pg0 = postgres_cpu_s()
             t0 = time.perf_counter()
             n = 0
             for device_id, bid, recs in batches:
@@ -172,9 +190,10 @@ def database_only(url: str, batches: list[tuple[str, str, list[dict[str, object]
                     if with_passes:
                         conn.execute(PG_PASSES, {"rows": passes[bid]})
             wall = time.perf_counter() - t0
+            pg_cpu = postgres_cpu_s() - pg0
     finally:
         engine.dispose()
-    return n / wall
+    return n / wall, pg_cpu / n * 1e6  # records/s, PostgreSQL's CPU µs per record
 
 
 def main() -> None:
@@ -185,6 +204,7 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--profile", type=Path, help="folder for py-spy samples (raw, folded stacks) of each worker during the uploads")
+    ap.add_argument("--gil", action="store_true", help="with --profile: sample only the thread holding the GIL (where the CPU goes)")
     args = ap.parse_args()
 
     url = create_pg_database()
@@ -209,18 +229,20 @@ def main() -> None:
             result: dict[str, object] = {}
             for side in order:
                 if side == "db":
-                    result["db_rate"] = database_only(url, same_shape)
+                    result["db_rate"], result["db_pg_us"] = database_only(url, same_shape)
                 elif side == "db+passes":
-                    result["dbp_rate"] = database_only(url, with_passes, with_passes=True)
+                    result["dbp_rate"], result["dbp_pg_us"] = database_only(url, with_passes, with_passes=True)
                 else:
-                    result.update(end_to_end(central, kiosks, work, args.profile))
+                    result.update(end_to_end(central, kiosks, work, args.profile, args.gil))
             ratio = float(result["rate"]) / float(result["db_rate"])  # type: ignore[arg-type]
             result["ratio_p"] = float(result["rate"]) / float(result["dbp_rate"])  # type: ignore[arg-type]
             rows.append((ratio, result))
             print(f"round {rnd + 1}: end to end {result['rate']:8,.0f} records/s (batch p50 {result['p50']:.0f} ms, "
                   f"p95 {result['p95']:.0f} ms); database only {result['db_rate']:8,.0f} records/s; ratio {ratio:.2f}; "
                   f"database only with passes {result['dbp_rate']:8,.0f} records/s, ratio {result['ratio_p']:.2f}; "
-                  f"connections per worker {result['conns']}; worker CPU s {result['cpu']} ({result['cpu_us']:.0f} µs per record)", flush=True)
+                  f"connections per worker {result['conns']}; worker CPU s {result['cpu']} ({result['cpu_us']:.0f} µs per record); "
+                  f"PostgreSQL CPU µs per record: end to end {result['pg_us']:.0f}, database only {result['db_pg_us']:.0f}, "
+                  f"with passes {result['dbp_pg_us']:.0f}", flush=True)
     finally:
         central.stop()
         drop_pg_database(url)
@@ -232,6 +254,9 @@ def main() -> None:
     ratio_p = statistics.median(float(r["ratio_p"]) for _, r in rows)  # type: ignore[arg-type]
     print(f"end to end {e2e:,.0f} records/s; database only {db:,.0f} records/s; median ratio {statistics.median(r for r, _ in rows):.2f}; "
           f"database only with passes {dbp:,.0f} records/s, median ratio {ratio_p:.2f}; server CPU {cpu_us:.0f} µs per record")
+    pg = {k: statistics.median(float(r[k]) for _, r in rows) for k in ("pg_us", "db_pg_us", "dbp_pg_us")}  # type: ignore[arg-type]
+    print(f"PostgreSQL CPU per record (median): end to end {pg['pg_us']:.0f} µs; database only {pg['db_pg_us']:.0f} µs; "
+          f"with passes {pg['dbp_pg_us']:.0f} µs")
 
 
 if __name__ == "__main__":

@@ -41,3 +41,28 @@ def test_people_are_numbered_once_and_filled_in_never_overwritten(ctx: ServerCon
     t0 = int(datetime(2026, 11, 29, tzinfo=UTC).timestamp() * 1000)  # 08:00 at +08:00
     assert got == [("1", "g1", t0, "in", "a", na), ("2", "g1", t0 + 60_000, "out", None, None),
                    ("3", "g1", t0 + 3_600_000, "in", "a", na), ("4", "g1", t0 + 3_600_000, "in", "b", nb)]
+
+
+def test_a_decoded_body_projects_as_its_text(ctx: ServerContext) -> None:
+    """Ingest hands the projection the bodies the fast parse already decoded: the rows are the ones the text gives."""
+    ident = {"hash": "c" * 64, "sealed": "s" * 88, "source": "roster", "id_masked": "110105199001011234", "name_masked": "王五",
+             "name_sealed": "n" * 401}  # an unmasked number and name are masked; a name_sealed over the limit is dropped
+    bodies = [{"direction": "out", "identity": ident}, {"direction": "sideways", "identity": {"hash": "bad"}}, {"identity": 7}, {},
+              {"direction": "in", "identity": {**ident, "hash": "d" * 64, "sealed": 5, "source": 9}}]
+
+    def projected(decoded: bool, prefix: str) -> list[tuple[object, ...]]:
+        recs = [(f"00000000-0000-7000-8000-{prefix}{n:011d}", "gate_entry", "2026-11-29T08:00:00+08:00", b if decoded else json.dumps(b))
+                for n, b in enumerate(bodies)]
+        with ctx.engine.begin() as conn:
+            assert project(conn, "east", f"g-{prefix}", recs) == len(bodies)
+        with ctx.engine.connect() as conn:
+            rows = conn.execute(select(passes.c.at_ms, passes.c.direction, passes.c.person_hash, passes.c.source, pass_people.c.id_masked,
+                                       pass_people.c.name_masked, pass_people.c.id_sealed, pass_people.c.name_sealed)
+                                .select_from(passes.outerjoin(pass_people, pass_people.c.person_no == passes.c.person_no))
+                                .where(passes.c.gate == f"g-{prefix}").order_by(passes.c.record_uuid)).all()
+        return [tuple(r) for r in rows]
+
+    as_text = projected(False, "1")
+    assert as_text == projected(True, "2")
+    assert as_text[0][2:] == ("c" * 64, "roster", "110***********1234", "王*", "s" * 88, None)
+    assert [r[1] for r in as_text] == ["out", "?", "?", "?", "in"]

@@ -56,7 +56,7 @@ from sync.server.api.services import Services
 from sync.server.devices.enrol import device_lookup_key, enrol, roll_key
 from sync.server.lists import bundles, registry
 from sync.server.records.body import read_limited
-from sync.server.records.fastparse import parse_batch
+from sync.server.records.fastparse import parse_batch_decoded
 from sync.server.records.ingest import ingest_batch
 from sync.server.reports.tables import reports
 from sync.server.settings import local_today
@@ -87,14 +87,15 @@ async def enroll(request: Request, services: Services, attempt: AttemptDep) -> E
 def upload_batch(request: Request, device: BatchDeviceDep, services: Services, attempt: AttemptDep) -> Any:
     ctx, settings, body = services.ctx, services.ctx.settings, device.body
     attempt.batch_id = request.headers.get(H_IDEMPOTENCY, "")[:36] or None
-    batch = parse_batch(body, request.headers.get("content-type"), request.headers.get("content-encoding"),
-                        settings.max_batch_records, signer=device.device_id, chain_id=device.chain_id)
+    parsed = parse_batch_decoded(body, request.headers.get("content-type"), request.headers.get("content-encoding"),
+                                 settings.max_batch_records, signer=device.device_id, chain_id=device.chain_id)
+    batch = parsed.batch
     attempt.batch_id, attempt.records = batch.batch_id, len(batch.records)
     key = request.headers.get(H_IDEMPOTENCY)
     if key is not None and key != batch.batch_id:
         raise ProtocolError(422, ErrorCode.INVALID, f"{H_IDEMPOTENCY} {key!r} differs from the envelope's batch_id {batch.batch_id!r}")
     with ctx.engine.begin() as conn:  # one transaction: the records, the chain state and the log row
-        ack = ingest_batch(conn, batch, body_digest(body), utc_now_iso(), notify=bool(settings.alert_webhook_url))
+        ack = ingest_batch(conn, batch, body_digest(body), utc_now_iso(), notify=bool(settings.alert_webhook_url), bodies=parsed.bodies)
         attempt.stored = ack.stored
         attempt.write(conn, 200)
     if ack.stored and services.notifier is not None:

@@ -21,7 +21,8 @@ from __future__ import annotations
 import hashlib
 import re
 import zlib
-from typing import Annotated, Literal
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
 
 import msgspec
 
@@ -87,6 +88,15 @@ class FastEnvelope(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
 
 Batch = FastEnvelope | BatchEnvelope  # what ingest takes: the same attributes under the same names
 
+
+@dataclass(frozen=True)
+class Parsed:
+    """A valid batch, and each record's body as decoded on the way (the fast path has to decode them to
+    check them; the contacts projection reads them again): in record order, or None from the streamed parse."""
+
+    batch: Batch
+    bodies: list[dict[str, Any]] | None = None
+
 _DECODE = msgspec.json.Decoder(FastEnvelope).decode
 _OBJECT = msgspec.json.Decoder(dict).decode
 ENCODE = msgspec.json.Encoder().encode
@@ -111,17 +121,19 @@ def _inflated(body: bytes, content_type: str | None, content_encoding: str | Non
     return raw
 
 
-def _record_body_ok(body: str) -> bool:
+def _record_body(body: str) -> dict[str, Any] | None:
+    """The record's body decoded (as json.loads would: tests/server/test_fastparse.py), or None when it is not a JSON object."""
     if body.count("{") + body.count("[") > MAX_BODY_OPENERS:
-        return False
+        return None
     try:
-        return isinstance(_OBJECT(body), dict)
+        decoded = _OBJECT(body)
     except (msgspec.DecodeError, RecursionError):
-        return False
+        return None
+    return decoded if isinstance(decoded, dict) else None
 
 
-def _fast(raw: bytes, max_records: int, signer: str, chain_id: str | None) -> FastEnvelope | None:
-    """The envelope when every rule holds; None when any does not or the body is not plain enough."""
+def _fast(raw: bytes, max_records: int, signer: str, chain_id: str | None) -> Parsed | None:
+    """The envelope and its decoded bodies when every rule holds; None when any does not or the body is not plain enough."""
     # No \u escape anywhere (a kiosk writes UTF-8 as it is): every key is then spelled literally, so these
     # counts are exact for keys; a NUL or a surrogate can only be written as one
     if b"\\u" in raw or raw.count(b'"seq"') > max_records or raw.count(b'"records"') != 1:
@@ -141,20 +153,29 @@ def _fast(raw: bytes, max_records: int, signer: str, chain_id: str | None) -> Fa
     if any(b <= a for a, b in zip(seqs, seqs[1:], strict=False)):
         return None
     chain = chain_id or env.device_id
+    bodies = []
     for rec in env.records:
-        if not _record_body_ok(rec.body):
+        decoded = _record_body(rec.body)
+        if decoded is None:
             return None
+        bodies.append(decoded)
         # record_hash with msgspec's encoder: byte-equal to canonical_json for these lists; where it is not,
         # the hash differs and the streamed parse checks again with canonical_json itself
         material = ENCODE([chain, rec.seq, rec.uuid, rec.kind, rec.created_at, rec.body, rec.prev_hash])
         if hashlib.sha256(material).hexdigest() != rec.hash:
             return None
-    return env
+    return Parsed(env, bodies)
+
+
+def parse_batch_decoded(body: bytes, content_type: str | None, content_encoding: str | None, max_records: int, signer: str,
+                        chain_id: str | None = None) -> Parsed:
+    """The body as sent -> a valid batch (fast when it can be, with its decoded bodies), or the streamed parse's ProtocolError."""
+    raw = _inflated(body, content_type, content_encoding)
+    fast = _fast(raw, max_records, signer, chain_id) if raw is not None else None
+    return fast or Parsed(parse_batch_stream(body, content_type, content_encoding, max_records, signer=signer, chain_id=chain_id))
 
 
 def parse_batch(body: bytes, content_type: str | None, content_encoding: str | None, max_records: int, signer: str,
                 chain_id: str | None = None) -> Batch:
-    """The body as sent -> a valid batch (fast when it can be), or the streamed parse's ProtocolError."""
-    raw = _inflated(body, content_type, content_encoding)
-    fast = _fast(raw, max_records, signer, chain_id) if raw is not None else None
-    return fast or parse_batch_stream(body, content_type, content_encoding, max_records, signer=signer, chain_id=chain_id)
+    """The body as sent -> a valid batch, or the streamed parse's ProtocolError."""
+    return parse_batch_decoded(body, content_type, content_encoding, max_records, signer, chain_id).batch

@@ -89,7 +89,9 @@ def _doctor_columns(batch: Batch) -> dict[str, Any]:
     return {"doctor_at": doctor.at, "doctor_ok": doctor.ok, "doctor_json": as_json}
 
 
-def ingest_batch(conn: Connection, batch: Batch, body_sha256: str, now_iso: str, notify: bool = False) -> BatchAck:
+def ingest_batch(conn: Connection, batch: Batch, body_sha256: str, now_iso: str, notify: bool = False,
+                 bodies: Sequence[dict[str, Any]] | None = None) -> BatchAck:
+    """`bodies`: each record's body decoded, in record order, when the parse has them (fastparse.Parsed)."""
     dev = _lock_device(conn, batch.device_id)
     seen = conn.execute(select(batches.c.device_id, batches.c.body_sha256).where(batches.c.batch_id == batch.batch_id)).first()
     if seen is not None and (seen.device_id != batch.device_id or seen.body_sha256 != body_sha256):
@@ -119,7 +121,9 @@ def ingest_batch(conn: Connection, batch: Batch, body_sha256: str, now_iso: str,
     if stored:  # alerts in (or derived from) the new records; one sent ahead by the lane is not stored twice
         alerts.from_records(conn, batch.device_id, (r for r in fresh if r.uuid in stored), now_iso, notify)
     if stored:  # the contacts projection: only what this batch newly stored (a retry adds nothing)
-        project(conn, dev.community, batch.device_id, ((r.uuid, r.kind, r.created_at, r.body) for r in fresh if r.uuid in stored))
+        decoded: dict[str, dict[str, Any]] = dict(zip((r.uuid for r in batch.records), bodies, strict=True)) if bodies is not None else {}
+        project(conn, dev.community, batch.device_id,
+                ((r.uuid, r.kind, r.created_at, decoded.get(r.uuid, r.body)) for r in fresh if r.uuid in stored))
     if inserted < len(fresh):
         problems.append(f"{len(fresh) - inserted} record uuid(s) are already stored for another device")
     if seen is None:
