@@ -112,6 +112,22 @@ def test_cn_token_is_checked_online_end_to_end(kiosk: Kiosk, central: Central, t
     _assert_png_holds(png, issued["text"])
 
 
+def test_no_issued_token_reads_as_an_option(tmp_path: Path) -> None:
+    """`code set-colour TOKEN red` failed with a usage error for 1 token in 64: those that began with '-'."""
+    from sync.server.context import ServerContext
+    from sync.server.lists.registry import issue_token
+    from sync.server.settings import from_env
+
+    ctx = ServerContext.open(from_env(data_dir=tmp_path / "central", db=f"sqlite:///{tmp_path / 'central.db'}"))
+    try:
+        with ctx.engine.begin() as conn:
+            tokens = [issue_token(conn, ctx.settings.data_dir, "http://x", name="张三", id_number=ID, colour="green",
+                                  now_iso="2026-11-30T08:00:00+08:00").token for _ in range(400)]  # 1 - (63/64)^400: 99.8% had one
+    finally:
+        ctx.close()
+    assert len(set(tokens)) == 400 and not [t for t in tokens if t.startswith("-")]
+
+
 def _token_patterns() -> tuple[str, ...]:
     return tuple(next(s for s in SETTINGS if s.name == "codes.cn_token_patterns").default)  # type: ignore[arg-type]
 

@@ -85,5 +85,5 @@ def register_codes(sub: Subcommands, common: Common) -> None:
 
     codes = sub.add_parser("code", help="the demo code registry").add_subparsers(dest="code_command", required=True)
     p = command(codes, "set-colour", cmd_set_colour, common, help="change a cn-token's colour (as the platform would)")
-    p.add_argument("token")
+    p.add_argument("token", help="as `issue-code` printed it (an older token that starts with '-' goes after `--`)")
     p.add_argument("colour", choices=list(registry.COLOURS))

@@ -55,6 +55,8 @@ def issue_token(conn: Connection, data_dir: Path, base_url: str, *, name: str, i
     if colour not in COLOURS:
         raise ValueError(f"colour must be one of {', '.join(COLOURS)}, got {colour!r}")
     token = secrets.token_urlsafe(18)
+    while token.startswith("-"):  # a leading '-' reads as an option to `code set-colour TOKEN` (1 token in 64)
+        token = secrets.token_urlsafe(18)
     qr_text = f"{base_url.rstrip('/')}/hc/{token}"
     conn.execute(
         code_registry.insert().values(
