@@ -2,7 +2,7 @@
 the admin's token (`admin_only`).
 
 A device request is read raw, because its signature covers the exact bytes: the body (with a size
-limit and a deadline), then the signature, clock window and nonce, then the device's rate limit.
+limit and a deadline), then the signature, clock window and nonce, and the device's rate limit in the same transaction.
 """
 
 from __future__ import annotations
@@ -45,10 +45,11 @@ async def _authenticated(request: Request, services: AppServices, attempt: Attem
     attempt.nbytes = len(body)
     signed = await run_in_threadpool(
         authenticate, services.ctx.engine, request.headers, request.method, signed_path(request), body, time.time(),
-        settings.clock_window_s, services.ctx.device_key,
+        settings.clock_window_s, services.ctx.device_key, services.limits.count_device,
     )
     attempt.device_id = signed.device_id
-    await run_in_threadpool(services.limits.hit_device, signed.device_id)
+    if signed.over_limit is not None:  # counted with the nonce: one transaction per authentication
+        raise signed.over_limit
     return Device(signed.device_id, body, signed.chain_id)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import random
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from cryptography.fernet import Fernet
@@ -40,13 +40,15 @@ class SignedBy:
 
     device_id: str
     chain_id: str
+    over_limit: ProtocolError | None = None  # the device's rate limit refuses this request (429): answer it, as this device
 
 
 def authenticate(
     engine: Engine, headers: Mapping[str, str], method: str, path: str, body: bytes, now: float, window_s: int,
-    device_key: Fernet,
+    device_key: Fernet, count: Callable[[Connection, str], ProtocolError | None] | None = None,
 ) -> SignedBy:
-    """Returns who signed, or raises ProtocolError (401/400/403). The nonce is spent even if the request later fails."""
+    """Returns who signed, or raises ProtocolError (401/400/403). The nonce is spent even if the request later fails.
+    `count` (RateLimits.count_device) counts the request in the same transaction as its nonce."""
     signed = read_auth_headers(headers)
     if body_digest(body) != signed.digest:  # before the look-up: the answer must not depend on whether the id exists
         raise ProtocolError(400, ErrorCode.DIGEST_MISMATCH, f"{H_DIGEST} does not match the body as received")
@@ -67,9 +69,10 @@ def authenticate(
                 conn.execute(update(devices).where(devices.c.device_id == signed.device_id).values(secret=row.next_secret, next_secret=None))
             if random.random() < 0.01:  # housekeeping: a nonce older than twice the window can no longer pass the clock check
                 _purge(conn, now - 2 * window_s)
+            over_limit = count(conn, signed.device_id) if count is not None else None  # committed with the nonce, even when over
     except IntegrityError:
         raise ProtocolError(401, ErrorCode.REPLAYED, "this request was already received (nonce reused); sign each attempt afresh") from None
-    return SignedBy(signed.device_id, row.journal_id or signed.device_id)
+    return SignedBy(signed.device_id, row.journal_id or signed.device_id, over_limit)
 
 
 def _check_signature(signed: SignedHeaders, sealed: str, sealed_next: str | None, key: Fernet, method: str, path: str, body: bytes) -> bool:

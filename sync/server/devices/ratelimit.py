@@ -15,18 +15,26 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
+from typing import Any
 
 from limits import RateLimitItemPerMinute
 from limits.storage import Storage
 from limits.strategies import FixedWindowRateLimiter
-from sqlalchemy import Engine, case, delete, func, select
+from sqlalchemy import Connection, Engine, case, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
 from sync.protocol import ErrorCode, ProtocolError
 from sync.server.devices.tables import rate_counters
 from sync.server.settings import ServerSettings
+
+# A connection whose transaction the next counts join (DatabaseStorage.bound_to): a signed request's count
+# commits with its nonce, one transaction instead of two.
+_BOUND: ContextVar[Connection | None] = ContextVar("rate_counters_connection", default=None)
 
 
 class DatabaseStorage(Storage):
@@ -37,6 +45,16 @@ class DatabaseStorage(Storage):
     def __init__(self, engine: Engine) -> None:
         super().__init__()
         self.engine = engine
+
+    @staticmethod
+    @contextmanager
+    def bound_to(conn: Connection) -> Iterator[None]:
+        """Counts made inside join `conn`'s transaction (the caller commits them)."""
+        token = _BOUND.set(conn)
+        try:
+            yield
+        finally:
+            _BOUND.reset(token)
 
     @property
     def base_exceptions(self) -> type[Exception] | tuple[type[Exception], ...]:
@@ -52,6 +70,9 @@ class DatabaseStorage(Storage):
             set_={"hits": case((expired, amount), else_=rate_counters.c.hits + amount),
                   "expires_at": case((expired, now + expiry), else_=rate_counters.c.expires_at)},
         ).returning(rate_counters.c.hits)
+        bound = _BOUND.get()
+        if bound is not None:
+            return int(bound.execute(stmt).scalar_one())
         with self.engine.begin() as conn:
             if dialect is postgresql:
                 # A counter is no record: one lost in a crash only forgives a few requests, so its commit
@@ -59,14 +80,19 @@ class DatabaseStorage(Storage):
                 conn.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
             return int(conn.execute(stmt).scalar_one())
 
-    def get(self, key: str) -> int:
+    def _read(self, query: Any) -> Any:
+        bound = _BOUND.get()  # inside the bound transaction: a second connection would wait for its lock on SQLite
+        if bound is not None:
+            return bound.execute(query).scalar()
         with self.engine.connect() as conn:
-            hits = conn.execute(select(rate_counters.c.hits).where(rate_counters.c.key == key, rate_counters.c.expires_at > time.time())).scalar()
+            return conn.execute(query).scalar()
+
+    def get(self, key: str) -> int:
+        hits = self._read(select(rate_counters.c.hits).where(rate_counters.c.key == key, rate_counters.c.expires_at > time.time()))
         return int(hits or 0)
 
     def get_expiry(self, key: str) -> float:
-        with self.engine.connect() as conn:
-            at = conn.execute(select(rate_counters.c.expires_at).where(rate_counters.c.key == key)).scalar()
+        at = self._read(select(rate_counters.c.expires_at).where(rate_counters.c.key == key))
         return float(at) if at is not None and at > time.time() else time.time()
 
     def check(self) -> bool:
@@ -105,20 +131,27 @@ class RateLimits:
         return cls(engine, s.rate_anon_per_minute, s.rate_device_per_minute, s.rate_code_check_per_minute)
 
     def _hit(self, per_minute: int, what: str, *ids: str) -> None:
+        refusal = self._count(per_minute, what, *ids)
+        if refusal is not None:
+            raise refusal
+
+    def _count(self, per_minute: int, what: str, *ids: str) -> ProtocolError | None:
         item = RateLimitItemPerMinute(per_minute, namespace=what)
         if self.limiter.hit(item, *ids):
-            return
+            return None
         reset = self.limiter.get_window_stats(item, *ids).reset_time
         retry = max(1, math.ceil(reset - time.time()))
-        raise ProtocolError(429, ErrorCode.RATE_LIMITED, f"too many {what} requests: at most {per_minute} a minute; retry in {retry} s",
-                            {"retry_after_s": retry, "limit_per_minute": per_minute, "scope": what})
+        return ProtocolError(429, ErrorCode.RATE_LIMITED, f"too many {what} requests: at most {per_minute} a minute; retry in {retry} s",
+                             {"retry_after_s": retry, "limit_per_minute": per_minute, "scope": what})
 
     def hit_anonymous(self, source: str) -> None:
         """An unauthenticated request (or a failed authentication) from `source`; 429 when over."""
         self._hit(self.anon_per_minute, "unauthenticated", source[:64])
 
-    def hit_device(self, device_id: str) -> None:
-        self._hit(self.device_per_minute, "device", device_id)
+    def count_device(self, conn: Connection, device_id: str) -> ProtocolError | None:
+        """The device's count inside `conn`'s transaction; the 429 to answer once it commits, or None."""
+        with self.storage.bound_to(conn):
+            return self._count(self.device_per_minute, "device", device_id)
 
     def hit_code_check(self, device_id: str) -> None:
         self._hit(self.code_check_per_minute, "code-check", device_id)
