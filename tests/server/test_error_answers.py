@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +29,10 @@ def _get(app: Any, path: str) -> tuple[int, dict[str, list[str]], dict[str, Any]
     scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET", "scheme": "http", "path": path,
              "raw_path": path.encode(), "query_string": b"", "root_path": "", "headers": [], "client": ("127.0.0.1", 50000),
              "server": ("127.0.0.1", 80)}
-    asyncio.run(app(scope, receive, send))
+    # on a thread of its own: an earlier test may leave an event loop running on this one
+    runner = threading.Thread(target=asyncio.run, args=(app(scope, receive, send),))
+    runner.start()
+    runner.join(30)
     start = next(m for m in sent if m["type"] == "http.response.start")
     headers: dict[str, list[str]] = {}
     for k, v in start["headers"]:
