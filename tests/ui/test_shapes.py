@@ -29,6 +29,8 @@ def test_every_screen_lays_itself_out_for_the_window_shape(run_scenario: Run, wi
     assert f["idle_after_resize"] == ("beside" if portrait else "above")  # turned round by a resize
     assert len(f["screens"]) >= 8
     assert f["too_small"] == [], "\n".join(f["too_small"])
+    for lines in (f["admin_header_lines"], f["admin_header_lines_elderly"]):  # texture height / font size: one line is about 1.2
+        assert all(h < 1.8 for h in lines), lines
     assert {p.rsplit("/", 1)[-1] for p in r["screenshots"]} >= {
         "shape-idle.png", "shape-temperature.png", "shape-result.png", "shape-visitor.png", "shape-nophone.png",
         "shape-admin_pin.png", "shape-visitor-elderly.png", "shape-idle-elderly.png"}

@@ -103,6 +103,9 @@ def shapes(d: Any, cfg: Any, store: Any, ctx: dict[str, Any]) -> dict[str, Any]:
             d.call(lambda n=name: d.app.nav.go(n))
             d.wait_screen(name)
             small += d.call(lambda n=name: too_small(d, n))
+            if name == "admin":  # the header's buttons keep their words on one line (退出管理 wrapped at 800 px, elderly)
+                facts[f"admin_header_lines{'_elderly' if elderly else ''}"] = d.call(lambda: [
+                    round(b.texture_size[1] / b.font_size, 1) for b in (d.widget("admin", "refresh"), d.widget("admin", "logout"))])
             if name in ("nophone", "admin_pin") and not elderly:  # the form, then its keypad
                 facts[name] = d.call(lambda n=name: arrangement(d.widget(n, "info"), d.widget(n, "keypad")))
             d.screenshot(f"shape-{name}{'-elderly' if elderly else ''}")
