@@ -15,6 +15,7 @@ from typing import Protocol
 from kiosk.domain.models import CodeChecker, PlatformAnswer
 from kiosk.store.alert_lane import raise_alert
 from kiosk.store.db import Store
+from kiosk.store.recheck_rows import drop_recheck, due_rechecks, note_failed_try
 
 from sync import log as synclog
 from sync.protocol.clock import utc_iso
@@ -46,10 +47,7 @@ def _message(attested: str | None, answer: PlatformAnswer) -> str:
 
 
 def recheck_pending(store: Store, checker: CodeChecker, vault: Revealer | None = None, limit: int = 50) -> RecheckResult:
-    rows = store.db.execute(
-        "select entry_uuid, qr_text, id_cipher, attested_colour from pending_rechecks order by created_at limit ?",
-        [limit],
-    ).fetchall()
+    rows = due_rechecks(store.db, limit)
     checked = matched = mismatched = 0
     for entry_uuid, qr_text, id_cipher, attested in rows:
         started = utc_iso()
@@ -66,10 +64,7 @@ def recheck_pending(store: Store, checker: CodeChecker, vault: Revealer | None =
             if not qr_text and (id_cipher is None or vault is None):
                 error = "nothing to re-check with (no code text, or no vault for the ID)"
             with store.writing() as w:
-                w.db.execute(
-                    "update pending_rechecks set attempts = attempts + 1, last_error = ? where entry_uuid = ?",
-                    [error, entry_uuid],
-                )
+                note_failed_try(w.db, entry_uuid, error)
             synclog.record(store, synclog.Attempt(at=started, direction="check", records=1, duration_ms=duration, error=error))
             return RecheckResult(checked, matched, mismatched, offline=True)
         checked += 1
@@ -87,6 +82,6 @@ def recheck_pending(store: Store, checker: CodeChecker, vault: Revealer | None =
                 mismatched += 1
                 message = _message(attested, answer)
                 raise_alert(w, ALERT_KIND, message, **data)  # data carries the entry_uuid
-            w.db.execute("delete from pending_rechecks where entry_uuid = ?", [entry_uuid])
+            drop_recheck(w.db, entry_uuid)
         synclog.record(store, synclog.Attempt(at=started, direction="check", records=1, duration_ms=duration))
     return RecheckResult(checked, matched, mismatched)

@@ -26,6 +26,7 @@ from kiosk.service.people import risk_level_for
 from kiosk.store.alert_lane import raise_alert
 from kiosk.store.db import Writer
 from kiosk.store.gate_entry_rows import project_gate_entry
+from kiosk.store.recheck_rows import queue_recheck
 from kiosk.store.temperature_rows import project_temperature
 from sync.protocol.clock import utc_iso
 
@@ -68,11 +69,8 @@ def record(
         recheck = checked.unverified and code is not None and code.format is CodeFormat.CN_TOKEN and (
             lane == "scan" or checked.id_cipher is not None)
         if recheck:
-            w.db.execute(
-                "insert into pending_rechecks (entry_uuid, created_at, qr_text, id_cipher, attested_colour) values (?,?,?,?,?)",
-                [rec.uuid, rec.created_at, checked.qr_text if lane == "scan" else None,
-                 checked.id_cipher if lane != "scan" else None, str(seen) if seen else None],
-            )
+            queue_recheck(w.db, rec.uuid, rec.created_at, checked.qr_text if lane == "scan" else None,
+                          checked.id_cipher if lane != "scan" else None, str(seen) if seen else None)
         if verdict is Verdict.FEVER_CONFIRMED:
             msg = f"confirmed fever {last_c:.1f} °C at the gate (发热复测确认)"
             raise_alert(w, "fever-confirmed", msg, entry_uuid=rec.uuid, created_at=utc_iso(now))

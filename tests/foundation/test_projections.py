@@ -1,6 +1,7 @@
 """One writer per projected table: `people` rows (kiosk/store/people_rows.py), `alerts` rows
-(kiosk/store/alert_lane.py), `gate_entries` rows (kiosk/store/gate_entry_rows.py) and
-`temperature_readings` rows (kiosk/store/temperature_rows.py), whichever package the record comes from."""
+(kiosk/store/alert_lane.py), `gate_entries` rows (kiosk/store/gate_entry_rows.py),
+`temperature_readings` rows (kiosk/store/temperature_rows.py) and `pending_rechecks` rows
+(kiosk/store/recheck_rows.py), whichever package the record comes from."""
 
 from __future__ import annotations
 
@@ -42,6 +43,11 @@ def _table_writes(table: str) -> str:
 def test_gate_entries_and_temperature_readings_have_one_writer_each() -> None:
     assert _writers(_table_writes("gate_entries")) == ["kiosk/store/gate_entry_rows.py"]
     assert _writers(_table_writes("temperature_readings")) == ["kiosk/store/temperature_rows.py"]
+
+
+def test_pending_rechecks_have_one_writer() -> None:
+    """The gate queues a re-check and sync/recheck.py clears it: both through kiosk/store/recheck_rows.py."""
+    assert _writers(_table_writes("pending_rechecks") + r"|\bdelete\s+from\s+pending_rechecks\b") == ["kiosk/store/recheck_rows.py"]
 
 
 def _row(uuid: str, name: str, at: str, **more: object) -> dict[str, object]:
