@@ -214,7 +214,9 @@ def test_admin_pin_lockout_survives_a_restart(store: Store, cfg: Config, clock: 
 def test_vault_key_created_once_by_racing_processes(tmp_path: Path) -> None:
     import multiprocessing
 
-    ctx = multiprocessing.get_context("fork")
+    # forkserver, not fork: forking pytest itself, with the console tests' Playwright and proxy threads alive, once left
+    # a pool worker stuck on a lock it had inherited held, and the whole run waiting for it
+    ctx = multiprocessing.get_context("forkserver")
     with ctx.Pool(4) as pool:
         digests = pool.map(_open_and_hash, [str(tmp_path)] * 8)
     assert len(set(digests)) == 1 and digests[0] == Vault.open(tmp_path).lookup_hash("x")
